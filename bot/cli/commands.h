@@ -1,0 +1,14 @@
+// Subcommands of the aasr-bot executable. Each concern registers its own
+// subcommands on the shared CLI11 app; main.cc only calls the Register*
+// functions. A command's callback sets *exit_code (0 success, 1 the check
+// failed, 2 usage or I/O error).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace aasr::cli {
+
+// `rules check`, `rules test`, `screen`
+void RegisterRulesCommands(CLI::App& app, int* exit_code);
+
+}  // namespace aasr::cli

@@ -1,0 +1,19 @@
+// aasr-bot: one executable, one subcommand per job. See README.md.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "bot/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"aasr-bot: moderation and outreach for the Alliance Against Seclusion and Restraint"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  aasr::cli::RegisterRulesCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return exit_code;
+}

@@ -1,0 +1,65 @@
+// Normalization: undoing the ways people disguise words, while remembering
+// where every byte came from.
+//
+// A MappedText is a transformed copy of a comment: for each byte of `text`,
+// [begin[i], end[i]) is the range of the ORIGINAL comment that produced it.
+// Each step below takes a MappedText and returns a new one whose map still
+// points into the original, so spans found after any number of steps can be
+// reported against the text the person wrote.
+//
+//   MappedText t = MappedText::Identity(comment);
+//   Views v = Normalize(comment);   // all steps, in order
+//   Span s = v.canonical.ToOriginal(b, e);
+//
+// The steps, in the order Normalize() applies them (rules/README.md explains
+// them to organizers):
+//   1 RemoveFormatCharacters  2 FoldCompatibilityAndCase   (= the literal view)
+//   3 StripDiacritics  4 FoldHomoglyphs  5 DecodeLeetspeak
+//   6 CollapseSeparators  7 SqueezeRepeats                 (= the canonical view)
+// Invalid UTF-8 bytes become spaces in step 1. All functions are pure and
+// thread safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace aasr::rules {
+
+struct MappedText {
+  std::string text;
+  std::vector<uint32_t> begin;  // per byte of text
+  std::vector<uint32_t> end;    // per byte of text
+
+  static MappedText Identity(std::string_view original);
+
+  // Original range covered by bytes [b, e) of text; e > b.
+  std::pair<uint32_t, uint32_t> ToOriginal(size_t b, size_t e) const {
+    return {begin[b], end[e - 1]};
+  }
+};
+
+MappedText RemoveFormatCharacters(const MappedText& in);
+MappedText FoldCompatibilityAndCase(const MappedText& in);
+MappedText StripDiacritics(const MappedText& in);
+MappedText FoldHomoglyphs(const MappedText& in);
+MappedText DecodeLeetspeak(const MappedText& in);
+// Output starts and ends with one space, and words are separated by exactly
+// one space, so a whole word `w` is always found as " w ".
+MappedText CollapseSeparators(const MappedText& in);
+MappedText SqueezeRepeats(const MappedText& in);
+
+struct Views {
+  MappedText literal;    // steps 1-2: what `regex` conditions see
+  MappedText canonical;  // steps 1-7: what words, phrases and lists see
+};
+
+Views Normalize(std::string_view original);
+
+// The canonical form of a term as an organizer wrote it (no leading or
+// trailing space): "Kiiill  Your-Self" -> "kil your self".
+std::string CanonicalTerm(std::string_view term);
+
+}  // namespace aasr::rules

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package that aasr-bot's build, tests and benchmarks need.
+# Idempotent: packages already present are skipped, and apt is only asked when
+# something is missing. Nothing is downloaded from anywhere but Debian's mirrors.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libcpprest-dev libssl-dev        # HTTP client and server (cpprestsdk)
+  nlohmann-json3-dev                # JSON
+  libre2-dev                        # rule matching (RE2, RE2::Set)
+  libyaml-cpp-dev                   # rule, post and config files
+  libspdlog-dev                     # logging
+  catch2                            # unit tests (Catch2 v2)
+  libutf8proc-dev                   # Unicode NFKC, case folding, graphemes
+  libcli11-dev                      # command line
+  libsqlite3-dev                    # the embedded store
+  libhyperscan-dev libbenchmark-dev # benchmark ceiling and harness
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
