@@ -53,6 +53,10 @@ class Result {
   Errors errors_;
 };
 
+// For operations that return nothing but may fail.
+struct Ok {};
+using Status = Result<Ok>;
+
 // Joins errors one per line, in ToString() form.
 std::string FormatErrors(const Errors& errors);
 
