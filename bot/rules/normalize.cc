@@ -425,6 +425,26 @@ namespace {
 inline bool AsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 inline bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 
+// Byte classes for the fused pass, so the hot loops do one table load per
+// byte instead of a chain of comparisons.
+enum : uint8_t { kAlpha = 1, kDigit = 2, kLeetSymbol = 4, kNonAscii = 8 };
+struct ByteTables {
+  uint8_t cls[256] = {};
+  char leet[256] = {};  // leet letter for 0-9, '$', '!'; 0 otherwise
+  ByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= 0x80) cls[c] = kNonAscii;
+      else if (AsciiAlpha(static_cast<unsigned char>(c))) cls[c] = kAlpha;
+      else if (AsciiDigit(static_cast<unsigned char>(c))) cls[c] = kDigit;
+      else if (c == '@' || c == '!' || c == '$') cls[c] = kLeetSymbol;
+      if (const char32_t l = LeetLetter(static_cast<char32_t>(c))) leet[c] = static_cast<char>(l);
+    }
+    leet[static_cast<unsigned char>('$')] = 's';
+    leet[static_cast<unsigned char>('!')] = 'i';
+  }
+};
+const ByteTables kBytes;
+
 // Input adapters for the fused steps 5-7: bytes (already case folded) and
 // the original range of each byte.
 struct AsciiInput {  // a pure-ASCII comment: steps 1-4 are only lowercasing
@@ -477,9 +497,7 @@ MappedText CollapseFused(const In& in) {
   };
   thread_local std::vector<Word> words;
   words.clear();
-  auto ascii_token = [](unsigned char c) {
-    return AsciiAlpha(c) || AsciiDigit(c) || c == '@' || c == '!' || c == '$';
-  };
+  auto ascii_token = [](unsigned char c) { return (kBytes.cls[c] & (kAlpha | kDigit | kLeetSymbol)) != 0; };
   size_t i = 0;
   while (i < n) {
     size_t len = 1;
@@ -494,7 +512,7 @@ MappedText CollapseFused(const In& in) {
       const auto c = static_cast<unsigned char>(dec[j]);
       if (c < 0x80) {
         if (!ascii_token(c)) break;
-        has_letter = has_letter || AsciiAlpha(c);
+        has_letter = has_letter || (kBytes.cls[c] & kAlpha);
         ++j;
       } else {
         const char32_t cp = CodePointAt(in, j, &len);
@@ -508,17 +526,15 @@ MappedText CollapseFused(const In& in) {
     if (has_letter) {
       for (size_t k = i; k < body_end; ++k) {
         char& c = dec[k];
-        if (c == '$') c = 's';
-        else if (c == '!') c = 'i';
-        else if (c == '@' && k > i) c = 'a';
-        else if (const char32_t l = LeetLetter(static_cast<unsigned char>(c))) c = static_cast<char>(l);
+        if (const char l = kBytes.leet[static_cast<unsigned char>(c)]) c = l;
+        else if (c == '@' && k > i) c = 'a';  // a leading @ is a mention
       }
     }
     // Word-character runs of the decoded token are the words.
     size_t k = i;
     while (k < j) {
       const auto c = static_cast<unsigned char>(dec[k]);
-      if (c < 0x80 && !(AsciiAlpha(c) || AsciiDigit(c))) {
+      if (!(kBytes.cls[c] & (kAlpha | kDigit | kNonAscii))) {
         ++k;
         continue;
       }
@@ -526,7 +542,7 @@ MappedText CollapseFused(const In& in) {
       while (m < j) {
         const auto d = static_cast<unsigned char>(dec[m]);
         if (d < 0x80) {
-          if (!(AsciiAlpha(d) || AsciiDigit(d))) break;
+          if (!(kBytes.cls[d] & (kAlpha | kDigit))) break;
           ++m;
         } else {
           CodePointAt(in, m, &len);  // inside a token every non-ASCII code point is a word character
@@ -592,11 +608,12 @@ MappedText CollapseFused(const In& in) {
       size_t len = 1;
       bool letter;
       if (c < 0x80) {
-        letter = AsciiAlpha(c);
+        letter = kBytes.cls[c] & kAlpha;
       } else {
         letter = IsLetter(CodePointAt(in, q, &len));
       }
-      if (letter && last_letter && len == last_len && std::memcmp(&out.text[last_start], &dec[q], len) == 0) {
+      if (letter && last_letter && len == last_len && out.text[last_start] == dec[q] &&
+          (len == 1 || std::memcmp(&out.text[last_start], &dec[q], len) == 0)) {
         const uint32_t e = in.end(q + len - 1);
         for (size_t b = last_start; b < last_start + len; ++b) out.end[b] = e;
       } else {
