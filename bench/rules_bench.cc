@@ -3,6 +3,8 @@
 // generated corpus, with one pattern set. `make bench` runs it.
 //
 //   build/bench/rules_bench [RULES_DIR]     (default: the source tree's rules/)
+//   build/bench/rules_bench --corpus-jsonl  (prints the corpus as `aasr-bot
+//                                            screen` input, then exits)
 //
 // 1. Corpus: >= 10.5 MB of generated comments, 100-400 bytes each, ~4% planted
 //    hits (half disguised), accents, emoji, Spanish, Cyrillic
@@ -41,6 +43,7 @@
 #include <vector>
 
 #include <hs.h>
+#include <nlohmann/json.hpp>
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <unistd.h>
@@ -302,7 +305,31 @@ std::string Fmt(const char* f, Args... args) {
   return buf;
 }
 
+// The corpus as `aasr-bot screen --format jsonl` input, to look at what the
+// rules flag: {"id":"c123","text":…,"planted":"disguised","author":{…}}.
+void PrintCorpusJsonl(const Corpus& corpus) {
+  static const char* const kPlanted[] = {"none", "plain", "disguised", "generated"};
+  for (size_t i = 0; i < corpus.comments.size(); ++i) {
+    const CorpusComment& c = corpus.comments[i];
+    nlohmann::ordered_json j;
+    j["id"] = "c" + std::to_string(i);
+    j["text"] = c.text;
+    j["planted"] = kPlanted[static_cast<int>(c.planted)];
+    if (c.has_author) {
+      j["author"] = {{"account_age_days", c.account_age_days},
+                     {"followers", c.followers},
+                     {"first_comment", c.first_comment}};
+    }
+    std::printf("%s\n", j.dump().c_str());
+  }
+}
+
 int Run(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--corpus-jsonl") {
+    const std::vector<GeneratedWord> words = GenerateWords(kGeneratedRules);
+    PrintCorpusJsonl(GenerateCorpus(kCorpusBytes, words));
+    return 0;
+  }
   const std::string shipped_dir = argc > 1 ? argv[1] : AASR_RULES_DIR;
   const auto start = Clock::now();
   const std::clock_t cpu_start = std::clock();
@@ -339,7 +366,17 @@ int Run(int argc, char** argv) {
   if (HasRuleFiles(shipped_dir)) {
     CopyRules(shipped_dir, shipped_copy);
     shipped = TimeLoad(shipped_copy);
-    if (!shipped.set) stand_in_reason = "shipped rules do not load:\n" + shipped.errors;
+    if (!shipped.set) {
+      // The first few problems; `aasr-bot rules check` lists them all.
+      stand_in_reason = "the shipped rules do not load (aasr-bot rules check " + shipped_dir + "):";
+      size_t pos = 0;
+      for (int n = 0; n < 5 && pos < shipped.errors.size(); ++n) {
+        const size_t nl = shipped.errors.find('\n', pos);
+        stand_in_reason += "\n      " + shipped.errors.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? shipped.errors.size() : nl + 1;
+      }
+      if (pos < shipped.errors.size()) stand_in_reason += "\n      ...";
+    }
   } else {
     stand_in_reason = "no rule file (*.yaml) in " + shipped_dir;
   }
@@ -586,7 +623,7 @@ int Run(int argc, char** argv) {
   Row("generation time", Fmt("%.2f s", gen_s));
   std::printf("\nRules\n");
   Row("shipped rules source", "", rules_source);
-  if (!stand_in_reason.empty()) Row("  stand-in because", "", stand_in_reason);
+  if (!stand_in_reason.empty()) std::printf("    stand-in because %s\n", stand_in_reason.c_str());
   Row("shipped rules", std::to_string(shipped.set->rule_count()));
   Row("combined rules (shipped + generated)", std::to_string(all.set->rule_count()));
   Row("load shipped only, fastest of 5", Fmt("%.1f ms", shipped.min_ms),

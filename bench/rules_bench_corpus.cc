@@ -106,7 +106,7 @@ const Pool kTemplates = {
     "Please call your {official} and ask them to support the Keeping All Students Safe Act.",
     "According to {source}, {stat} of students restrained are {group}.",
     "Thank you AASR for {thanks}.",
-    "{staff} need training in {approach}, not more holds.",
+    "{staff} should get training in {approach}, not more holds.",
     "Our district still used prone restraint {when}. It has to stop.",
     "Has anyone had luck getting {staff} to write a behavior plan that rules out seclusion?",
     "I'm a special education teacher and I have seen {approach} work where restraint failed.",
