@@ -344,8 +344,11 @@ Verdict RuleSet::Screen(const Comment& comment) const {
     }
     v.matches.push_back(std::move(m));
   }
+  // A person in crisis is answered by a human, never silenced: a crisis match
+  // turns a hide into review (the comment stays up and is queued).
+  const bool crisis = std::find(v.categories.begin(), v.categories.end(), "crisis") != v.categories.end();
   if (v.matches.empty() || any_allow) v.action = Action::kAllow;
-  else v.action = any_hide ? Action::kHide : Action::kReview;
+  else v.action = any_hide && !crisis ? Action::kHide : Action::kReview;
   if (v.matches.empty()) v.priority = Priority::kLow;
   v.explanation = Explain(v, comment.text);
   return v;

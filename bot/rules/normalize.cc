@@ -287,9 +287,8 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       if (IsLetter(cps[j].cp)) {
         ++letters;
         const LookAlike l = LatinLookAlike(cps[j].cp);
-        if (IsLatinLetter(cps[j].cp)) {
-          latin = true;
-        } else if (l.latin) {
+        if (IsLatinLetter(cps[j].cp)) latin = true;
+        if (l.latin) {  // dotless i is both Latin and a look-alike
           ++lookalikes;
           if (l.strong) ++strong;
         }
@@ -301,7 +300,7 @@ MappedText FoldHomoglyphs(const MappedText& in) {
     // letter with no strong Latin twin, so it is left alone.
     const bool fold = lookalikes > 0 && (latin || strong == letters);
     for (size_t k = i; k < j; ++k) {
-      const char32_t latin_cp = fold && !IsLatinLetter(cps[k].cp) ? LatinLookAlike(cps[k].cp).latin : 0;
+      const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
@@ -379,7 +378,10 @@ MappedText CollapseSeparators(const MappedText& in) {
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = true;
     }
-    k = (m == k) ? k + 1 : m;
+    // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
+    // letter may start the next run.
+    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    else k = (m == k) ? k + 1 : m;
   }
 
   Builder out(in.text.size() + 2);
@@ -574,7 +576,10 @@ MappedText CollapseFused(const In& in) {
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = 1;
     }
-    k = (m == k) ? k + 1 : m;
+    // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
+    // letter may start the next run.
+    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    else k = (m == k) ? k + 1 : m;
   }
 
   // Steps 6 and 7: emit words with one space between them, squeezing letters.
@@ -648,13 +653,258 @@ MappedText LowercaseAscii(std::string_view s) {
   return t;
 }
 
+// One code point and the original range it covers.
+struct Unit {
+  char32_t cp;
+  uint32_t orig_begin;
+  uint32_t orig_end;
+};
+
+void AppendUnit(const Unit& u, MappedText* t) {
+  if (u.cp < 0x80) {
+    t->text.push_back(static_cast<char>(u.cp));
+    t->begin.push_back(u.orig_begin);
+    t->end.push_back(u.orig_end);
+    return;
+  }
+  utf8::Append(u.cp, &t->text);
+  t->begin.resize(t->text.size(), u.orig_begin);
+  t->end.resize(t->text.size(), u.orig_end);
+}
+
+// Steps 1-4 in one pass for text with non-ASCII characters: decodes once,
+// handles ASCII inline, and runs utf8proc only on clusters that need it.
+// Produces the literal view (steps 1-2) and the input of steps 5-7.
+void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText* folded) {
+  thread_local std::vector<Unit> cluster, lit, units;
+  units.clear();
+  const size_t n = original.size();
+  literal->text.reserve(n);
+  literal->begin.reserve(n);
+  literal->end.reserve(n);
+
+  // Reads the next code point that survives step 1, from *pos on.
+  auto next = [&](size_t* pos, Unit* u) {
+    while (*pos < n) {
+      const auto byte = static_cast<unsigned char>(original[*pos]);
+      if (byte < 0x80) {
+        *u = {byte, static_cast<uint32_t>(*pos), static_cast<uint32_t>(*pos + 1)};
+        ++*pos;
+        return true;
+      }
+      char32_t cp;
+      size_t len;
+      const bool valid = utf8::Decode(original, *pos, &cp, &len);
+      const uint32_t b = static_cast<uint32_t>(*pos);
+      *pos += len;
+      if (!valid) {
+        *u = {' ', b, b + 1};
+        return true;
+      }
+      if (!IsInvisibleFormat(cp)) {
+        *u = {cp, b, static_cast<uint32_t>(b + len)};
+        return true;
+      }
+    }
+    return false;
+  };
+
+  size_t pos = 0;
+  Unit u;
+  bool have = next(&pos, &u);
+  while (have) {
+    // Gather a cluster: this code point and the combining marks after it.
+    cluster.clear();
+    cluster.push_back(u);
+    have = next(&pos, &u);
+    while (have && u.cp >= 0x300 && IsCombining(u.cp)) {
+      cluster.push_back(u);
+      have = next(&pos, &u);
+    }
+    // Step 2: NFKC and case folding.
+    lit.clear();
+    if (cluster.size() == 1 && cluster[0].cp < 0x80) {
+      const char32_t c = cluster[0].cp;
+      lit.push_back({c >= 'A' && c <= 'Z' ? c + 32 : c, cluster[0].orig_begin, cluster[0].orig_end});
+    } else {
+      MapCluster([&](size_t k) -> const Unit& { return cluster[k]; }, 0, cluster.size(), kFoldOptions, NeverDrop,
+                 [&](char32_t cp, uint32_t b, uint32_t e) { lit.push_back({cp, b, e}); });
+    }
+    for (const Unit& l : lit) AppendUnit(l, literal);
+    // Step 3: strip diacritics, per cluster of the folded output.
+    for (size_t i = 0; i < lit.size();) {
+      size_t j = i + 1;
+      while (j < lit.size() && lit[j].cp >= 0x300 && IsCombining(lit[j].cp)) ++j;
+      if (j == i + 1 && lit[i].cp < 0x80) {
+        units.push_back(lit[i]);
+      } else {
+        MapCluster([&](size_t k) -> const Unit& { return lit[k]; }, i, j, kStripOptions, IsNonspacingMark,
+                   [&](char32_t cp, uint32_t b, uint32_t e) { units.push_back({cp, b, e}); });
+      }
+      i = j;
+    }
+  }
+
+  // Step 4: homoglyphs, per run of letters and marks that has a non-ASCII letter.
+  for (size_t i = 0; i < units.size();) {
+    if (units[i].cp < 0x80 || !IsLetter(units[i].cp)) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (start > 0 && (IsLetter(units[start - 1].cp) || IsMark(units[start - 1].cp))) --start;
+    size_t j = start;
+    size_t letters = 0, lookalikes = 0, strong = 0;
+    bool latin = false;
+    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) {
+      if (IsLetter(units[j].cp)) {
+        ++letters;
+        const LookAlike l = LatinLookAlike(units[j].cp);
+        if (IsLatinLetter(units[j].cp)) latin = true;
+        if (l.latin) {  // dotless i is both Latin and a look-alike
+          ++lookalikes;
+          if (l.strong) ++strong;
+        }
+      }
+      ++j;
+    }
+    if (lookalikes > 0 && (latin || strong == letters)) {
+      for (size_t k = start; k < j; ++k) {
+        if (const char32_t l = LatinLookAlike(units[k].cp).latin) units[k].cp = l;
+      }
+    }
+    i = j;
+  }
+  folded->text.reserve(n);
+  folded->begin.reserve(n);
+  folded->end.reserve(n);
+  for (const Unit& f : units) AppendUnit(f, folded);
+}
+
+}  // namespace
+
 bool IsAsciiText(std::string_view s) {
   unsigned char any = 0;
   for (const char c : s) any |= static_cast<unsigned char>(c);
   return any < 0x80;
 }
 
-}  // namespace
+std::string CanonicalAsciiText(std::string_view s) {
+  const size_t n = s.size();
+  std::string out;
+  out.reserve(n + 2);
+  out.push_back(' ');
+  // The current run of single-letter words (step 6): where its first letter is in out,
+  // how long it is, and the separator its first two letters share.
+  size_t run_start = 0, run_len = 0;
+  std::string_view run_sep;
+  auto close_run = [&] {
+    if (run_len >= 3) {  // "k y s" -> "kys", then squeeze the joined word
+      size_t w = run_start;
+      for (size_t r = run_start; r < out.size(); ++r) {
+        const char c = out[r];
+        if (c == ' ') continue;
+        if (w > run_start && out[w - 1] == c) continue;
+        out[w++] = c;
+      }
+      out.resize(w);
+    }
+    run_len = 0;
+  };
+  size_t prev_word_end = 0;  // in s: where the separator before the next word starts
+  bool first_word = true;
+  size_t i = 0;
+  while (i < n) {
+    const auto c0 = static_cast<unsigned char>(s[i]);
+    if (!(kBytes.cls[c0] & (kAlpha | kDigit | kLeetSymbol))) {
+      ++i;
+      continue;
+    }
+    // A token: letters, digits and leet symbols. Leet applies if it has a letter.
+    size_t j = i;
+    bool has_letter = false;
+    while (j < n) {
+      const uint8_t cls = kBytes.cls[static_cast<unsigned char>(s[j])];
+      if (!(cls & (kAlpha | kDigit | kLeetSymbol))) break;
+      has_letter = has_letter || (cls & kAlpha);
+      ++j;
+    }
+    size_t body_end = j;
+    while (body_end > i && s[body_end - 1] == '!') --body_end;
+    // Words are the alphanumeric runs of the decoded token.
+    size_t k = i;
+    while (k < j) {
+      auto decode = [&](size_t q) -> char {
+        const auto c = static_cast<unsigned char>(s[q]);
+        const char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (!has_letter || q >= body_end) return lower;
+        if (const char l = kBytes.leet[c]) return l;
+        if (c == '@' && q > i) return 'a';
+        return lower;
+      };
+      char d = decode(k);
+      if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) {
+        ++k;
+        continue;
+      }
+      const size_t word_begin = k;
+      const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
+      // Emit the word (squeezing repeated letters) after one space.
+      const size_t before = out.size();
+      if (!first_word) out.push_back(' ');
+      first_word = false;
+      const size_t word_out = out.size();
+      char last = 0;
+      while (k < j) {
+        d = decode(k);
+        const uint8_t cls = kBytes.cls[static_cast<unsigned char>(d)];
+        if (!(cls & (kAlpha | kDigit))) break;
+        if (!(d == last && (cls & kAlpha))) out.push_back(d);
+        last = d;
+        ++k;
+      }
+      prev_word_end = k;
+      const bool single = k == word_begin + 1 && (kBytes.cls[static_cast<unsigned char>(out.back())] & kAlpha);
+      if (!single) {
+        if (run_len > 0) {  // close the run before this word, then put it back
+          const std::string word = out.substr(before);
+          out.resize(before);
+          close_run();
+          out += word;
+        }
+        continue;
+      }
+      if (run_len == 0) {
+        run_start = word_out;
+        run_len = 1;
+      } else if (run_len == 1) {
+        run_sep = sep;
+        run_len = 2;
+      } else if (sep == run_sep) {
+        ++run_len;
+      } else if (run_len == 2) {
+        // A pair cut short by a different separator: its second letter and
+        // this one may start the next run.
+        run_start = before - 1;
+        run_sep = sep;
+      } else {
+        // A different separator ends the run; this letter starts a new one.
+        const char letter = out.back();
+        out.resize(before);
+        close_run();
+        out.push_back(' ');
+        run_start = out.size();
+        out.push_back(letter);
+        run_len = 1;
+      }
+    }
+    i = j;
+  }
+  close_run();
+  out.push_back(' ');
+  if (out.size() == 2) out.resize(1);  // no words: a single space
+  return out;
+}
 
 Views Normalize(std::string_view original) {
   Views v;
@@ -662,8 +912,8 @@ Views Normalize(std::string_view original) {
     v.literal = LowercaseAscii(original);
     v.canonical = CollapseFused(AsciiInput{original});
   } else {
-    v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
-    const MappedText folded = FoldHomoglyphs(StripDiacritics(v.literal));
+    MappedText folded;
+    FoldUnicodeFused(original, &v.literal, &folded);
     v.canonical = CollapseFused(MappedInput{folded});
   }
   return v;

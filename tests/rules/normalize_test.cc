@@ -74,6 +74,7 @@ TEST_CASE("step 4 folds Cyrillic and Greek look-alikes in disguised words only")
   CHECK(Apply(FoldHomoglyphs, "\u0456d\u0456\u043et") == "idiot");    // Cyrillic і and о among Latin
   CHECK(Apply(FoldHomoglyphs, "\u0441\u043e\u0441\u043e") == "coco");  // all strong look-alikes
   CHECK(Apply(FoldHomoglyphs, "\u03bfk") == "ok");                     // Greek omicron + Latin
+  CHECK(Apply(FoldHomoglyphs, "\u0131d\u0131ot") == "idiot");          // Latin dotless i
   // Real Russian and Greek words stay as they are.
   CHECK(Apply(FoldHomoglyphs, "привет как дела") == "привет как дела");
   CHECK(Apply(FoldHomoglyphs, "και ευχαριστώ") == "και ευχαριστώ");
@@ -98,6 +99,9 @@ TEST_CASE("step 6 collapses separators and joins spaced-out letters") {
   CHECK(Apply(CollapseSeparators, "i.d.i.o.t f u c k") == " idiot fuck ");
   CHECK(Apply(CollapseSeparators, "shut...\n\n  up!!") == " shut up ");
   CHECK(Apply(CollapseSeparators, "a b") == " a b ");  // two letters stay words
+  // A pair cut short by another separator lends its second letter to the next run.
+  CHECK(Apply(CollapseSeparators, "a r-e-t-a-r-d") == " a retard ");
+  CHECK(Apply(CollapseSeparators, "x r.e.t.a.r.d") == " x retard ");
   CHECK(Apply(CollapseSeparators, "") == " ");
 }
 
@@ -165,4 +169,22 @@ TEST_CASE("the fused pass gives exactly the result of the steps") {
     REQUIRE(fast.canonical.begin == slow.canonical.begin);
     REQUIRE(fast.canonical.end == slow.canonical.end);
   }
+}
+
+TEST_CASE("the map-free ASCII canonical text equals the mapped one") {
+  const std::string alphabet = "aAbBeEiIkKoOsSyYuUxX01345789@!$.-_ *\n,#'k y s";
+  uint64_t state = 99;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const size_t len = next() % 30;
+    for (size_t i = 0; i < len; ++i) s += alphabet[next() % alphabet.size()];
+    INFO("input: [" << s << "]");
+    REQUIRE(CanonicalAsciiText(s) == Normalize(s).canonical.text);
+  }
+  CHECK(CanonicalAsciiText("i.d.i.o.t f u c k, a b") == " idiot fuck a b ");
+  CHECK(CanonicalAsciiText("") == " ");
 }
