@@ -276,7 +276,27 @@ class Loader {
     }
     if (const YAML::Node ex = node["examples"]) ReadExamples(file, subject, ex, &rule);
     rule.needs_term_hit = NeedsTermHit(rule.root);
+    OrderByCost(&rule.root);
     if (errors_.size() == errors_before) impl_->rules.push_back(std::move(rule));
+  }
+
+  // Within `all`, cheap tests go first so that a false one spares the rest:
+  // author facts, then terms (already found by the set), then text features.
+  static int Cost(const Condition& c) {
+    switch (c.kind) {
+      case Condition::Kind::kCompare:
+        return c.field == Field::kAccountAgeDays || c.field == Field::kFollowers || c.field == Field::kFirstComment ? 0 : 2;
+      case Condition::Kind::kTerms: return 1;
+      case Condition::Kind::kDomains: return 2;
+      default: return 3;
+    }
+  }
+  static void OrderByCost(Condition* c) {
+    for (Condition& child : c->children) OrderByCost(&child);
+    if (c->kind == Condition::Kind::kAll) {
+      std::stable_sort(c->children.begin(), c->children.end(),
+                       [](const Condition& a, const Condition& b) { return Cost(a) < Cost(b); });
+    }
   }
 
   static bool NeedsTermHit(const Condition& c) {
