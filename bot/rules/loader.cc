@@ -288,7 +288,11 @@ class Loader {
         return c.field == Field::kAccountAgeDays || c.field == Field::kFollowers || c.field == Field::kFirstComment ? 0 : 2;
       case Condition::Kind::kTerms: return 1;
       case Condition::Kind::kDomains: return 2;
-      default: return 3;
+      default: {  // all, any, not: as costly as their costliest part
+        int cost = 0;
+        for (const Condition& child : c.children) cost = std::max(cost, Cost(child));
+        return cost;
+      }
     }
   }
   static void OrderByCost(Condition* c) {
