@@ -200,6 +200,39 @@ char32_t LeetLetter(char32_t cp) {
 
 bool IsLeetSymbol(char32_t cp) { return cp == '@' || cp == '!' || cp == '$'; }
 
+// Step 4's decision for a run [first, last) of letters and marks: fold its
+// look-alikes to Latin? Mixed-script words are disguises; so is a word made
+// only of letters that look Latin even in lowercase. A Russian or Greek word
+// nearly always has a letter with no strong Latin twin, so it is left alone.
+template <typename CpAt>
+bool IsDisguisedRun(CpAt cp_at, size_t first, size_t last) {
+  size_t letters = 0, lookalikes = 0, strong = 0;
+  bool latin = false;
+  for (size_t k = first; k < last; ++k) {
+    const char32_t cp = cp_at(k);
+    if (!IsLetter(cp)) continue;
+    ++letters;
+    const LookAlike l = LatinLookAlike(cp);
+    if (IsLatinLetter(cp)) latin = true;
+    if (l.latin) {  // dotless i is both Latin and a look-alike
+      ++lookalikes;
+      if (l.strong) ++strong;
+    }
+  }
+  return lookalikes > 0 && (latin || strong == letters);
+}
+
+// Step 5 for the code point at k of a token [begin, end) whose trailing '!'
+// start at body_end: its letter if it is leetspeak, else itself.
+inline char32_t DecodeLeetAt(char32_t cp, size_t k, size_t begin, size_t body_end, bool has_letter) {
+  if (!has_letter || k >= body_end) return cp;
+  if (cp == '$') return 's';
+  if (cp == '!') return 'i';
+  if (cp == '@') return k > begin ? 'a' : cp;  // a leading @ is a mention
+  if (const char32_t l = LeetLetter(cp)) return l;
+  return cp;
+}
+
 }  // namespace
 
 MappedText MappedText::Identity(std::string_view original) {
@@ -281,24 +314,8 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       continue;
     }
     size_t j = i;
-    size_t letters = 0, lookalikes = 0, strong = 0;
-    bool latin = false;
-    while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) {
-      if (IsLetter(cps[j].cp)) {
-        ++letters;
-        const LookAlike l = LatinLookAlike(cps[j].cp);
-        if (IsLatinLetter(cps[j].cp)) latin = true;
-        if (l.latin) {  // dotless i is both Latin and a look-alike
-          ++lookalikes;
-          if (l.strong) ++strong;
-        }
-      }
-      ++j;
-    }
-    // Mixed-script words are disguises; so is a word made only of letters that
-    // look Latin even in lowercase. A Russian or Greek word nearly always has a
-    // letter with no strong Latin twin, so it is left alone.
-    const bool fold = lookalikes > 0 && (latin || strong == letters);
+    while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) ++j;
+    const bool fold = IsDisguisedRun([&](size_t k) { return cps[k].cp; }, i, j);
     for (size_t k = i; k < j; ++k) {
       const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
@@ -329,14 +346,7 @@ MappedText DecodeLeetspeak(const MappedText& in) {
     size_t body_end = j;
     while (body_end > i && cps[body_end - 1].cp == '!') --body_end;
     for (size_t k = i; k < j; ++k) {
-      char32_t cp = cps[k].cp;
-      if (has_letter && k < body_end) {
-        if (cp == '$') cp = 's';
-        else if (cp == '!') cp = 'i';
-        else if (cp == '@' && k > i) cp = 'a';  // a leading @ is a mention
-        else if (char32_t l = LeetLetter(cp)) cp = l;
-      }
-      out.Add(cp, cps[k].orig_begin, cps[k].orig_end);
+      out.Add(DecodeLeetAt(cps[k].cp, k, i, body_end, has_letter), cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
   }
@@ -432,17 +442,13 @@ inline bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 enum : uint8_t { kAlpha = 1, kDigit = 2, kLeetSymbol = 4, kNonAscii = 8 };
 struct ByteTables {
   uint8_t cls[256] = {};
-  char leet[256] = {};  // leet letter for 0-9, '$', '!'; 0 otherwise
   ByteTables() {
     for (int c = 0; c < 256; ++c) {
       if (c >= 0x80) cls[c] = kNonAscii;
       else if (AsciiAlpha(static_cast<unsigned char>(c))) cls[c] = kAlpha;
       else if (AsciiDigit(static_cast<unsigned char>(c))) cls[c] = kDigit;
       else if (c == '@' || c == '!' || c == '$') cls[c] = kLeetSymbol;
-      if (const char32_t l = LeetLetter(static_cast<char32_t>(c))) leet[c] = static_cast<char>(l);
     }
-    leet[static_cast<unsigned char>('$')] = 's';
-    leet[static_cast<unsigned char>('!')] = 'i';
   }
 };
 const ByteTables kBytes;
@@ -525,11 +531,9 @@ MappedText CollapseFused(const In& in) {
     }
     size_t body_end = j;
     while (body_end > i && dec[body_end - 1] == '!') --body_end;
-    if (has_letter) {
-      for (size_t k = i; k < body_end; ++k) {
-        char& c = dec[k];
-        if (const char l = kBytes.leet[static_cast<unsigned char>(c)]) c = l;
-        else if (c == '@' && k > i) c = 'a';  // a leading @ is a mention
+    for (size_t k = i; k < body_end; ++k) {
+      if (static_cast<unsigned char>(dec[k]) < 0x80) {
+        dec[k] = static_cast<char>(DecodeLeetAt(static_cast<unsigned char>(dec[k]), k, i, body_end, has_letter));
       }
     }
     // Word-character runs of the decoded token are the words.
@@ -754,21 +758,8 @@ void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText
     size_t start = i;
     while (start > 0 && (IsLetter(units[start - 1].cp) || IsMark(units[start - 1].cp))) --start;
     size_t j = start;
-    size_t letters = 0, lookalikes = 0, strong = 0;
-    bool latin = false;
-    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) {
-      if (IsLetter(units[j].cp)) {
-        ++letters;
-        const LookAlike l = LatinLookAlike(units[j].cp);
-        if (IsLatinLetter(units[j].cp)) latin = true;
-        if (l.latin) {  // dotless i is both Latin and a look-alike
-          ++lookalikes;
-          if (l.strong) ++strong;
-        }
-      }
-      ++j;
-    }
-    if (lookalikes > 0 && (latin || strong == letters)) {
+    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) ++j;
+    if (IsDisguisedRun([&](size_t k) { return units[k].cp; }, start, j)) {
       for (size_t k = start; k < j; ++k) {
         if (const char32_t l = LatinLookAlike(units[k].cp).latin) units[k].cp = l;
       }
@@ -837,10 +828,7 @@ std::string CanonicalAsciiText(std::string_view s) {
       auto decode = [&](size_t q) -> char {
         const auto c = static_cast<unsigned char>(s[q]);
         const char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        if (!has_letter || q >= body_end) return lower;
-        if (const char l = kBytes.leet[c]) return l;
-        if (c == '@' && q > i) return 'a';
-        return lower;
+        return static_cast<char>(DecodeLeetAt(static_cast<unsigned char>(lower), q, i, body_end, has_letter));
       };
       char d = decode(k);
       if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) {
