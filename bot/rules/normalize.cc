@@ -43,21 +43,14 @@ class Builder {
     out_.end.reserve(reserve);
   }
   void Add(char32_t cp, uint32_t ob, uint32_t oe) {
-    const size_t before = out_.text.size();
     utf8::Append(cp, &out_.text);
     out_.begin.resize(out_.text.size(), ob);
     out_.end.resize(out_.text.size(), oe);
-    last_cp_start_ = before;
-  }
-  // Widens the original range of the last added code point to reach oe.
-  void ExtendLast(uint32_t oe) {
-    for (size_t i = last_cp_start_; i < out_.text.size(); ++i) out_.end[i] = oe;
   }
   MappedText Take() { return std::move(out_); }
 
  private:
   MappedText out_;
-  size_t last_cp_start_ = 0;
 };
 
 utf8proc_category_t Category(char32_t cp) {
@@ -411,24 +404,10 @@ MappedText CollapseSeparators(const MappedText& in) {
   return out.Take();
 }
 
-MappedText SqueezeRepeats(const MappedText& in) {
-  const std::vector<CodePoint> cps = Decode(in);
-  Builder out(in.text.size());
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (i > 0 && cps[i].cp == cps[i - 1].cp && IsLetter(cps[i].cp)) {
-      out.ExtendLast(cps[i].orig_end);
-      continue;
-    }
-    out.Add(cps[i].cp, cps[i].orig_begin, cps[i].orig_end);
-  }
-  return out.Take();
-}
-
 Views NormalizeStepwise(std::string_view original) {
   Views v;
   v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
-  v.canonical = SqueezeRepeats(CollapseSeparators(
-      DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal)))));
+  v.canonical = CollapseSeparators(DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal))));
   return v;
 }
 
@@ -490,7 +469,7 @@ char32_t CodePointAt(const In& in, size_t i, size_t* len) {
   return cp;
 }
 
-// Steps 5, 6 and 7 fused: one scan for tokens and words (leetspeak decoded
+// Steps 5 and 6 fused: one scan for tokens and words (leetspeak decoded
 // into a scratch copy), one for joining spaced-out letters, one to emit. Byte
 // offsets never shift before emission because every leet substitution
 // replaces one ASCII byte by another.
@@ -586,7 +565,7 @@ MappedText CollapseFused(const In& in) {
     else k = (m == k) ? k + 1 : m;
   }
 
-  // Steps 6 and 7: emit words with one space between them, squeezing letters.
+  // Step 6: emit words with one space between them.
   MappedText out;
   out.text.resize(n + 2);
   out.begin.resize(n + 2);
@@ -605,34 +584,9 @@ MappedText CollapseFused(const In& in) {
     else put(' ', empty_at, empty_at);
   };
   space(0, words.empty() ? n : words[0].b, total_begin);
-  size_t last_start = 0, last_len = 0;  // the last emitted code point
-  bool last_letter = false;
   for (size_t k = 0; k < words.size(); ++k) {
-    if (k > 0 && !joined[k]) {
-      space(words[k - 1].e, words[k].b, in.begin(words[k].b));
-      last_letter = false;
-    }
-    for (size_t q = words[k].b; q < words[k].e;) {
-      const auto c = static_cast<unsigned char>(dec[q]);
-      size_t len = 1;
-      bool letter;
-      if (c < 0x80) {
-        letter = kBytes.cls[c] & kAlpha;
-      } else {
-        letter = IsLetter(CodePointAt(in, q, &len));
-      }
-      if (letter && last_letter && len == last_len && out.text[last_start] == dec[q] &&
-          (len == 1 || std::memcmp(&out.text[last_start], &dec[q], len) == 0)) {
-        const uint32_t e = in.end(q + len - 1);
-        for (size_t b = last_start; b < last_start + len; ++b) out.end[b] = e;
-      } else {
-        last_start = w;
-        last_len = len;
-        last_letter = letter;
-        for (size_t b = 0; b < len; ++b) put(dec[q + b], in.begin(q + b), in.end(q + b));
-      }
-      q += len;
-    }
+    if (k > 0 && !joined[k]) space(words[k - 1].e, words[k].b, in.begin(words[k].b));
+    for (size_t q = words[k].b; q < words[k].e; ++q) put(dec[q], in.begin(q), in.end(q));
   }
   if (!words.empty()) space(words.back().e, n, total_end);
   out.text.resize(w);
@@ -790,13 +744,10 @@ std::string CanonicalAsciiText(std::string_view s) {
   size_t run_start = 0, run_len = 0;
   std::string_view run_sep;
   auto close_run = [&] {
-    if (run_len >= 3) {  // "k y s" -> "kys", then squeeze the joined word
+    if (run_len >= 3) {  // "k y s" -> "kys"
       size_t w = run_start;
       for (size_t r = run_start; r < out.size(); ++r) {
-        const char c = out[r];
-        if (c == ' ') continue;
-        if (w > run_start && out[w - 1] == c) continue;
-        out[w++] = c;
+        if (out[r] != ' ') out[w++] = out[r];
       }
       out.resize(w);
     }
@@ -837,18 +788,15 @@ std::string CanonicalAsciiText(std::string_view s) {
       }
       const size_t word_begin = k;
       const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
-      // Emit the word (squeezing repeated letters) after one space.
+      // Emit the word after one space.
       const size_t before = out.size();
       if (!first_word) out.push_back(' ');
       first_word = false;
       const size_t word_out = out.size();
-      char last = 0;
       while (k < j) {
         d = decode(k);
-        const uint8_t cls = kBytes.cls[static_cast<unsigned char>(d)];
-        if (!(cls & (kAlpha | kDigit))) break;
-        if (!(d == last && (cls & kAlpha))) out.push_back(d);
-        last = d;
+        if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) break;
+        out.push_back(d);
         ++k;
       }
       prev_word_end = k;

