@@ -459,8 +459,8 @@ int Run(int argc, char** argv) {
   static const char* const kSteps[] = {"MappedText::Identity", "1 RemoveFormatCharacters",
                                        "2 FoldCompatibilityAndCase", "3 StripDiacritics",
                                        "4 FoldHomoglyphs", "5 DecodeLeetspeak",
-                                       "6 CollapseSeparators", "7 SqueezeRepeats"};
-  double step_s[8] = {0};
+                                       "6 CollapseSeparators"};
+  double step_s[7] = {0};
   std::vector<std::string> canonical_texts, literal_texts;
   canonical_texts.reserve(comments.size());
   literal_texts.reserve(comments.size());
@@ -486,8 +486,6 @@ int Run(int argc, char** argv) {
     lap(5);
     t = rules::CollapseSeparators(t);
     lap(6);
-    t = rules::SqueezeRepeats(t);
-    lap(7);
     canonical_texts.push_back(std::move(t.text));
   }
   // A replica of the engine's two RE2::Set passes (see BaselinePatterns):
@@ -774,7 +772,7 @@ int Run(int argc, char** argv) {
   for (double x : step_s) steps_total += x;
   Row("Normalize's step functions one by one", Fmt("%.2f s", steps_total),
       Fmt("%5.1f us/comment (separate pass; the unfused reference path)", steps_total * per));
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 7; ++i) {
     const std::string name = std::string("  ") + kSteps[i];
     Row(name.c_str(), Fmt("%.2f s", step_s[i]),
         Fmt("%5.1f us/comment, ", step_s[i] * per) + Fmt("%3.0f%% of the steps", 100 * step_s[i] / steps_total));

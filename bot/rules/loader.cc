@@ -10,11 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include <utf8proc.h>
-
 #include "bot/rules/normalize.h"
 #include "bot/rules/rule_set_internal.h"
-#include "bot/util/utf8.h"
 #include "bot/util/yaml.h"
 
 namespace aasr::rules {
@@ -36,26 +33,6 @@ std::vector<std::string> ConditionKeys() {
   keys.insert(keys.end(), kCompareKeys.begin(), kCompareKeys.end());
   keys.insert(keys.end(), kOtherConditionKeys.begin(), kOtherConditionKeys.end());
   return keys;
-}
-
-// The regex for a canonical term in which each letter matches a run of
-// itself: "kill" -> "k+i+l+l+", so "kiiilll" matches and "kil" does not.
-std::string RepeatTolerant(const std::string& canon) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < canon.size()) {
-    char32_t cp;
-    size_t len;
-    utf8::Decode(canon, pos, &cp, &len);
-    const std::string quoted = RE2::QuoteMeta(canon.substr(pos, len));
-    const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
-    const bool letter = category >= UTF8PROC_CATEGORY_LU && category <= UTF8PROC_CATEGORY_LO;
-    if (!letter) out += quoted;
-    else if (len == 1) out += quoted + "+";
-    else out += "(?:" + quoted + ")+";
-    pos += len;
-  }
-  return out;
 }
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -481,7 +458,7 @@ class Loader {
       const std::string canon = CanonicalTerm(segment);
       if (!canon.empty()) {
         if (!out.empty() && out.back() != ' ') out += ' ';
-        out += RepeatTolerant(canon);
+        out += RepeatTolerantRegex(canon);
         any_literal = true;
       }
       if (open == std::string::npos) break;

@@ -1,5 +1,6 @@
 #include "bot/rules/normalize.h"
 
+#include <re2/re2.h>
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -853,6 +854,22 @@ Views Normalize(std::string_view original) {
     v.canonical = CollapseFused(MappedInput{folded});
   }
   return v;
+}
+
+std::string RepeatTolerantRegex(std::string_view canon) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < canon.size()) {
+    char32_t cp;
+    size_t len;
+    utf8::Decode(canon, pos, &cp, &len);
+    const std::string quoted = RE2::QuoteMeta(re2::StringPiece(canon.data() + pos, len));
+    if (!IsLetter(cp)) out += quoted;
+    else if (len == 1) out += quoted + "+";
+    else out += "(?:" + quoted + ")+";
+    pos += len;
+  }
+  return out;
 }
 
 std::string CanonicalTerm(std::string_view term) {

@@ -72,6 +72,11 @@ bool IsAsciiText(std::string_view text);
 // text itself up to case, which case-insensitive patterns do not see.
 std::string CanonicalAsciiText(std::string_view ascii);
 
+// The RE2 pattern for a canonical term in which each letter matches a run of
+// itself: "kill" -> "k+i+l+l+" (so "kiiilll" matches and "kil" does not);
+// everything else is quoted.
+std::string RepeatTolerantRegex(std::string_view canonical_term);
+
 // The canonical form of a term as an organizer wrote it (no leading or
 // trailing space): "Kill  Your-Self" -> "kill your self".
 std::string CanonicalTerm(std::string_view term);
