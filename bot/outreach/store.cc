@@ -324,6 +324,15 @@ Result<std::optional<OutboxRow>> OutreachStore::GetOutbox(int64_t id) {
   return std::optional<OutboxRow>(row.value());
 }
 
+Result<bool> OutreachStore::HasOutboxKey(const std::string& account, const std::string& key) {
+  Stmt q(db_, "SELECT 1 FROM outreach_outbox WHERE account = ? AND idempotency_key = ?");
+  if (!q.ok()) return SqlError("read outbox");
+  q.Bind(1, account).Bind(2, key);
+  const int rc = q.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("read outbox");
+  return rc == SQLITE_ROW;
+}
+
 Result<std::vector<OutboxRow>> OutreachStore::ListOutbox(std::optional<OutboxState> state) {
   std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outreach_outbox";
   if (state) sql += " WHERE state = ?";

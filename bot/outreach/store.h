@@ -99,6 +99,7 @@ class OutreachStore {
   Result<int64_t> InsertOutbox(const OutboxRow& row, int64_t now,
                                const std::optional<std::string>& story_feed = std::nullopt);
   Result<std::optional<OutboxRow>> GetOutbox(int64_t id);
+  Result<bool> HasOutboxKey(const std::string& account, const std::string& idempotency_key);
   Result<std::vector<OutboxRow>> ListOutbox(std::optional<OutboxState> state = std::nullopt);
   // Rows that are due: planned with planned_at <= now and next_attempt_at <= now.
   Result<std::vector<OutboxRow>> DueOutbox(int64_t now);
