@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "bot/util/utf8.h"
 
@@ -100,21 +101,20 @@ void ForEachCluster(const std::vector<CodePoint>& cps, Fn fn) {
   }
 }
 
-// Maps a cluster through utf8proc with the given decomposition options, drops
-// code points `drop` selects, recomposes, and appends the result mapped to the
-// cluster's original range.
-template <typename Drop>
-void MapCluster(const std::vector<CodePoint>& cps, size_t first, size_t last, int options,
-                Drop drop, Builder* out) {
+// Maps a cluster (code points first..last of `at`) through utf8proc with the
+// given decomposition options, drops code points `drop` selects, recomposes,
+// and calls add(cp, orig_begin, orig_end) with the cluster's original range.
+template <typename At, typename Drop, typename Add>
+void MapCluster(At at, size_t first, size_t last, int options, Drop drop, Add add) {
   utf8proc_int32_t buf[64];
   utf8proc_ssize_t n = 0;
   for (size_t k = first; k < last; ++k) {
     int boundclass = 0;
     utf8proc_ssize_t got = utf8proc_decompose_char(
-        static_cast<utf8proc_int32_t>(cps[k].cp), buf + n, 64 - n,
+        static_cast<utf8proc_int32_t>(at(k).cp), buf + n, 64 - n,
         static_cast<utf8proc_option_t>(options), &boundclass);
     if (got < 0 || n + got > 64) {  // absurdly long cluster: keep it as is
-      for (size_t m = first; m < last; ++m) out->Add(cps[m].cp, cps[m].orig_begin, cps[m].orig_end);
+      for (size_t m = first; m < last; ++m) add(at(m).cp, at(m).orig_begin, at(m).orig_end);
       return;
     }
     n += got;
@@ -124,10 +124,15 @@ void MapCluster(const std::vector<CodePoint>& cps, size_t first, size_t last, in
     if (!drop(static_cast<char32_t>(buf[k]))) buf[kept++] = buf[k];
   }
   kept = utf8proc_normalize_utf32(buf, kept, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
-  const uint32_t ob = cps[first].orig_begin;
-  const uint32_t oe = cps[last - 1].orig_end;
-  for (utf8proc_ssize_t k = 0; k < kept; ++k) out->Add(static_cast<char32_t>(buf[k]), ob, oe);
+  const uint32_t ob = at(first).orig_begin;
+  const uint32_t oe = at(last - 1).orig_end;
+  for (utf8proc_ssize_t k = 0; k < kept; ++k) add(static_cast<char32_t>(buf[k]), ob, oe);
 }
+
+constexpr int kFoldOptions = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD;
+constexpr int kStripOptions = UTF8PROC_DECOMPOSE;
+bool NeverDrop(char32_t) { return false; }
+bool IsNonspacingMark(char32_t cp) { return cp >= 0x300 && Category(cp) == UTF8PROC_CATEGORY_MN; }
 
 bool IsInvisibleFormat(char32_t cp) {
   if (cp < 0x80) return false;
@@ -140,31 +145,40 @@ bool IsInvisibleFormat(char32_t cp) {
 
 // Latin look-alikes among Cyrillic, Greek and Armenian lowercase letters (the
 // text is case folded before this step, so capitals have become these).
-char32_t LatinLookAlike(char32_t cp) {
+// Strong ones look Latin in lowercase too; weak ones only as capitals (Н, В),
+// so they are folded only inside a word that also has Latin letters.
+struct LookAlike {
+  char32_t latin = 0;
+  bool strong = false;
+};
+
+LookAlike LatinLookAlike(char32_t cp) {
   switch (cp) {
-    // Cyrillic
-    case 0x0430: return 'a';  case 0x0432: return 'b';  case 0x044C: return 'b';
-    case 0x0441: return 'c';  case 0x0501: return 'd';  case 0x0435: return 'e';
-    case 0x0451: return 'e';  case 0x04BB: return 'h';  case 0x043D: return 'h';
-    case 0x0456: return 'i';  case 0x0457: return 'i';  case 0x0458: return 'j';
-    case 0x043A: return 'k';  case 0x04CF: return 'l';  case 0x043C: return 'm';
-    case 0x043E: return 'o';  case 0x0440: return 'p';  case 0x051B: return 'q';
-    case 0x0433: return 'r';  case 0x0455: return 's';  case 0x0442: return 't';
-    case 0x0443: return 'y';  case 0x045E: return 'y';  case 0x051D: return 'w';
-    case 0x0445: return 'x';  case 0x043F: return 'n';  case 0x0438: return 'u';
+    // Cyrillic, strong
+    case 0x0430: return {'a', true};  case 0x0441: return {'c', true};  case 0x0501: return {'d', true};
+    case 0x0435: return {'e', true};  case 0x04BB: return {'h', true};  case 0x0456: return {'i', true};
+    case 0x0458: return {'j', true};  case 0x04CF: return {'l', true};  case 0x043E: return {'o', true};
+    case 0x0440: return {'p', true};  case 0x051B: return {'q', true};  case 0x0455: return {'s', true};
+    case 0x0443: return {'y', true};  case 0x051D: return {'w', true};  case 0x0445: return {'x', true};
+    case 0x0451: return {'e', true};  case 0x0457: return {'i', true};
+    // Cyrillic, weak
+    case 0x0432: return {'b', false}; case 0x044C: return {'b', false}; case 0x043D: return {'h', false};
+    case 0x043A: return {'k', false}; case 0x043C: return {'m', false}; case 0x0433: return {'r', false};
+    case 0x0442: return {'t', false}; case 0x045E: return {'y', false}; case 0x043F: return {'n', false};
+    case 0x0438: return {'u', false};
     // Greek
-    case 0x03B1: return 'a';  case 0x03B2: return 'b';  case 0x03B5: return 'e';
-    case 0x03B7: return 'n';  case 0x03B9: return 'i';  case 0x03BA: return 'k';
-    case 0x03BD: return 'v';  case 0x03BF: return 'o';  case 0x03C1: return 'p';
-    case 0x03C4: return 't';  case 0x03C5: return 'u';  case 0x03C7: return 'x';
-    case 0x03B3: return 'y';  case 0x03C9: return 'w';  case 0x03C2: return 's';
-    case 0x03BC: return 'u';
+    case 0x03BF: return {'o', true};  case 0x03C1: return {'p', true};  case 0x03B1: return {'a', false};
+    case 0x03B2: return {'b', false}; case 0x03B5: return {'e', false}; case 0x03B7: return {'n', false};
+    case 0x03B9: return {'i', false}; case 0x03BA: return {'k', false}; case 0x03BD: return {'v', false};
+    case 0x03C4: return {'t', false}; case 0x03C5: return {'u', false}; case 0x03C7: return {'x', false};
+    case 0x03B3: return {'y', false}; case 0x03C9: return {'w', false}; case 0x03C2: return {'s', false};
+    case 0x03BC: return {'u', false};
     // Armenian
-    case 0x0585: return 'o';  case 0x0578: return 'n';  case 0x057D: return 'u';
-    case 0x0570: return 'h';  case 0x0584: return 'p';
+    case 0x0585: return {'o', true};  case 0x0578: return {'n', true};  case 0x057D: return {'u', true};
+    case 0x0570: return {'h', true};  case 0x0584: return {'p', true};
     // Latin letters that read as ASCII ones
-    case 0x0131: return 'i';  case 0x0261: return 'g';  case 0x0251: return 'a';
-    default: return 0;
+    case 0x0131: return {'i', true};  case 0x0261: return {'g', true};  case 0x0251: return {'a', true};
+    default: return {};
   }
 }
 
@@ -236,8 +250,8 @@ MappedText FoldCompatibilityAndCase(const MappedText& in) {
       out.Add(c >= 'A' && c <= 'Z' ? c + 32 : c, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, UTF8PROC_COMPAT | UTF8PROC_CASEFOLD,
-               [](char32_t) { return false; }, &out);
+    MapCluster([&](size_t k) -> const CodePoint& { return cps[k]; }, first, last, kFoldOptions, NeverDrop,
+               [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
 }
@@ -250,8 +264,8 @@ MappedText StripDiacritics(const MappedText& in) {
       out.Add(cps[first].cp, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, 0,
-               [](char32_t cp) { return Category(cp) == UTF8PROC_CATEGORY_MN; }, &out);
+    MapCluster([&](size_t k) -> const CodePoint& { return cps[k]; }, first, last, kStripOptions, IsNonspacingMark,
+               [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
 }
@@ -267,21 +281,27 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       continue;
     }
     size_t j = i;
-    size_t letters = 0, lookalikes = 0;
+    size_t letters = 0, lookalikes = 0, strong = 0;
     bool latin = false;
     while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) {
       if (IsLetter(cps[j].cp)) {
         ++letters;
-        if (LatinLookAlike(cps[j].cp) != 0 && !IsLatinLetter(cps[j].cp)) ++lookalikes;
-        else if (IsLatinLetter(cps[j].cp)) latin = true;
+        const LookAlike l = LatinLookAlike(cps[j].cp);
+        if (IsLatinLetter(cps[j].cp)) {
+          latin = true;
+        } else if (l.latin) {
+          ++lookalikes;
+          if (l.strong) ++strong;
+        }
       }
       ++j;
     }
-    // Mixed-script words are disguises; a whole word of look-alikes is too.
-    // A word in Russian or Greek nearly always has a letter with no Latin twin.
-    const bool fold = lookalikes > 0 && (latin || lookalikes == letters);
+    // Mixed-script words are disguises; so is a word made only of letters that
+    // look Latin even in lowercase. A Russian or Greek word nearly always has a
+    // letter with no strong Latin twin, so it is left alone.
+    const bool fold = lookalikes > 0 && (latin || strong == letters);
     for (size_t k = i; k < j; ++k) {
-      const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp) : 0;
+      const char32_t latin_cp = fold && !IsLatinLetter(cps[k].cp) ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
@@ -341,11 +361,21 @@ MappedText CollapseSeparators(const MappedText& in) {
     i = j;
   }
   auto single_letter = [&](const Word& w) { return w.last == w.first + 1 && IsLetter(cps[w.first].cp); };
-  // joined[k]: word k is glued to word k-1 (both in a run of >= 3 single letters).
+  // The separator text between word k-1 and word k.
+  auto separator = [&](size_t k) {
+    return std::string_view(in.text).substr(cps[words[k - 1].last].pos,
+                                            cps[words[k].first].pos - cps[words[k - 1].last].pos);
+  };
+  // joined[k]: word k is glued to word k-1. A run of >= 3 single letters with
+  // the same separator throughout is one disguised word: "i.d.i.o.t f u c k"
+  // is "idiot fuck", not "idiotfuck".
   std::vector<bool> joined(words.size(), false);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m])) ++m;
+    while (m < words.size() && single_letter(words[m]) &&
+           (m < k + 2 || separator(m) == separator(k + 1))) {
+      ++m;
+    }
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = true;
     }
@@ -382,11 +412,260 @@ MappedText SqueezeRepeats(const MappedText& in) {
   return out.Take();
 }
 
-Views Normalize(std::string_view original) {
+Views NormalizeStepwise(std::string_view original) {
   Views v;
   v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
   v.canonical = SqueezeRepeats(CollapseSeparators(
       DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal)))));
+  return v;
+}
+
+namespace {
+
+inline bool AsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+inline bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// Byte classes for the fused pass, so the hot loops do one table load per
+// byte instead of a chain of comparisons.
+enum : uint8_t { kAlpha = 1, kDigit = 2, kLeetSymbol = 4, kNonAscii = 8 };
+struct ByteTables {
+  uint8_t cls[256] = {};
+  char leet[256] = {};  // leet letter for 0-9, '$', '!'; 0 otherwise
+  ByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= 0x80) cls[c] = kNonAscii;
+      else if (AsciiAlpha(static_cast<unsigned char>(c))) cls[c] = kAlpha;
+      else if (AsciiDigit(static_cast<unsigned char>(c))) cls[c] = kDigit;
+      else if (c == '@' || c == '!' || c == '$') cls[c] = kLeetSymbol;
+      if (const char32_t l = LeetLetter(static_cast<char32_t>(c))) leet[c] = static_cast<char>(l);
+    }
+    leet[static_cast<unsigned char>('$')] = 's';
+    leet[static_cast<unsigned char>('!')] = 'i';
+  }
+};
+const ByteTables kBytes;
+
+// Input adapters for the fused steps 5-7: bytes (already case folded) and
+// the original range of each byte.
+struct AsciiInput {  // a pure-ASCII comment: steps 1-4 are only lowercasing
+  std::string_view s;
+  size_t size() const { return s.size(); }
+  unsigned char byte(size_t i) const {
+    const auto c = static_cast<unsigned char>(s[i]);
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+  }
+  uint32_t begin(size_t i) const { return static_cast<uint32_t>(i); }
+  uint32_t end(size_t i) const { return static_cast<uint32_t>(i + 1); }
+};
+
+struct MappedInput {  // the output of steps 1-4
+  const MappedText& t;
+  size_t size() const { return t.text.size(); }
+  unsigned char byte(size_t i) const { return static_cast<unsigned char>(t.text[i]); }
+  uint32_t begin(size_t i) const { return t.begin[i]; }
+  uint32_t end(size_t i) const { return t.end[i]; }
+};
+
+// Decodes the code point at i of an input (valid UTF-8 after step 1).
+template <typename In>
+char32_t CodePointAt(const In& in, size_t i, size_t* len) {
+  const unsigned char b = in.byte(i);
+  if (b < 0x80) {
+    *len = 1;
+    return b;
+  }
+  char tmp[4];
+  const size_t avail = std::min<size_t>(4, in.size() - i);
+  for (size_t k = 0; k < avail; ++k) tmp[k] = static_cast<char>(in.byte(i + k));
+  char32_t cp;
+  if (!utf8::Decode(std::string_view(tmp, avail), 0, &cp, len)) cp = ' ';
+  return cp;
+}
+
+// Steps 5, 6 and 7 fused: one scan for tokens and words (leetspeak decoded
+// into a scratch copy), one for joining spaced-out letters, one to emit. Byte
+// offsets never shift before emission because every leet substitution
+// replaces one ASCII byte by another.
+template <typename In>
+MappedText CollapseFused(const In& in) {
+  const size_t n = in.size();
+  thread_local std::string dec;
+  dec.resize(n);
+  for (size_t i = 0; i < n; ++i) dec[i] = static_cast<char>(in.byte(i));
+  struct Word {
+    uint32_t b, e;  // byte range
+  };
+  thread_local std::vector<Word> words;
+  words.clear();
+  auto ascii_token = [](unsigned char c) { return (kBytes.cls[c] & (kAlpha | kDigit | kLeetSymbol)) != 0; };
+  size_t i = 0;
+  while (i < n) {
+    size_t len = 1;
+    const auto c0 = static_cast<unsigned char>(dec[i]);
+    if (c0 < 0x80 ? !ascii_token(c0) : !IsWordChar(CodePointAt(in, i, &len))) {
+      i += len;
+      continue;
+    }
+    size_t j = i;
+    bool has_letter = false;
+    while (j < n) {
+      const auto c = static_cast<unsigned char>(dec[j]);
+      if (c < 0x80) {
+        if (!ascii_token(c)) break;
+        has_letter = has_letter || (kBytes.cls[c] & kAlpha);
+        ++j;
+      } else {
+        const char32_t cp = CodePointAt(in, j, &len);
+        if (!IsWordChar(cp)) break;
+        has_letter = has_letter || IsLetter(cp);
+        j += len;
+      }
+    }
+    size_t body_end = j;
+    while (body_end > i && dec[body_end - 1] == '!') --body_end;
+    if (has_letter) {
+      for (size_t k = i; k < body_end; ++k) {
+        char& c = dec[k];
+        if (const char l = kBytes.leet[static_cast<unsigned char>(c)]) c = l;
+        else if (c == '@' && k > i) c = 'a';  // a leading @ is a mention
+      }
+    }
+    // Word-character runs of the decoded token are the words.
+    size_t k = i;
+    while (k < j) {
+      const auto c = static_cast<unsigned char>(dec[k]);
+      if (!(kBytes.cls[c] & (kAlpha | kDigit | kNonAscii))) {
+        ++k;
+        continue;
+      }
+      size_t m = k;
+      while (m < j) {
+        const auto d = static_cast<unsigned char>(dec[m]);
+        if (d < 0x80) {
+          if (!(kBytes.cls[d] & (kAlpha | kDigit))) break;
+          ++m;
+        } else {
+          CodePointAt(in, m, &len);  // inside a token every non-ASCII code point is a word character
+          m += len;
+        }
+      }
+      words.push_back({static_cast<uint32_t>(k), static_cast<uint32_t>(m)});
+      k = m;
+    }
+    i = j;
+  }
+
+  // Step 6: runs of >= 3 single letters with the same separator are joined.
+  auto single_letter = [&](const Word& w) {
+    const auto c = static_cast<unsigned char>(dec[w.b]);
+    if (c < 0x80) return w.e == w.b + 1 && AsciiAlpha(c);
+    size_t len;
+    const char32_t cp = CodePointAt(in, w.b, &len);
+    return w.e == w.b + len && IsLetter(cp);
+  };
+  auto separator = [&](size_t k) {
+    return std::string_view(dec).substr(words[k - 1].e, words[k].b - words[k - 1].e);
+  };
+  thread_local std::vector<char> joined;
+  joined.assign(words.size(), 0);
+  for (size_t k = 0; k < words.size();) {
+    size_t m = k;
+    while (m < words.size() && single_letter(words[m]) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
+    if (m - k >= 3) {
+      for (size_t q = k + 1; q < m; ++q) joined[q] = 1;
+    }
+    k = (m == k) ? k + 1 : m;
+  }
+
+  // Steps 6 and 7: emit words with one space between them, squeezing letters.
+  MappedText out;
+  out.text.resize(n + 2);
+  out.begin.resize(n + 2);
+  out.end.resize(n + 2);
+  size_t w = 0;
+  auto put = [&](char c, uint32_t b, uint32_t e) {
+    out.text[w] = c;
+    out.begin[w] = b;
+    out.end[w] = e;
+    ++w;
+  };
+  const uint32_t total_begin = n ? in.begin(0) : 0;
+  const uint32_t total_end = n ? in.end(n - 1) : 0;
+  auto space = [&](size_t from, size_t to, uint32_t empty_at) {
+    if (from < to) put(' ', in.begin(from), in.end(to - 1));
+    else put(' ', empty_at, empty_at);
+  };
+  space(0, words.empty() ? n : words[0].b, total_begin);
+  size_t last_start = 0, last_len = 0;  // the last emitted code point
+  bool last_letter = false;
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k > 0 && !joined[k]) {
+      space(words[k - 1].e, words[k].b, in.begin(words[k].b));
+      last_letter = false;
+    }
+    for (size_t q = words[k].b; q < words[k].e;) {
+      const auto c = static_cast<unsigned char>(dec[q]);
+      size_t len = 1;
+      bool letter;
+      if (c < 0x80) {
+        letter = kBytes.cls[c] & kAlpha;
+      } else {
+        letter = IsLetter(CodePointAt(in, q, &len));
+      }
+      if (letter && last_letter && len == last_len && out.text[last_start] == dec[q] &&
+          (len == 1 || std::memcmp(&out.text[last_start], &dec[q], len) == 0)) {
+        const uint32_t e = in.end(q + len - 1);
+        for (size_t b = last_start; b < last_start + len; ++b) out.end[b] = e;
+      } else {
+        last_start = w;
+        last_len = len;
+        last_letter = letter;
+        for (size_t b = 0; b < len; ++b) put(dec[q + b], in.begin(q + b), in.end(q + b));
+      }
+      q += len;
+    }
+  }
+  if (!words.empty()) space(words.back().e, n, total_end);
+  out.text.resize(w);
+  out.begin.resize(w);
+  out.end.resize(w);
+  return out;
+}
+
+// Steps 1-2 for a pure-ASCII comment: lowercase, every byte maps to itself.
+MappedText LowercaseAscii(std::string_view s) {
+  MappedText t;
+  const size_t n = s.size();
+  t.text.resize(n);
+  t.begin.resize(n);
+  t.end.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    t.text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    t.begin[i] = static_cast<uint32_t>(i);
+    t.end[i] = static_cast<uint32_t>(i + 1);
+  }
+  return t;
+}
+
+bool IsAsciiText(std::string_view s) {
+  unsigned char any = 0;
+  for (const char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
+}  // namespace
+
+Views Normalize(std::string_view original) {
+  Views v;
+  if (IsAsciiText(original)) {
+    v.literal = LowercaseAscii(original);
+    v.canonical = CollapseFused(AsciiInput{original});
+  } else {
+    v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
+    const MappedText folded = FoldHomoglyphs(StripDiacritics(v.literal));
+    v.canonical = CollapseFused(MappedInput{folded});
+  }
   return v;
 }
 

@@ -56,7 +56,12 @@ struct Views {
   MappedText canonical;  // steps 1-7: what words, phrases and lists see
 };
 
+// All steps. Normalize() runs them fused in one pass over the code points
+// (decoding once, reusing per-thread buffers); NormalizeStepwise() applies the
+// step functions one by one. Both give the same result (tested on random
+// input); the stepwise form is the readable reference.
 Views Normalize(std::string_view original);
+Views NormalizeStepwise(std::string_view original);
 
 // The canonical form of a term as an organizer wrote it (no leading or
 // trailing space): "Kiiill  Your-Self" -> "kil your self".
