@@ -272,6 +272,14 @@ Result<std::vector<SeenStory>> OutreachStore::StoriesWithDisposition(StoryDispos
   return out;
 }
 
+Status OutreachStore::MarkStoryPlanned(const std::string& feed, const std::string& story_id) {
+  Stmt up(db_, "UPDATE outreach_seen_stories SET disposition = 'planned' WHERE feed = ? AND story_id = ?");
+  if (!up.ok()) return SqlError("mark story planned");
+  up.Bind(1, feed).Bind(2, story_id);
+  if (up.Step() != SQLITE_DONE) return SqlError("mark story planned");
+  return Ok{};
+}
+
 Result<int64_t> OutreachStore::InsertOutbox(const OutboxRow& row, int64_t now,
                                             const std::optional<std::string>& story_feed) {
   auto begin = Exec("BEGIN IMMEDIATE", "begin outbox transaction");

@@ -90,6 +90,9 @@ class OutreachStore {
   Status CommitPoll(const std::string& feed, const std::vector<SeenStory>& records,
                     const FeedState& state);
   Result<std::vector<SeenStory>> StoriesWithDisposition(StoryDisposition d);
+  // A pending story becomes planned once every account that follows its feed
+  // has an outbox row for it.
+  Status MarkStoryPlanned(const std::string& feed, const std::string& story_id);
 
   // --- outbox
   // Inserts the row (id, created_at, updated_at set from `now`); if
