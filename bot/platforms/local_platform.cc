@@ -49,6 +49,7 @@ Capabilities LocalPlatform::capabilities() const {
   c.webhooks = false;
   c.max_text = 5000;
   c.max_images = 4;
+  c.find_by_key = true;
   return c;
 }
 
