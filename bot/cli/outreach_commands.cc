@@ -68,7 +68,7 @@ int Validate(const std::string& posts_dir, const std::string& schedules_path) {
 
 Result<std::string> ReadFeed(const std::string& where) {
   if (where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0) {
-    auto http = MakeCpprestGetter(std::chrono::seconds(30));
+    auto http = MakeNetGetter("posts preview");
     auto r = http->Get(where, {});
     if (!r.ok()) return r.errors();
     if (r.value().status != 200)

@@ -2,6 +2,7 @@
 // interface so tests are deterministic and the transport can be swapped for
 // the shared bot/net client when it lands.
 //
+// The implementation is MakeNetGetter() on the shared bot/net client.
 // Get() returns any HTTP status as a response (304 and 5xx are answers, not
 // errors); only transport failures (DNS, refused, timeout, TLS) are Errors,
 // naming the URL. Response header names are lower-cased.
@@ -38,8 +39,20 @@ class HttpGetter {
   virtual Result<HttpResponse> Get(const std::string& url, const HttpHeaders& headers) = 0;
 };
 
-// cpprestsdk's http_client; follows no redirects silently beyond what the
-// library does; `timeout` bounds the whole request.
-std::unique_ptr<HttpGetter> MakeCpprestGetter(std::chrono::seconds timeout = std::chrono::seconds(30));
+}  // namespace aasr::outreach
+
+namespace aasr::net {
+class Clock;
+}
+
+namespace aasr::outreach {
+
+// On the shared bot/net HttpClient: `timeout` per attempt, up to
+// `max_attempts` tries with backoff and jitter on 5xx/resets/timeouts (never
+// on other 4xx), 429 honoured. `clock` (default: the system clock) is where
+// waits happen; tests pass a net::FakeClock so retries cost no time.
+std::unique_ptr<HttpGetter> MakeNetGetter(const std::string& subject,
+                                          std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                          int max_attempts = 3, net::Clock* clock = nullptr);
 
 }  // namespace aasr::outreach

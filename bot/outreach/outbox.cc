@@ -56,7 +56,7 @@ SendReport Outbox::Reconcile(const PlatformFor& platform_for) {
       report.errors.push_back(Error{{}, RowSubject(row.id), "no platform for account '" + row.account + "'"});
       continue;
     }
-    auto found = platform->FindPublished(row.post.idempotency_key);
+    auto found = platform->FindPublished(row.post);
     if (!found.ok()) {
       // Unknown outcome and the platform cannot tell us yet: keep the row
       // `sending` so the next start asks again; never guess.
@@ -109,7 +109,7 @@ void Outbox::SendOne(const OutboxRow& row, platforms::Platform& platform, SendRe
   const int attempts = row.attempts + 1;
   if (attempts > 1) {
     // An earlier attempt may have reached the platform: ask before sending.
-    auto found = platform.FindPublished(row.post.idempotency_key);
+    auto found = platform.FindPublished(row.post);
     if (found.ok() && found.value()) {
       auto ok = store_.MarkPublished(row.id, *found.value(), clock_.NowUnix());
       if (ok.ok()) ++report->reconciled;

@@ -11,7 +11,8 @@
 // database before Platform::Publish is called, with the row's stable
 // idempotency key. If the process dies between the platform accepting the
 // post and the row being marked published, the row is found `sending` on the
-// next start: Reconcile() asks the platform FindPublished(key); if the post is
+// next start: Reconcile() asks the platform FindPublished(post) (by key, or by
+// matching recent posts where the platform has no key lookup); if the post is
 // there the row becomes published with its remote id, otherwise it is retried
 // with the same key (Mastodon's Idempotency-Key, Bluesky's deterministic
 // record key make a repeated request harmless). A retry after an earlier

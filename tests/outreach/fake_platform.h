@@ -23,6 +23,7 @@ class FakePlatform : public platforms::Platform {
  public:
   explicit FakePlatform(std::string name = "mastodon") : name_(std::move(name)) {}
 
+  using platforms::Platform::FindPublished;
   std::string name() const override { return name_; }
   platforms::Capabilities capabilities() const override { return {}; }
   Status CheckCredentials() override { return Ok{}; }

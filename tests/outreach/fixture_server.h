@@ -18,6 +18,9 @@
 
 #include <cpprest/http_listener.h>
 
+#include "bot/net/clock.h"
+#include "bot/outreach/http_getter.h"
+
 namespace aasr::outreach::testing {
 
 struct ServedFile {
@@ -33,6 +36,13 @@ struct SeenRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   int answered = 0;
 };
+
+// The production getter on the shared HTTP client, with a fake clock so
+// retry backoff costs no time in tests.
+inline std::unique_ptr<HttpGetter> TestGetter() {
+  static net::FakeClock clock(std::chrono::system_clock::now());
+  return MakeNetGetter("test feed", std::chrono::seconds(5), 3, &clock);
+}
 
 inline std::string ReadFixture(const std::string& name) {
   std::ifstream in(std::string(AASR_OUTREACH_FIXTURES) + "/" + name, std::ios::binary);

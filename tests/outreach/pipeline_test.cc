@@ -80,7 +80,7 @@ TEST_CASE("a story's featured image is fetched once and becomes the card thumbna
   server.Serve("/wp-content/uploads/kassa.png", png);
   Env env("bluesky");
   env.AddStory("Advocates and activists track legislation.", server.Url("/wp-content/uploads/kassa.png"));
-  auto http = MakeCpprestGetter(std::chrono::seconds(5));
+  auto http = aasr::outreach::testing::TestGetter();
 
   const std::string first = FetchImageToCache(*http, server.Url("/wp-content/uploads/kassa.png"), env.cache);
   REQUIRE_FALSE(first.empty());
