@@ -221,6 +221,49 @@ int PlanCommand(int days, const std::string& posts_dir, const std::string& sched
   return 0;
 }
 
+int OutboxCommand(const std::string& db, const std::string& state, bool json) {
+  std::error_code ec;
+  if (!fs::exists(db, ec)) {
+    std::cerr << db << ": no outreach database\n";
+    return 2;
+  }
+  std::optional<OutboxState> filter;
+  if (!state.empty()) {
+    for (OutboxState s : {OutboxState::kPlanned, OutboxState::kSending, OutboxState::kPublished, OutboxState::kFailed})
+      if (state == OutboxStateName(s)) filter = s;
+    if (!filter) {
+      std::cerr << "--state: '" << state << "' is not planned, sending, published or failed\n";
+      return 2;
+    }
+  }
+  auto store = OutreachStore::Open(db);
+  if (!store.ok()) {
+    std::cerr << FormatErrors(store.errors());
+    return 2;
+  }
+  auto rows = store.value()->ListOutbox(filter);
+  if (!rows.ok()) {
+    std::cerr << FormatErrors(rows.errors());
+    return 2;
+  }
+  for (const OutboxRow& r : rows.value()) {
+    if (json) {
+      nlohmann::json j = {{"id", r.id}, {"state", OutboxStateName(r.state)}, {"planned_at", FormatRfc3339(r.planned_at)},
+                          {"account", r.account}, {"platform", r.platform}, {"kind", r.kind}, {"item", r.item_id},
+                          {"attempts", r.attempts}, {"remote_id", r.remote_id}, {"url", r.url}, {"error", r.error},
+                          {"content_hash", r.content_hash}};
+      std::cout << j.dump() << "\n";
+      continue;
+    }
+    std::cout << r.id << "  " << OutboxStateName(r.state) << "  " << FormatRfc3339(r.planned_at) << "  " << r.account
+              << "  " << r.kind << " " << r.item_id << "  attempts " << r.attempts;
+    if (!r.url.empty()) std::cout << "  " << r.url;
+    if (!r.error.empty()) std::cout << "  error: " << r.error;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void RegisterOutreachCommands(CLI::App& app, int* exit_code) {
@@ -257,6 +300,14 @@ void RegisterOutreachCommands(CLI::App& app, int* exit_code) {
   plan->add_option("--schedules", *schedules, "schedules file (default: ./config/schedules.yaml)");
   plan->add_option("--db", *db, "outreach database, for history and queued posts (default var/outreach.db)");
   plan->add_option("--from", *from, "start instead of now (RFC 3339, e.g. 2024-05-01T12:00:00Z)");
+  auto* outbox_state = new std::string();
+  auto* outbox_json = new bool(false);
+  CLI::App* outbox = posts->add_subcommand("outbox", "What was sent, is waiting, or failed (with the platform's error)");
+  outbox->add_option("--db", *db, "outreach database (default var/outreach.db)");
+  outbox->add_option("--state", *outbox_state, "only rows in this state: planned, sending, published, failed");
+  outbox->add_flag("--json", *outbox_json, "one JSON object per line");
+  outbox->callback([=] { *exit_code = OutboxCommand(*db, *outbox_state, *outbox_json); });
+
   plan->callback([=] {
     *exit_code = PlanCommand(*days, posts_dir->empty() ? Default("posts") : *posts_dir,
                              schedules->empty() ? Default("config/schedules.yaml") : *schedules, *db, *from);

@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bot/outreach/store.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -118,4 +120,41 @@ TEST_CASE("posts plan: a calendar per account in the schedule's zone") {
   CHECK(r.out.find("  Thu 2024-05-09 12:00 EDT  graphic  relationships-not-restraint") != std::string::npos);
   CHECK(r.out.find("aasr-fb (facebook, America/New_York)\n  Wed 2024-05-08 13:00 EDT  graphic  kassa-support") !=
         std::string::npos);
+}
+
+TEST_CASE("posts outbox: failures stay visible with the platform's error") {
+  const fs::path dir = fs::temp_directory_path() / "aasr_cli_posts_outbox";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "outreach.db").string();
+  {
+    auto store = aasr::outreach::OutreachStore::Open(db).value();
+    aasr::outreach::OutboxRow row;
+    row.kind = "graphic";
+    row.item_id = "kassa-support";
+    row.account = "aasr-bsky";
+    row.platform = "bluesky";
+    row.post.idempotency_key = "k1";
+    row.planned_at = 1714564800;
+    const int64_t id = store->InsertOutbox(row, 1714564800).value();
+    REQUIRE(store->MarkSending(id, 1714564800).ok());
+    REQUIRE(store->MarkAttemptFailed(id, "HTTP 400: InvalidRequest: Record/text must not be longer than 300 graphemes",
+                                     0, true, 1714564900).ok());
+    row.item_id = "share-your-story";
+    row.post.idempotency_key = "k2";
+    REQUIRE(store->InsertOutbox(row, 1714564800).ok());
+  }
+  const Run all = Exec("posts outbox --db " + db);
+  INFO(all.out);
+  CHECK(all.exit_code == 0);
+  CHECK(all.out.find("1  failed  2024-05-01T12:00:00Z  aasr-bsky  graphic kassa-support  attempts 1  error: HTTP 400: "
+                     "InvalidRequest") != std::string::npos);
+  CHECK(all.out.find("2  planned") != std::string::npos);
+  const Run failed = Exec("posts outbox --json --state failed --db " + db);
+  const auto lines = JsonLines(failed.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["item"] == "kassa-support");
+  CHECK(lines[0]["attempts"] == 1);
+  CHECK(Exec("posts outbox --db " + (dir / "missing.db").string()).exit_code == 2);
+  fs::remove_all(dir);
 }
