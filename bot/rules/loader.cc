@@ -276,7 +276,31 @@ class Loader {
     }
     if (const YAML::Node ex = node["examples"]) ReadExamples(file, subject, ex, &rule);
     rule.needs_term_hit = NeedsTermHit(rule.root);
+    OrderByCost(&rule.root);
     if (errors_.size() == errors_before) impl_->rules.push_back(std::move(rule));
+  }
+
+  // Within `all`, cheap tests go first so that a false one spares the rest:
+  // author facts, then terms (already found by the set), then text features.
+  static int Cost(const Condition& c) {
+    switch (c.kind) {
+      case Condition::Kind::kCompare:
+        return c.field == Field::kAccountAgeDays || c.field == Field::kFollowers || c.field == Field::kFirstComment ? 0 : 2;
+      case Condition::Kind::kTerms: return 1;
+      case Condition::Kind::kDomains: return 2;
+      default: {  // all, any, not: as costly as their costliest part
+        int cost = 0;
+        for (const Condition& child : c.children) cost = std::max(cost, Cost(child));
+        return cost;
+      }
+    }
+  }
+  static void OrderByCost(Condition* c) {
+    for (Condition& child : c->children) OrderByCost(&child);
+    if (c->kind == Condition::Kind::kAll) {
+      std::stable_sort(c->children.begin(), c->children.end(),
+                       [](const Condition& a, const Condition& b) { return Cost(a) < Cost(b); });
+    }
   }
 
   static bool NeedsTermHit(const Condition& c) {
@@ -434,7 +458,7 @@ class Loader {
       const std::string canon = CanonicalTerm(segment);
       if (!canon.empty()) {
         if (!out.empty() && out.back() != ' ') out += ' ';
-        out += RE2::QuoteMeta(canon);
+        out += RepeatTolerantRegex(canon);
         any_literal = true;
       }
       if (open == std::string::npos) break;
@@ -478,7 +502,7 @@ class Loader {
   int AddTermPattern(const TermSource& t, const std::string& subject, bool allow_refs) {
     std::string core;
     if (!TermCore(t, subject, allow_refs, &core)) return -1;
-    return Intern(View::kCanonical, " " + core + " ", " (" + core + ") ", t, subject);
+    return Intern(View::kCanonical, " " + core + " ", " (" + core + ") ");
   }
 
   int AddRegexPattern(const TermSource& t, const std::string& subject) {
@@ -490,25 +514,19 @@ class Loader {
       errors_.push_back(Error{t.where, subject, "invalid regex '" + t.text + "': " + probe.error()});
       return -1;
     }
-    return Intern(View::kLiteral, t.text, "(" + t.text + ")", t, subject);
+    return Intern(View::kLiteral, t.text, "(" + t.text + ")");
   }
 
-  int Intern(View view, const std::string& regex, const std::string& locate, const TermSource& t,
-             const std::string& subject) {
+  int Intern(View view, const std::string& regex, const std::string& locate) {
     const std::string key = (view == View::kCanonical ? "c:" : "l:") + regex;
     auto it = pattern_ids_.find(key);
     if (it != pattern_ids_.end()) return it->second;
-    RE2::Options options;
-    options.set_log_errors(false);
-    options.set_case_sensitive(view == View::kCanonical);
+    // Validity was checked (regex) or is guaranteed (quoted terms); the
+    // RE2::Set reports anything left when the set is compiled.
     Pattern p;
     p.view = view;
     p.regex = regex;
-    p.locate = std::make_unique<RE2>(locate, options);
-    if (!p.locate->ok()) {
-      errors_.push_back(Error{t.where, subject, "cannot compile '" + t.text + "': " + p.locate->error()});
-      return -1;
-    }
+    p.locate_regex = locate;
     const int id = static_cast<int>(impl_->patterns.size());
     impl_->patterns.push_back(std::move(p));
     pattern_ids_.emplace(key, id);
