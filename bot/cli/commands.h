@@ -11,4 +11,7 @@ namespace aasr::cli {
 // `rules check`, `rules test`, `screen`
 void RegisterRulesCommands(CLI::App& app, int* exit_code);
 
+// `posts validate`, `posts preview`, `posts plan`, `posts outbox`
+void RegisterOutreachCommands(CLI::App& app, int* exit_code);
+
 }  // namespace aasr::cli
