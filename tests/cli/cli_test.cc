@@ -22,7 +22,8 @@ struct Run {
 };
 
 fs::path TempDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("aasr_cli_test_" + name);
+  // The pid keeps concurrent runs (other checkouts, ctest -j) apart.
+  const fs::path dir = fs::temp_directory_path() / ("aasr_cli_test_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -9,7 +11,7 @@ using namespace aasr::rules;
 namespace fs = std::filesystem;
 
 TEST_CASE("a broken rule set never replaces a working one") {
-  const fs::path dir = fs::temp_directory_path() / "aasr_active_rules_test";
+  const fs::path dir = fs::temp_directory_path() / ("aasr_active_rules_test_" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream(dir / "r.yaml") << "rules:\n  - {id: a, category: spam, description: d, action: review, words: [spamword]}\n";

@@ -1,6 +1,8 @@
 // Every kind of mistake an organizer can make is reported with its place.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -153,7 +155,7 @@ TEST_CASE("missing fields and empty conditions are errors") {
 
 TEST_CASE("a directory is loaded with its list files, and list errors name file and line") {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "aasr_loader_test";
+  const fs::path dir = fs::temp_directory_path() / ("aasr_loader_test_" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "lists");
   std::ofstream(dir / "a.yaml") << "rules:\n  - {id: a, category: spam, description: d, action: review, lists: [scam]}\n";
