@@ -35,7 +35,7 @@ Options FastOptions() {
 
 }  // namespace
 
-TEST_CASE("GET returns status, headers and body; conditional GET gives 304", "[http]") {
+TEST_CASE("GET returns status - headers and body - conditional GET gives 304", "[http]") {
   LoopbackServer server([](const ServerRequest& r) {
     if (r.header("If-None-Match") == "\"v1\"") {
       ServerResponse resp;
@@ -170,7 +170,7 @@ TEST_CASE("ResponseError understands AT Protocol and Graph API errors", "[http]"
   CHECK(ResponseError(req, leaky, "s").message.find("eyJ") == std::string::npos);
 }
 
-TEST_CASE("429 waits for Retry-After seconds, then retries", "[http]") {
+TEST_CASE("429 waits for Retry-After seconds - then retries", "[http]") {
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
     if (++calls == 1) {
@@ -195,7 +195,7 @@ TEST_CASE("429 waits for Retry-After seconds, then retries", "[http]") {
   CHECK(clock.sleeps()[0] == Millis(7000));
 }
 
-TEST_CASE("429 with a wait beyond max_wait fails at once, saying so", "[http]") {
+TEST_CASE("429 with a wait beyond max_wait fails at once - saying so", "[http]") {
   LoopbackServer server([&](const ServerRequest&) {
     ServerResponse r = ServerResponse::Json(429, R"({"error":"RateLimitExceeded","message":"Rate Limit Exceeded"})");
     r.headers.emplace_back("Retry-After", "3600");
@@ -230,7 +230,7 @@ TEST_CASE("Mastodon X-RateLimit-Remaining 0 makes the next request wait for the 
   CHECK(clock.sleeps()[0] == Millis(90000));
 }
 
-TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces, and 429 uses the reset", "[http]") {
+TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces - and 429 uses the reset", "[http]") {
   int64_t reset_epoch = std::chrono::duration_cast<std::chrono::seconds>(kStart.time_since_epoch()).count() + 30;
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
@@ -311,7 +311,7 @@ TEST_CASE("Mastodon media budget: the 31st upload in 30 minutes waits", "[http]"
   CHECK(refused.errors()[0].message.find("rate limit: the next slot is 1800 s away") != std::string::npos);
 }
 
-TEST_CASE("a slow answer past the timeout is retried; give-up names the attempts", "[http]") {
+TEST_CASE("a slow answer past the timeout is retried - give-up names the attempts", "[http]") {
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
     ServerResponse r = ServerResponse::Json(200, R"({"ok":true})");
@@ -431,7 +431,7 @@ TEST_CASE("secrets never reach the log", "[http][redact]") {
   }
 }
 
-TEST_CASE("redaction of headers, URLs and text", "[redact]") {
+TEST_CASE("redaction of headers - URLs and text", "[redact]") {
   Headers h = RedactHeaders({{"Authorization", "Bearer abc"}, {"Cookie", "a=b"}, {"Set-Cookie", "c=d"},
                              {"X-Hub-Signature-256", "sha256=00"}, {"Idempotency-Key", "post-1"},
                              {"Accept", "application/json"}});
@@ -469,7 +469,7 @@ TEST_CASE("RFC 3339 format and parse", "[time]") {
   CHECK_FALSE(ParseRfc3339("2026-11-23T01:00:00").has_value());
 }
 
-TEST_CASE("form, query and multipart encoding", "[form]") {
+TEST_CASE("form - query and multipart encoding", "[form]") {
   CHECK(UrlEncode("a b&c=d/é") == "a%20b%26c%3Dd%2F%C3%A9");
   CHECK(UrlDecode("a%20b+c%2") == "a b c%2");
   CHECK(FormEncode({{"media_ids[]", "1"}, {"media_ids[]", "2"}, {"status", "Hi & bye"}}) ==
