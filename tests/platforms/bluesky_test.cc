@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -287,9 +288,19 @@ TEST_CASE("bluesky: post with image - alt and link facet - reply fetched - hidde
                     parent.jwt);
   ProcessAll(rig.http, rig.net);
 
+  // processAll() drains the firehose into the AppView; notifications can
+  // land a moment later, so poll a few rounds (bounded) before judging.
   auto batch = rig.bsky->FetchComments("");
+  for (int round = 0; round < 20 && batch.ok() && batch.value().comments.size() < 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ProcessAll(rig.http, rig.net);
+    batch = rig.bsky->FetchComments("");
+  }
   INFO(FormatErrors(batch.errors()));
   REQUIRE(batch.ok());
+  std::string kinds;
+  for (const auto& c : batch.value().comments) kinds += c.kind + " ";
+  INFO("kinds fetched: " << kinds);
   REQUIRE(batch.value().comments.size() == 3);
   std::map<std::string, FetchedComment> by_kind;
   for (const auto& c : batch.value().comments) by_kind[c.kind] = c;
