@@ -1,8 +1,10 @@
 #include "bot/rules/normalize.h"
 
+#include <re2/re2.h>
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "bot/util/utf8.h"
 
@@ -42,21 +44,14 @@ class Builder {
     out_.end.reserve(reserve);
   }
   void Add(char32_t cp, uint32_t ob, uint32_t oe) {
-    const size_t before = out_.text.size();
     utf8::Append(cp, &out_.text);
     out_.begin.resize(out_.text.size(), ob);
     out_.end.resize(out_.text.size(), oe);
-    last_cp_start_ = before;
-  }
-  // Widens the original range of the last added code point to reach oe.
-  void ExtendLast(uint32_t oe) {
-    for (size_t i = last_cp_start_; i < out_.text.size(); ++i) out_.end[i] = oe;
   }
   MappedText Take() { return std::move(out_); }
 
  private:
   MappedText out_;
-  size_t last_cp_start_ = 0;
 };
 
 utf8proc_category_t Category(char32_t cp) {
@@ -100,21 +95,20 @@ void ForEachCluster(const std::vector<CodePoint>& cps, Fn fn) {
   }
 }
 
-// Maps a cluster through utf8proc with the given decomposition options, drops
-// code points `drop` selects, recomposes, and appends the result mapped to the
-// cluster's original range.
-template <typename Drop>
-void MapCluster(const std::vector<CodePoint>& cps, size_t first, size_t last, int options,
-                Drop drop, Builder* out) {
+// Maps a cluster (code points first..last of `at`) through utf8proc with the
+// given decomposition options, drops code points `drop` selects, recomposes,
+// and calls add(cp, orig_begin, orig_end) with the cluster's original range.
+template <typename At, typename Drop, typename Add>
+void MapCluster(At at, size_t first, size_t last, int options, Drop drop, Add add) {
   utf8proc_int32_t buf[64];
   utf8proc_ssize_t n = 0;
   for (size_t k = first; k < last; ++k) {
     int boundclass = 0;
     utf8proc_ssize_t got = utf8proc_decompose_char(
-        static_cast<utf8proc_int32_t>(cps[k].cp), buf + n, 64 - n,
+        static_cast<utf8proc_int32_t>(at(k).cp), buf + n, 64 - n,
         static_cast<utf8proc_option_t>(options), &boundclass);
     if (got < 0 || n + got > 64) {  // absurdly long cluster: keep it as is
-      for (size_t m = first; m < last; ++m) out->Add(cps[m].cp, cps[m].orig_begin, cps[m].orig_end);
+      for (size_t m = first; m < last; ++m) add(at(m).cp, at(m).orig_begin, at(m).orig_end);
       return;
     }
     n += got;
@@ -124,10 +118,15 @@ void MapCluster(const std::vector<CodePoint>& cps, size_t first, size_t last, in
     if (!drop(static_cast<char32_t>(buf[k]))) buf[kept++] = buf[k];
   }
   kept = utf8proc_normalize_utf32(buf, kept, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
-  const uint32_t ob = cps[first].orig_begin;
-  const uint32_t oe = cps[last - 1].orig_end;
-  for (utf8proc_ssize_t k = 0; k < kept; ++k) out->Add(static_cast<char32_t>(buf[k]), ob, oe);
+  const uint32_t ob = at(first).orig_begin;
+  const uint32_t oe = at(last - 1).orig_end;
+  for (utf8proc_ssize_t k = 0; k < kept; ++k) add(static_cast<char32_t>(buf[k]), ob, oe);
 }
+
+constexpr int kFoldOptions = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD;
+constexpr int kStripOptions = UTF8PROC_DECOMPOSE;
+bool NeverDrop(char32_t) { return false; }
+bool IsNonspacingMark(char32_t cp) { return cp >= 0x300 && Category(cp) == UTF8PROC_CATEGORY_MN; }
 
 bool IsInvisibleFormat(char32_t cp) {
   if (cp < 0x80) return false;
@@ -140,31 +139,40 @@ bool IsInvisibleFormat(char32_t cp) {
 
 // Latin look-alikes among Cyrillic, Greek and Armenian lowercase letters (the
 // text is case folded before this step, so capitals have become these).
-char32_t LatinLookAlike(char32_t cp) {
+// Strong ones look Latin in lowercase too; weak ones only as capitals (Н, В),
+// so they are folded only inside a word that also has Latin letters.
+struct LookAlike {
+  char32_t latin = 0;
+  bool strong = false;
+};
+
+LookAlike LatinLookAlike(char32_t cp) {
   switch (cp) {
-    // Cyrillic
-    case 0x0430: return 'a';  case 0x0432: return 'b';  case 0x044C: return 'b';
-    case 0x0441: return 'c';  case 0x0501: return 'd';  case 0x0435: return 'e';
-    case 0x0451: return 'e';  case 0x04BB: return 'h';  case 0x043D: return 'h';
-    case 0x0456: return 'i';  case 0x0457: return 'i';  case 0x0458: return 'j';
-    case 0x043A: return 'k';  case 0x04CF: return 'l';  case 0x043C: return 'm';
-    case 0x043E: return 'o';  case 0x0440: return 'p';  case 0x051B: return 'q';
-    case 0x0433: return 'r';  case 0x0455: return 's';  case 0x0442: return 't';
-    case 0x0443: return 'y';  case 0x045E: return 'y';  case 0x051D: return 'w';
-    case 0x0445: return 'x';  case 0x043F: return 'n';  case 0x0438: return 'u';
+    // Cyrillic, strong
+    case 0x0430: return {'a', true};  case 0x0441: return {'c', true};  case 0x0501: return {'d', true};
+    case 0x0435: return {'e', true};  case 0x04BB: return {'h', true};  case 0x0456: return {'i', true};
+    case 0x0458: return {'j', true};  case 0x04CF: return {'l', true};  case 0x043E: return {'o', true};
+    case 0x0440: return {'p', true};  case 0x051B: return {'q', true};  case 0x0455: return {'s', true};
+    case 0x0443: return {'y', true};  case 0x051D: return {'w', true};  case 0x0445: return {'x', true};
+    case 0x0451: return {'e', true};  case 0x0457: return {'i', true};
+    // Cyrillic, weak
+    case 0x0432: return {'b', false}; case 0x044C: return {'b', false}; case 0x043D: return {'h', false};
+    case 0x043A: return {'k', false}; case 0x043C: return {'m', false}; case 0x0433: return {'r', false};
+    case 0x0442: return {'t', false}; case 0x045E: return {'y', false}; case 0x043F: return {'n', false};
+    case 0x0438: return {'u', false};
     // Greek
-    case 0x03B1: return 'a';  case 0x03B2: return 'b';  case 0x03B5: return 'e';
-    case 0x03B7: return 'n';  case 0x03B9: return 'i';  case 0x03BA: return 'k';
-    case 0x03BD: return 'v';  case 0x03BF: return 'o';  case 0x03C1: return 'p';
-    case 0x03C4: return 't';  case 0x03C5: return 'u';  case 0x03C7: return 'x';
-    case 0x03B3: return 'y';  case 0x03C9: return 'w';  case 0x03C2: return 's';
-    case 0x03BC: return 'u';
+    case 0x03BF: return {'o', true};  case 0x03C1: return {'p', true};  case 0x03B1: return {'a', false};
+    case 0x03B2: return {'b', false}; case 0x03B5: return {'e', false}; case 0x03B7: return {'n', false};
+    case 0x03B9: return {'i', false}; case 0x03BA: return {'k', false}; case 0x03BD: return {'v', false};
+    case 0x03C4: return {'t', false}; case 0x03C5: return {'u', false}; case 0x03C7: return {'x', false};
+    case 0x03B3: return {'y', false}; case 0x03C9: return {'w', false}; case 0x03C2: return {'s', false};
+    case 0x03BC: return {'u', false};
     // Armenian
-    case 0x0585: return 'o';  case 0x0578: return 'n';  case 0x057D: return 'u';
-    case 0x0570: return 'h';  case 0x0584: return 'p';
+    case 0x0585: return {'o', true};  case 0x0578: return {'n', true};  case 0x057D: return {'u', true};
+    case 0x0570: return {'h', true};  case 0x0584: return {'p', true};
     // Latin letters that read as ASCII ones
-    case 0x0131: return 'i';  case 0x0261: return 'g';  case 0x0251: return 'a';
-    default: return 0;
+    case 0x0131: return {'i', true};  case 0x0261: return {'g', true};  case 0x0251: return {'a', true};
+    default: return {};
   }
 }
 
@@ -185,6 +193,39 @@ char32_t LeetLetter(char32_t cp) {
 }
 
 bool IsLeetSymbol(char32_t cp) { return cp == '@' || cp == '!' || cp == '$'; }
+
+// Step 4's decision for a run [first, last) of letters and marks: fold its
+// look-alikes to Latin? Mixed-script words are disguises; so is a word made
+// only of letters that look Latin even in lowercase. A Russian or Greek word
+// nearly always has a letter with no strong Latin twin, so it is left alone.
+template <typename CpAt>
+bool IsDisguisedRun(CpAt cp_at, size_t first, size_t last) {
+  size_t letters = 0, lookalikes = 0, strong = 0;
+  bool latin = false;
+  for (size_t k = first; k < last; ++k) {
+    const char32_t cp = cp_at(k);
+    if (!IsLetter(cp)) continue;
+    ++letters;
+    const LookAlike l = LatinLookAlike(cp);
+    if (IsLatinLetter(cp)) latin = true;
+    if (l.latin) {  // dotless i is both Latin and a look-alike
+      ++lookalikes;
+      if (l.strong) ++strong;
+    }
+  }
+  return lookalikes > 0 && (latin || strong == letters);
+}
+
+// Step 5 for the code point at k of a token [begin, end) whose trailing '!'
+// start at body_end: its letter if it is leetspeak, else itself.
+inline char32_t DecodeLeetAt(char32_t cp, size_t k, size_t begin, size_t body_end, bool has_letter) {
+  if (!has_letter || k >= body_end) return cp;
+  if (cp == '$') return 's';
+  if (cp == '!') return 'i';
+  if (cp == '@') return k > begin ? 'a' : cp;  // a leading @ is a mention
+  if (const char32_t l = LeetLetter(cp)) return l;
+  return cp;
+}
 
 }  // namespace
 
@@ -236,8 +277,8 @@ MappedText FoldCompatibilityAndCase(const MappedText& in) {
       out.Add(c >= 'A' && c <= 'Z' ? c + 32 : c, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, UTF8PROC_COMPAT | UTF8PROC_CASEFOLD,
-               [](char32_t) { return false; }, &out);
+    MapCluster([&](size_t k) -> const CodePoint& { return cps[k]; }, first, last, kFoldOptions, NeverDrop,
+               [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
 }
@@ -250,8 +291,8 @@ MappedText StripDiacritics(const MappedText& in) {
       out.Add(cps[first].cp, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, 0,
-               [](char32_t cp) { return Category(cp) == UTF8PROC_CATEGORY_MN; }, &out);
+    MapCluster([&](size_t k) -> const CodePoint& { return cps[k]; }, first, last, kStripOptions, IsNonspacingMark,
+               [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
 }
@@ -267,21 +308,10 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       continue;
     }
     size_t j = i;
-    size_t letters = 0, lookalikes = 0;
-    bool latin = false;
-    while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) {
-      if (IsLetter(cps[j].cp)) {
-        ++letters;
-        if (LatinLookAlike(cps[j].cp) != 0 && !IsLatinLetter(cps[j].cp)) ++lookalikes;
-        else if (IsLatinLetter(cps[j].cp)) latin = true;
-      }
-      ++j;
-    }
-    // Mixed-script words are disguises; a whole word of look-alikes is too.
-    // A word in Russian or Greek nearly always has a letter with no Latin twin.
-    const bool fold = lookalikes > 0 && (latin || lookalikes == letters);
+    while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) ++j;
+    const bool fold = IsDisguisedRun([&](size_t k) { return cps[k].cp; }, i, j);
     for (size_t k = i; k < j; ++k) {
-      const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp) : 0;
+      const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
@@ -310,14 +340,7 @@ MappedText DecodeLeetspeak(const MappedText& in) {
     size_t body_end = j;
     while (body_end > i && cps[body_end - 1].cp == '!') --body_end;
     for (size_t k = i; k < j; ++k) {
-      char32_t cp = cps[k].cp;
-      if (has_letter && k < body_end) {
-        if (cp == '$') cp = 's';
-        else if (cp == '!') cp = 'i';
-        else if (cp == '@' && k > i) cp = 'a';  // a leading @ is a mention
-        else if (char32_t l = LeetLetter(cp)) cp = l;
-      }
-      out.Add(cp, cps[k].orig_begin, cps[k].orig_end);
+      out.Add(DecodeLeetAt(cps[k].cp, k, i, body_end, has_letter), cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
   }
@@ -341,15 +364,28 @@ MappedText CollapseSeparators(const MappedText& in) {
     i = j;
   }
   auto single_letter = [&](const Word& w) { return w.last == w.first + 1 && IsLetter(cps[w.first].cp); };
-  // joined[k]: word k is glued to word k-1 (both in a run of >= 3 single letters).
+  // The separator text between word k-1 and word k.
+  auto separator = [&](size_t k) {
+    return std::string_view(in.text).substr(cps[words[k - 1].last].pos,
+                                            cps[words[k].first].pos - cps[words[k - 1].last].pos);
+  };
+  // joined[k]: word k is glued to word k-1. A run of >= 3 single letters with
+  // the same separator throughout is one disguised word: "i.d.i.o.t f u c k"
+  // is "idiot fuck", not "idiotfuck".
   std::vector<bool> joined(words.size(), false);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m])) ++m;
+    while (m < words.size() && single_letter(words[m]) &&
+           (m < k + 2 || separator(m) == separator(k + 1))) {
+      ++m;
+    }
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = true;
     }
-    k = (m == k) ? k + 1 : m;
+    // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
+    // letter may start the next run.
+    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    else k = (m == k) ? k + 1 : m;
   }
 
   Builder out(in.text.size() + 2);
@@ -369,25 +405,471 @@ MappedText CollapseSeparators(const MappedText& in) {
   return out.Take();
 }
 
-MappedText SqueezeRepeats(const MappedText& in) {
-  const std::vector<CodePoint> cps = Decode(in);
-  Builder out(in.text.size());
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (i > 0 && cps[i].cp == cps[i - 1].cp && IsLetter(cps[i].cp)) {
-      out.ExtendLast(cps[i].orig_end);
+Views NormalizeStepwise(std::string_view original) {
+  Views v;
+  v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
+  v.canonical = CollapseSeparators(DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal))));
+  return v;
+}
+
+namespace {
+
+inline bool AsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+inline bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// Byte classes for the fused pass, so the hot loops do one table load per
+// byte instead of a chain of comparisons.
+enum : uint8_t { kAlpha = 1, kDigit = 2, kLeetSymbol = 4, kNonAscii = 8 };
+struct ByteTables {
+  uint8_t cls[256] = {};
+  ByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= 0x80) cls[c] = kNonAscii;
+      else if (AsciiAlpha(static_cast<unsigned char>(c))) cls[c] = kAlpha;
+      else if (AsciiDigit(static_cast<unsigned char>(c))) cls[c] = kDigit;
+      else if (c == '@' || c == '!' || c == '$') cls[c] = kLeetSymbol;
+    }
+  }
+};
+const ByteTables kBytes;
+
+// Input adapters for the fused steps 5-7: bytes (already case folded) and
+// the original range of each byte.
+struct AsciiInput {  // a pure-ASCII comment: steps 1-4 are only lowercasing
+  std::string_view s;
+  size_t size() const { return s.size(); }
+  unsigned char byte(size_t i) const {
+    const auto c = static_cast<unsigned char>(s[i]);
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+  }
+  uint32_t begin(size_t i) const { return static_cast<uint32_t>(i); }
+  uint32_t end(size_t i) const { return static_cast<uint32_t>(i + 1); }
+};
+
+struct MappedInput {  // the output of steps 1-4
+  const MappedText& t;
+  size_t size() const { return t.text.size(); }
+  unsigned char byte(size_t i) const { return static_cast<unsigned char>(t.text[i]); }
+  uint32_t begin(size_t i) const { return t.begin[i]; }
+  uint32_t end(size_t i) const { return t.end[i]; }
+};
+
+// Decodes the code point at i of an input (valid UTF-8 after step 1).
+template <typename In>
+char32_t CodePointAt(const In& in, size_t i, size_t* len) {
+  const unsigned char b = in.byte(i);
+  if (b < 0x80) {
+    *len = 1;
+    return b;
+  }
+  char tmp[4];
+  const size_t avail = std::min<size_t>(4, in.size() - i);
+  for (size_t k = 0; k < avail; ++k) tmp[k] = static_cast<char>(in.byte(i + k));
+  char32_t cp;
+  if (!utf8::Decode(std::string_view(tmp, avail), 0, &cp, len)) cp = ' ';
+  return cp;
+}
+
+// Steps 5 and 6 fused: one scan for tokens and words (leetspeak decoded
+// into a scratch copy), one for joining spaced-out letters, one to emit. Byte
+// offsets never shift before emission because every leet substitution
+// replaces one ASCII byte by another.
+template <typename In>
+MappedText CollapseFused(const In& in) {
+  const size_t n = in.size();
+  thread_local std::string dec;
+  dec.resize(n);
+  for (size_t i = 0; i < n; ++i) dec[i] = static_cast<char>(in.byte(i));
+  struct Word {
+    uint32_t b, e;  // byte range
+  };
+  thread_local std::vector<Word> words;
+  words.clear();
+  auto ascii_token = [](unsigned char c) { return (kBytes.cls[c] & (kAlpha | kDigit | kLeetSymbol)) != 0; };
+  size_t i = 0;
+  while (i < n) {
+    size_t len = 1;
+    const auto c0 = static_cast<unsigned char>(dec[i]);
+    if (c0 < 0x80 ? !ascii_token(c0) : !IsWordChar(CodePointAt(in, i, &len))) {
+      i += len;
       continue;
     }
-    out.Add(cps[i].cp, cps[i].orig_begin, cps[i].orig_end);
+    size_t j = i;
+    bool has_letter = false;
+    while (j < n) {
+      const auto c = static_cast<unsigned char>(dec[j]);
+      if (c < 0x80) {
+        if (!ascii_token(c)) break;
+        has_letter = has_letter || (kBytes.cls[c] & kAlpha);
+        ++j;
+      } else {
+        const char32_t cp = CodePointAt(in, j, &len);
+        if (!IsWordChar(cp)) break;
+        has_letter = has_letter || IsLetter(cp);
+        j += len;
+      }
+    }
+    size_t body_end = j;
+    while (body_end > i && dec[body_end - 1] == '!') --body_end;
+    for (size_t k = i; k < body_end; ++k) {
+      if (static_cast<unsigned char>(dec[k]) < 0x80) {
+        dec[k] = static_cast<char>(DecodeLeetAt(static_cast<unsigned char>(dec[k]), k, i, body_end, has_letter));
+      }
+    }
+    // Word-character runs of the decoded token are the words.
+    size_t k = i;
+    while (k < j) {
+      const auto c = static_cast<unsigned char>(dec[k]);
+      if (!(kBytes.cls[c] & (kAlpha | kDigit | kNonAscii))) {
+        ++k;
+        continue;
+      }
+      size_t m = k;
+      while (m < j) {
+        const auto d = static_cast<unsigned char>(dec[m]);
+        if (d < 0x80) {
+          if (!(kBytes.cls[d] & (kAlpha | kDigit))) break;
+          ++m;
+        } else {
+          CodePointAt(in, m, &len);  // inside a token every non-ASCII code point is a word character
+          m += len;
+        }
+      }
+      words.push_back({static_cast<uint32_t>(k), static_cast<uint32_t>(m)});
+      k = m;
+    }
+    i = j;
   }
-  return out.Take();
+
+  // Step 6: runs of >= 3 single letters with the same separator are joined.
+  auto single_letter = [&](const Word& w) {
+    const auto c = static_cast<unsigned char>(dec[w.b]);
+    if (c < 0x80) return w.e == w.b + 1 && AsciiAlpha(c);
+    size_t len;
+    const char32_t cp = CodePointAt(in, w.b, &len);
+    return w.e == w.b + len && IsLetter(cp);
+  };
+  auto separator = [&](size_t k) {
+    return std::string_view(dec).substr(words[k - 1].e, words[k].b - words[k - 1].e);
+  };
+  thread_local std::vector<char> joined;
+  joined.assign(words.size(), 0);
+  for (size_t k = 0; k < words.size();) {
+    size_t m = k;
+    while (m < words.size() && single_letter(words[m]) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
+    if (m - k >= 3) {
+      for (size_t q = k + 1; q < m; ++q) joined[q] = 1;
+    }
+    // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
+    // letter may start the next run.
+    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    else k = (m == k) ? k + 1 : m;
+  }
+
+  // Step 6: emit words with one space between them.
+  MappedText out;
+  out.text.resize(n + 2);
+  out.begin.resize(n + 2);
+  out.end.resize(n + 2);
+  size_t w = 0;
+  auto put = [&](char c, uint32_t b, uint32_t e) {
+    out.text[w] = c;
+    out.begin[w] = b;
+    out.end[w] = e;
+    ++w;
+  };
+  const uint32_t total_begin = n ? in.begin(0) : 0;
+  const uint32_t total_end = n ? in.end(n - 1) : 0;
+  auto space = [&](size_t from, size_t to, uint32_t empty_at) {
+    if (from < to) put(' ', in.begin(from), in.end(to - 1));
+    else put(' ', empty_at, empty_at);
+  };
+  space(0, words.empty() ? n : words[0].b, total_begin);
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k > 0 && !joined[k]) space(words[k - 1].e, words[k].b, in.begin(words[k].b));
+    for (size_t q = words[k].b; q < words[k].e; ++q) put(dec[q], in.begin(q), in.end(q));
+  }
+  if (!words.empty()) space(words.back().e, n, total_end);
+  out.text.resize(w);
+  out.begin.resize(w);
+  out.end.resize(w);
+  return out;
+}
+
+// Steps 1-2 for a pure-ASCII comment: lowercase, every byte maps to itself.
+MappedText LowercaseAscii(std::string_view s) {
+  MappedText t;
+  const size_t n = s.size();
+  t.text.resize(n);
+  t.begin.resize(n);
+  t.end.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    t.text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    t.begin[i] = static_cast<uint32_t>(i);
+    t.end[i] = static_cast<uint32_t>(i + 1);
+  }
+  return t;
+}
+
+// One code point and the original range it covers.
+struct Unit {
+  char32_t cp;
+  uint32_t orig_begin;
+  uint32_t orig_end;
+};
+
+void AppendUnit(const Unit& u, MappedText* t) {
+  if (u.cp < 0x80) {
+    t->text.push_back(static_cast<char>(u.cp));
+    t->begin.push_back(u.orig_begin);
+    t->end.push_back(u.orig_end);
+    return;
+  }
+  utf8::Append(u.cp, &t->text);
+  t->begin.resize(t->text.size(), u.orig_begin);
+  t->end.resize(t->text.size(), u.orig_end);
+}
+
+// Steps 1-4 in one pass for text with non-ASCII characters: decodes once,
+// handles ASCII inline, and runs utf8proc only on clusters that need it.
+// Produces the literal view (steps 1-2) and the input of steps 5-7.
+void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText* folded) {
+  thread_local std::vector<Unit> cluster, lit, units;
+  units.clear();
+  const size_t n = original.size();
+  literal->text.reserve(n);
+  literal->begin.reserve(n);
+  literal->end.reserve(n);
+
+  // Reads the next code point that survives step 1, from *pos on.
+  auto next = [&](size_t* pos, Unit* u) {
+    while (*pos < n) {
+      const auto byte = static_cast<unsigned char>(original[*pos]);
+      if (byte < 0x80) {
+        *u = {byte, static_cast<uint32_t>(*pos), static_cast<uint32_t>(*pos + 1)};
+        ++*pos;
+        return true;
+      }
+      char32_t cp;
+      size_t len;
+      const bool valid = utf8::Decode(original, *pos, &cp, &len);
+      const uint32_t b = static_cast<uint32_t>(*pos);
+      *pos += len;
+      if (!valid) {
+        *u = {' ', b, b + 1};
+        return true;
+      }
+      if (!IsInvisibleFormat(cp)) {
+        *u = {cp, b, static_cast<uint32_t>(b + len)};
+        return true;
+      }
+    }
+    return false;
+  };
+
+  size_t pos = 0;
+  Unit u;
+  bool have = next(&pos, &u);
+  while (have) {
+    // Gather a cluster: this code point and the combining marks after it.
+    cluster.clear();
+    cluster.push_back(u);
+    have = next(&pos, &u);
+    while (have && u.cp >= 0x300 && IsCombining(u.cp)) {
+      cluster.push_back(u);
+      have = next(&pos, &u);
+    }
+    // Step 2: NFKC and case folding.
+    lit.clear();
+    if (cluster.size() == 1 && cluster[0].cp < 0x80) {
+      const char32_t c = cluster[0].cp;
+      lit.push_back({c >= 'A' && c <= 'Z' ? c + 32 : c, cluster[0].orig_begin, cluster[0].orig_end});
+    } else {
+      MapCluster([&](size_t k) -> const Unit& { return cluster[k]; }, 0, cluster.size(), kFoldOptions, NeverDrop,
+                 [&](char32_t cp, uint32_t b, uint32_t e) { lit.push_back({cp, b, e}); });
+    }
+    for (const Unit& l : lit) AppendUnit(l, literal);
+    // Step 3: strip diacritics, per cluster of the folded output.
+    for (size_t i = 0; i < lit.size();) {
+      size_t j = i + 1;
+      while (j < lit.size() && lit[j].cp >= 0x300 && IsCombining(lit[j].cp)) ++j;
+      if (j == i + 1 && lit[i].cp < 0x80) {
+        units.push_back(lit[i]);
+      } else {
+        MapCluster([&](size_t k) -> const Unit& { return lit[k]; }, i, j, kStripOptions, IsNonspacingMark,
+                   [&](char32_t cp, uint32_t b, uint32_t e) { units.push_back({cp, b, e}); });
+      }
+      i = j;
+    }
+  }
+
+  // Step 4: homoglyphs, per run of letters and marks that has a non-ASCII letter.
+  for (size_t i = 0; i < units.size();) {
+    if (units[i].cp < 0x80 || !IsLetter(units[i].cp)) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (start > 0 && (IsLetter(units[start - 1].cp) || IsMark(units[start - 1].cp))) --start;
+    size_t j = start;
+    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) ++j;
+    if (IsDisguisedRun([&](size_t k) { return units[k].cp; }, start, j)) {
+      for (size_t k = start; k < j; ++k) {
+        if (const char32_t l = LatinLookAlike(units[k].cp).latin) units[k].cp = l;
+      }
+    }
+    i = j;
+  }
+  folded->text.reserve(n);
+  folded->begin.reserve(n);
+  folded->end.reserve(n);
+  for (const Unit& f : units) AppendUnit(f, folded);
+}
+
+}  // namespace
+
+bool IsAsciiText(std::string_view s) {
+  unsigned char any = 0;
+  for (const char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
+std::string CanonicalAsciiText(std::string_view s) {
+  const size_t n = s.size();
+  std::string out;
+  out.reserve(n + 2);
+  out.push_back(' ');
+  // The current run of single-letter words (step 6): where its first letter is in out,
+  // how long it is, and the separator its first two letters share.
+  size_t run_start = 0, run_len = 0;
+  std::string_view run_sep;
+  auto close_run = [&] {
+    if (run_len >= 3) {  // "k y s" -> "kys"
+      size_t w = run_start;
+      for (size_t r = run_start; r < out.size(); ++r) {
+        if (out[r] != ' ') out[w++] = out[r];
+      }
+      out.resize(w);
+    }
+    run_len = 0;
+  };
+  size_t prev_word_end = 0;  // in s: where the separator before the next word starts
+  bool first_word = true;
+  size_t i = 0;
+  while (i < n) {
+    const auto c0 = static_cast<unsigned char>(s[i]);
+    if (!(kBytes.cls[c0] & (kAlpha | kDigit | kLeetSymbol))) {
+      ++i;
+      continue;
+    }
+    // A token: letters, digits and leet symbols. Leet applies if it has a letter.
+    size_t j = i;
+    bool has_letter = false;
+    while (j < n) {
+      const uint8_t cls = kBytes.cls[static_cast<unsigned char>(s[j])];
+      if (!(cls & (kAlpha | kDigit | kLeetSymbol))) break;
+      has_letter = has_letter || (cls & kAlpha);
+      ++j;
+    }
+    size_t body_end = j;
+    while (body_end > i && s[body_end - 1] == '!') --body_end;
+    // Words are the alphanumeric runs of the decoded token.
+    size_t k = i;
+    while (k < j) {
+      auto decode = [&](size_t q) -> char {
+        const auto c = static_cast<unsigned char>(s[q]);
+        const char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        return static_cast<char>(DecodeLeetAt(static_cast<unsigned char>(lower), q, i, body_end, has_letter));
+      };
+      char d = decode(k);
+      if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) {
+        ++k;
+        continue;
+      }
+      const size_t word_begin = k;
+      const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
+      // Emit the word after one space.
+      const size_t before = out.size();
+      if (!first_word) out.push_back(' ');
+      first_word = false;
+      const size_t word_out = out.size();
+      while (k < j) {
+        d = decode(k);
+        if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) break;
+        out.push_back(d);
+        ++k;
+      }
+      prev_word_end = k;
+      const bool single = k == word_begin + 1 && (kBytes.cls[static_cast<unsigned char>(out.back())] & kAlpha);
+      if (!single) {
+        if (run_len > 0) {  // close the run before this word, then put it back
+          const std::string word = out.substr(before);
+          out.resize(before);
+          close_run();
+          out += word;
+        }
+        continue;
+      }
+      if (run_len == 0) {
+        run_start = word_out;
+        run_len = 1;
+      } else if (run_len == 1) {
+        run_sep = sep;
+        run_len = 2;
+      } else if (sep == run_sep) {
+        ++run_len;
+      } else if (run_len == 2) {
+        // A pair cut short by a different separator: its second letter and
+        // this one may start the next run.
+        run_start = before - 1;
+        run_sep = sep;
+      } else {
+        // A different separator ends the run; this letter starts a new one.
+        const char letter = out.back();
+        out.resize(before);
+        close_run();
+        out.push_back(' ');
+        run_start = out.size();
+        out.push_back(letter);
+        run_len = 1;
+      }
+    }
+    i = j;
+  }
+  close_run();
+  out.push_back(' ');
+  if (out.size() == 2) out.resize(1);  // no words: a single space
+  return out;
 }
 
 Views Normalize(std::string_view original) {
   Views v;
-  v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
-  v.canonical = SqueezeRepeats(CollapseSeparators(
-      DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal)))));
+  if (IsAsciiText(original)) {
+    v.literal = LowercaseAscii(original);
+    v.canonical = CollapseFused(AsciiInput{original});
+  } else {
+    MappedText folded;
+    FoldUnicodeFused(original, &v.literal, &folded);
+    v.canonical = CollapseFused(MappedInput{folded});
+  }
   return v;
+}
+
+std::string RepeatTolerantRegex(std::string_view canon) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < canon.size()) {
+    char32_t cp;
+    size_t len;
+    utf8::Decode(canon, pos, &cp, &len);
+    const std::string quoted = RE2::QuoteMeta(re2::StringPiece(canon.data() + pos, len));
+    if (!IsLetter(cp)) out += quoted;
+    else if (len == 1) out += quoted + "+";
+    else out += "(?:" + quoted + ")+";
+    pos += len;
+  }
+  return out;
 }
 
 std::string CanonicalTerm(std::string_view term) {
