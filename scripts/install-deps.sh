@@ -16,6 +16,8 @@ PACKAGES=(
   libcli11-dev                      # command line
   libsqlite3-dev                    # the embedded store
   libhyperscan-dev libbenchmark-dev # benchmark ceiling and harness
+  postgresql                        # the AT Protocol test network's database (tests/atproto)
+  nodejs                            # runs @atproto/dev-env; needs Node >= 20 (NodeSource on Debian 12)
 )
 
 missing=()

@@ -28,7 +28,9 @@ fi
 rm -f "$STATE"
 
 command -v node >/dev/null || fail "node is not installed (scripts/install-deps.sh installs nodejs)"
-command -v npm >/dev/null || fail "npm is not installed (scripts/install-deps.sh installs npm)"
+command -v npm >/dev/null || fail "npm is not installed (it comes with nodejs >= 20)"
+NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$NODE_MAJOR" -ge 20 ] || fail "node $(node --version) is too old: @atproto/dev-env 0.3.215 needs Node >= 20"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -x "$PGBIN/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql (install postgresql)"
 
