@@ -417,6 +417,38 @@ TEST_CASE("bluesky: bad password and over-long text are clear errors", "[bluesky
   CHECK(r.errors()[0].message == "text has 301 graphemes; Bluesky allows 300");
 }
 
+TEST_CASE("bluesky: mention and tag facets and an external link card", "[bluesky][atproto]") {
+  Rig rig;
+  Account friend_account = CreateAccount(rig.http, rig.net, "friend");
+  ComposedPost p;
+  p.account = "aasr-bsky";
+  std::string mention = "@" + friend_account.handle;
+  p.text = "Thank you " + mention + " for sharing your story #EndRestraint";
+  uint32_t m_start = static_cast<uint32_t>(p.text.find(mention));
+  uint32_t t_start = static_cast<uint32_t>(p.text.find("#EndRestraint"));
+  p.facets = {{m_start, m_start + static_cast<uint32_t>(mention.size()), Facet::Type::kMention, friend_account.handle},
+              {t_start, t_start + 13, Facet::Type::kTag, "EndRestraint"}};
+  p.card = LinkCard{"https://aasr.example/stories/volunteer", "Volunteer spotlight",
+                    "Parents and advocates working to end restraint and seclusion.", ""};
+  p.idempotency_key = "story:facets-card:aasr-bsky";
+  auto pub = rig.bsky->Publish(p);
+  INFO(FormatErrors(pub.errors()));
+  REQUIRE(pub.ok());
+  auto u = ParseAtUri(pub.value().remote_id);
+  REQUIRE(u.has_value());
+  json rec = Call(rig.http, rig.net.pds,
+                  "com.atproto.repo.getRecord?repo=" + rig.bot.did + "&collection=app.bsky.feed.post&rkey=" + u->rkey,
+                  nullptr);
+  const json& v = rec["value"];
+  CHECK(v["facets"][0]["features"][0]["$type"] == "app.bsky.richtext.facet#mention");
+  CHECK(v["facets"][0]["features"][0]["did"] == friend_account.did);  // the handle was resolved
+  CHECK(v["facets"][1]["features"][0]["tag"] == "EndRestraint");
+  CHECK(v["embed"]["$type"] == "app.bsky.embed.external");
+  CHECK(v["embed"]["external"]["uri"] == "https://aasr.example/stories/volunteer");
+  CHECK(v["embed"]["external"]["title"] == "Volunteer spotlight");
+  CHECK(v["langs"][0] == "en");
+}
+
 TEST_CASE("TIDs: deterministic - valid - distinct", "[bluesky]") {
   std::string a = TidForKey("story:a");
   CHECK(a == TidForKey("story:a"));
