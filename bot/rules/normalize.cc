@@ -194,6 +194,11 @@ char32_t LeetLetter(char32_t cp) {
 
 bool IsLeetSymbol(char32_t cp) { return cp == '@' || cp == '!' || cp == '$'; }
 
+// The separator of a contraction: "I'm", "I’ll".
+inline bool IsApostrophe(std::string_view separator) {
+  return separator == "'" || separator == "\u2019";
+}
+
 // Step 4's decision for a run [first, last) of letters and marks: fold its
 // look-alikes to Latin? Mixed-script words are disguises; so is a word made
 // only of letters that look Latin even in lowercase. A Russian or Greek word
@@ -363,11 +368,17 @@ MappedText CollapseSeparators(const MappedText& in) {
     words.push_back({i, j});
     i = j;
   }
-  auto single_letter = [&](const Word& w) { return w.last == w.first + 1 && IsLetter(cps[w.first].cp); };
   // The separator text between word k-1 and word k.
   auto separator = [&](size_t k) {
     return std::string_view(in.text).substr(cps[words[k - 1].last].pos,
                                             cps[words[k].first].pos - cps[words[k - 1].last].pos);
+  };
+  // A one-letter word that may join a spelled-out run; not the start of a
+  // contraction ("K Y S I'm done" is "kys i m done").
+  auto single_letter = [&](size_t k) {
+    const Word& w = words[k];
+    if (!(w.last == w.first + 1 && IsLetter(cps[w.first].cp))) return false;
+    return k + 1 >= words.size() || !IsApostrophe(separator(k + 1));
   };
   // joined[k]: word k is glued to word k-1. A run of >= 3 single letters with
   // the same separator throughout is one disguised word: "i.d.i.o.t f u c k"
@@ -375,7 +386,7 @@ MappedText CollapseSeparators(const MappedText& in) {
   std::vector<bool> joined(words.size(), false);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m]) &&
+    while (m < words.size() && single_letter(m) &&
            (m < k + 2 || separator(m) == separator(k + 1))) {
       ++m;
     }
@@ -384,7 +395,7 @@ MappedText CollapseSeparators(const MappedText& in) {
     }
     // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
     // letter may start the next run.
-    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    if (m - k == 2 && m < words.size() && single_letter(m)) k = m - 1;
     else k = (m == k) ? k + 1 : m;
   }
 
@@ -542,27 +553,33 @@ MappedText CollapseFused(const In& in) {
   }
 
   // Step 6: runs of >= 3 single letters with the same separator are joined.
-  auto single_letter = [&](const Word& w) {
-    const auto c = static_cast<unsigned char>(dec[w.b]);
-    if (c < 0x80) return w.e == w.b + 1 && AsciiAlpha(c);
-    size_t len;
-    const char32_t cp = CodePointAt(in, w.b, &len);
-    return w.e == w.b + len && IsLetter(cp);
-  };
   auto separator = [&](size_t k) {
     return std::string_view(dec).substr(words[k - 1].e, words[k].b - words[k - 1].e);
+  };
+  auto single_letter = [&](size_t k) {
+    const Word& w = words[k];
+    const auto c = static_cast<unsigned char>(dec[w.b]);
+    bool single;
+    if (c < 0x80) {
+      single = w.e == w.b + 1 && AsciiAlpha(c);
+    } else {
+      size_t len;
+      const char32_t cp = CodePointAt(in, w.b, &len);
+      single = w.e == w.b + len && IsLetter(cp);
+    }
+    return single && (k + 1 >= words.size() || !IsApostrophe(separator(k + 1)));
   };
   thread_local std::vector<char> joined;
   joined.assign(words.size(), 0);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m]) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
+    while (m < words.size() && single_letter(m) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = 1;
     }
     // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
     // letter may start the next run.
-    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    if (m - k == 2 && m < words.size() && single_letter(m)) k = m - 1;
     else k = (m == k) ? k + 1 : m;
   }
 
@@ -789,6 +806,14 @@ std::string CanonicalAsciiText(std::string_view s) {
       }
       const size_t word_begin = k;
       const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
+      if (run_len > 0 && IsApostrophe(sep)) {
+        // The run's last letter starts a contraction ("I'm"): it leaves the run.
+        const std::string letter = out.substr(out.size() - 2);  // " x"
+        out.resize(out.size() - 2);
+        --run_len;
+        close_run();
+        out += letter;
+      }
       // Emit the word after one space.
       const size_t before = out.size();
       if (!first_word) out.push_back(' ');

@@ -102,6 +102,9 @@ TEST_CASE("step 6 collapses separators and joins spaced-out letters") {
   // A pair cut short by another separator lends its second letter to the next run.
   CHECK(Apply(CollapseSeparators, "a r-e-t-a-r-d") == " a retard ");
   CHECK(Apply(CollapseSeparators, "x r.e.t.a.r.d") == " x retard ");
+  // A letter that starts a contraction stays a word.
+  CHECK(Apply(CollapseSeparators, "K Y S I'm done") == " KYS I m done ");
+  CHECK(Apply(CollapseSeparators, "k y s I\u2019ll go") == " kys I ll go ");
   CHECK(Apply(CollapseSeparators, "") == " ");
 }
 
@@ -181,4 +184,5 @@ TEST_CASE("the map-free ASCII canonical text equals the mapped one") {
   }
   CHECK(CanonicalAsciiText("i.d.i.o.t f u c k, a b") == " idiot fuck a b ");
   CHECK(CanonicalAsciiText("") == " ");
+  CHECK(CanonicalAsciiText("K Y S I'm done") == " kys i m done ");
 }
