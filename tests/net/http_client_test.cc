@@ -315,13 +315,13 @@ TEST_CASE("a slow answer past the timeout is retried - give-up names the attempt
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
     ServerResponse r = ServerResponse::Json(200, R"({"ok":true})");
-    if (++calls == 1) r.delay_ms = 1500;
+    if (++calls == 1) r.delay_ms = 4000;
     return r;
   });
   FakeClock clock(kStart);
   SeededRandom random(1);
   Options o = FastOptions();
-  o.timeout = Millis(300);
+  o.timeout = Millis(1000);
   HttpClient client(o, &clock, &random);
   auto r = client.Get(server.base_url() + "/slow");
   REQUIRE(r.ok());
@@ -330,7 +330,7 @@ TEST_CASE("a slow answer past the timeout is retried - give-up names the attempt
 
   LoopbackServer always_slow([&](const ServerRequest&) {
     ServerResponse r2 = ServerResponse::Json(200, "{}");
-    r2.delay_ms = 1000;
+    r2.delay_ms = 4000;
     return r2;
   });
   o.max_attempts = 2;

@@ -113,8 +113,8 @@ TEST_CASE("facebook: photos carry alt text - several are attached to one post", 
 }
 
 TEST_CASE("facebook: a lost answer is not retried blindly and the next attempt finds the post", "[facebook]") {
-  Rig rig(net::Millis(300));
-  rig.fake.AddFault({"/feed", FakeFacebook::Fault::Kind::kSlow, 1000});
+  Rig rig(net::Millis(1000));
+  rig.fake.AddFault({"/feed", FakeFacebook::Fault::Kind::kSlow, 4000});
   auto first = rig.fb->Publish(Story("story:lost"));
   REQUIRE_FALSE(first.ok());  // unknown outcome, reported
   CHECK(rig.fake.requests_to("POST", "/feed").size() == 1);

@@ -116,11 +116,11 @@ TEST_CASE("mastodon: media stuck in 206 is an error and nothing is posted", "[ma
 }
 
 TEST_CASE("mastodon: a retry after 500 - 429 or a lost answer repeats the Idempotency-Key - one status", "[mastodon]") {
-  Rig rig(net::Millis(300));
+  Rig rig(net::Millis(1000));
   using Kind = FakeMastodon::Fault::Kind;
   rig.fake.AddFault({"/api/v1/statuses", Kind::k500});
   rig.fake.AddFault({"/api/v1/statuses", Kind::k429, 3});
-  rig.fake.AddFault({"/api/v1/statuses", Kind::kSlow, 0, 1000});  // created, answer lost
+  rig.fake.AddFault({"/api/v1/statuses", Kind::kSlow, 0, 4000});  // created, answer lost
   auto r = rig.masto->Publish(Story("story:faults"));
   REQUIRE(r.ok());
   auto posts = rig.fake.requests_to("POST", "/api/v1/statuses");
