@@ -251,6 +251,28 @@ TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces - and 429 use
   CHECK(clock.total_slept() == Millis(30000));
 }
 
+TEST_CASE("Graph API X-Business-Use-Case-Usage makes the next request wait", "[http]") {
+  std::atomic<int> calls{0};
+  LoopbackServer server([&](const ServerRequest&) {
+    ServerResponse r = ServerResponse::Json(200, "{}");
+    if (++calls == 1) {
+      r.headers.emplace_back("X-Business-Use-Case-Usage",
+                             R"({"104857600000001":[{"type":"pages","call_count":100,"total_cputime":40,)"
+                             R"("total_time":50,"estimated_time_to_regain_access":7}]})");
+    }
+    return r;
+  });
+  FakeClock clock(kStart);
+  SeededRandom random(1);
+  HttpClient client(FastOptions(), &clock, &random);
+  REQUIRE(client.Get(server.base_url() + "/v21.0/1/feed").ok());
+  REQUIRE(client.Get(server.base_url() + "/v21.0/1/feed").ok());
+  REQUIRE(clock.sleeps().size() == 1);
+  CHECK(clock.sleeps()[0] == Millis(7 * 60 * 1000));
+  REQUIRE(client.Get(server.base_url() + "/v21.0/1/feed").ok());
+  CHECK(clock.sleeps().size() == 1);
+}
+
 TEST_CASE("Budgets pace requests under the documented limits", "[http]") {
   LoopbackServer server([](const ServerRequest&) { return ServerResponse::Json(200, "{}"); });
   FakeClock clock(kStart);
