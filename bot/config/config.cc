@@ -128,7 +128,8 @@ void ParseAccount(const YAML::Node& node, Context& ctx, std::set<std::string>* n
     }
   } else if (platform == "bluesky") {
     a.platform = PlatformKind::kBluesky;
-    keys.insert(keys.end(), {"service", "handle", "password_env"});
+    keys.insert(keys.end(), {"service", "handle", "password_env", "session_file"});
+    ReadOptional(node, "session_file", ctx, subject, &a.session_file);
     if (ReadOptional(node, "service", ctx, subject, &a.service)) CheckUrl(node, "service", a.service, ctx, subject);
     ReadRequired(node, "handle", ctx, subject, &a.handle);
     ReadSecret(node, "password_env", true, ctx, subject, &a.password_env, &a.password);

@@ -47,6 +47,7 @@ struct Account {
   std::string service = "https://bsky.social";
   std::string handle;
   std::string password_env, password;
+  std::string session_file;  // optional token cache (mode 0600)
   // facebook
   std::string page_id;
   std::string graph = "https://graph.facebook.com";

@@ -1,5 +1,8 @@
 #include "bot/platforms/bluesky.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -101,6 +104,7 @@ Status BlueskyPlatform::CreateSession() {
   did_ = Str(j, "did");
   handle_ = Str(j, "handle");
   ++session_creations_;
+  SaveSession();
   return Ok{};
 }
 
@@ -126,10 +130,40 @@ Status BlueskyPlatform::RefreshSession() {
   refresh_jwt_ = Str(j, "refreshJwt");
   if (!Str(j, "handle").empty()) handle_ = Str(j, "handle");
   ++session_refreshes_;
+  SaveSession();
   return Ok{};
 }
 
+void BlueskyPlatform::SaveSession() {
+  if (config_.session_file.empty()) return;
+  json j = {{"did", did_}, {"handle", handle_}, {"accessJwt", access_jwt_}, {"refreshJwt", refresh_jwt_},
+            {"identifier", config_.handle}, {"service", config_.service}};
+  std::string tmp = config_.session_file + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return;  // a cache: failing to write it only costs a login later
+  std::string text = j.dump();
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (ok) ::rename(tmp.c_str(), config_.session_file.c_str());
+}
+
+void BlueskyPlatform::LoadSession() {
+  if (config_.session_file.empty()) return;
+  auto text = ReadFile(config_.session_file);
+  if (!text.ok()) return;
+  json j = json::parse(text.value(), nullptr, false);
+  // Only for the same account on the same service.
+  if (j.is_discarded() || Str(j, "identifier") != config_.handle || Str(j, "service") != config_.service) return;
+  if (Str(j, "accessJwt").empty() || Str(j, "did").empty()) return;
+  did_ = Str(j, "did");
+  handle_ = Str(j, "handle");
+  access_jwt_ = Str(j, "accessJwt");
+  refresh_jwt_ = Str(j, "refreshJwt");
+}
+
 Status BlueskyPlatform::EnsureSession() {
+  if (!access_jwt_.empty()) return Ok{};
+  LoadSession();
   if (!access_jwt_.empty()) return Ok{};
   return CreateSession();
 }
@@ -153,8 +187,13 @@ Result<net::Response> BlueskyPlatform::SendXrpc(net::Request req) {
     r.headers.emplace_back("Authorization", "Bearer " + access_jwt_);
     auto resp = http_->Send(r);
     if (!resp.ok()) return resp;
-    bool expired = (resp.value().status == 400 || resp.value().status == 401) &&
-                   ErrorName(resp.value()) == "ExpiredToken";
+    // ExpiredToken is the normal case; InvalidToken or a bare 401 happen
+    // when a cached token was revoked. Either way: refresh (which logs in
+    // again if the refresh token is refused too), then try once more.
+    std::string name = ErrorName(resp.value());
+    bool expired = ((resp.value().status == 400 || resp.value().status == 401) &&
+                    (name == "ExpiredToken" || name == "InvalidToken")) ||
+                   resp.value().status == 401;
     if (!expired || round == 1) return resp;
     Status refreshed = RefreshSession();
     if (!refreshed.ok()) return refreshed.errors();

@@ -37,6 +37,10 @@
 
 namespace aasr::platforms {
 
+// Where the session tokens survive the process (so a CLI run or a restart
+// refreshes instead of logging in again; createSession is limited to 30 per
+// 5 minutes and 300 per day). The file is written with mode 0600 and holds
+// {"did", "handle", "accessJwt", "refreshJwt"}; empty path = memory only.
 struct BlueskyConfig {
   std::string account;                        // our account name in the config
   std::string service = "https://bsky.social";  // the account's PDS
@@ -44,6 +48,7 @@ struct BlueskyConfig {
   std::string password;                       // an app password (from the environment)
   std::string web_base = "https://bsky.app";  // for post URLs
   std::vector<std::string> langs = {"en"};
+  std::string session_file;                   // optional token cache, see above
 };
 
 class BlueskyPlatform : public Platform {
@@ -71,6 +76,8 @@ class BlueskyPlatform : public Platform {
   Status EnsureSession();
   Status CreateSession();
   Status RefreshSession();
+  void SaveSession();
+  void LoadSession();
   Result<net::Response> SendXrpc(net::Request req);
   Result<std::optional<nlohmann::json>> GetRecord(const std::string& repo, const std::string& collection,
                                                   const std::string& rkey);

@@ -39,6 +39,7 @@ Result<AccountPlatform> MakePlatform(const config::Account& a, const PlatformDep
       c.service = a.service;
       c.handle = a.handle;
       c.password = a.password;
+      c.session_file = a.session_file;
       out.platform = std::make_unique<BlueskyPlatform>(c, out.http.get(), deps.clock);
       return out;
     }

@@ -396,6 +396,39 @@ TEST_CASE("bluesky: an expired access token is refreshed - not a new login", "[b
   CHECK(rig.proxy->count("com.atproto.server.refreshSession") == 1);
 }
 
+TEST_CASE("bluesky: a session file lets the next process refresh instead of logging in", "[bluesky][atproto]") {
+  Rig rig;
+  aasr::testing::TestDir dir("bsky-session");
+  BlueskyConfig c;
+  c.account = "aasr-bsky";
+  c.service = rig.proxy->url();
+  c.handle = rig.bot.handle;
+  c.password = rig.bot.password;
+  c.session_file = dir.path() + "/session.json";
+  {
+    BlueskyPlatform first(c, rig.adapter_http.get(), net::SystemClock::Get());
+    REQUIRE(first.CheckCredentials().ok());
+    CHECK(first.session_creations() == 1);
+  }
+  CHECK((std::filesystem::status(c.session_file).permissions() & std::filesystem::perms::others_read) ==
+        std::filesystem::perms::none);
+  {
+    BlueskyPlatform second(c, rig.adapter_http.get(), net::SystemClock::Get());
+    REQUIRE(second.CheckCredentials().ok());
+    CHECK(second.session_creations() == 0);
+  }
+  CHECK(rig.proxy->count("com.atproto.server.createSession") == 1);
+  // A revoked access token in the cache: refreshed, still no new login.
+  json cached = json::parse(ReadFile(c.session_file).value());
+  cached["accessJwt"] = "not-a-valid-jwt";
+  std::ofstream(c.session_file) << cached.dump();
+  BlueskyPlatform third(c, rig.adapter_http.get(), net::SystemClock::Get());
+  Status s = third.CheckCredentials();
+  INFO(FormatErrors(s.errors()));
+  REQUIRE(s.ok());
+  CHECK(third.session_refreshes() + third.session_creations() == 1);
+}
+
 TEST_CASE("bluesky: bad password and over-long text are clear errors", "[bluesky][atproto]") {
   Rig rig;
   BlueskyConfig c;
