@@ -147,6 +147,7 @@ TEST_CASE("mastodon: validation and 422 errors carry Mastodon's message", "[mast
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors()[0].message == "text has 501 characters; the instance allows 500");
   CHECK(rig.fake.requests_to("POST", "/api/v1/statuses").empty());
+  CHECK(rig.fake.requests_to("GET", "/api/v2/instance").size() == 1);  // limits read before judging
 }
 
 TEST_CASE("mastodon: FindPublished(post) reconciles by text - by key it explains", "[mastodon]") {
