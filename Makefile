@@ -25,6 +25,7 @@ test: build
 
 bench: build
 	$(BUILD)/bench/rules_bench
+	$(BUILD)/bench/outreach_bench
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,9 @@ namespace aasr::cli {
 // `rules check`, `rules test`, `screen`
 void RegisterRulesCommands(CLI::App& app, int* exit_code);
 
+// `posts validate`, `posts preview`, `posts plan`, `posts outbox`
+void RegisterOutreachCommands(CLI::App& app, int* exit_code);
+
 // `accounts check` (bot/cli/platform_commands.cc)
 void RegisterPlatformCommands(CLI::App& app, int* exit_code);
 // The body of `accounts check`, callable from tests.
