@@ -538,11 +538,19 @@ Status BlueskyPlatform::Moderate(ModerationAction action, const FetchedComment& 
       return Ok{};
     }
     case ModerationAction::kReport: {
-      auto posts = Xrpc("app.bsky.feed.getPosts", {{"uris", target.remote_id}}, std::nullopt);
-      if (!posts.ok()) return posts.errors();
+      // The record's cid straight from its repo: the AppView's getPosts hides
+      // posts of authors we have just blocked, which is when reports happen.
       std::string cid;
-      if (posts.value().contains("posts") && posts.value()["posts"].is_array() && !posts.value()["posts"].empty()) {
-        cid = Str(posts.value()["posts"][0], "cid");
+      if (auto uri = ParseAtUri(target.remote_id)) {
+        auto rec = GetRecord(uri->repo, uri->collection, uri->rkey);
+        if (rec.ok() && rec.value()) cid = Str(*rec.value(), "cid");
+      }
+      if (cid.empty()) {
+        auto posts = Xrpc("app.bsky.feed.getPosts", {{"uris", target.remote_id}}, std::nullopt);
+        if (!posts.ok()) return posts.errors();
+        if (posts.value().contains("posts") && posts.value()["posts"].is_array() && !posts.value()["posts"].empty()) {
+          cid = Str(posts.value()["posts"][0], "cid");
+        }
       }
       if (cid.empty()) {
         return Error{{config_.service}, config_.account, "cannot report " + target.remote_id + ": post not found"};

@@ -253,6 +253,11 @@ TEST_CASE("bluesky: post with image - alt and link facet - reply fetched - hidde
   CHECK(created.back() == 'Z');
   std::string post_cid = rec["cid"];
 
+  // Let the AppView index our post before anyone answers it, as on the real
+  // network: it indexes repos in parallel, and a reply indexed before its
+  // parent yields no reply notification.
+  ProcessAll(rig.http, rig.net);
+
   // A second account replies, mentions and quotes.
   Account parent = CreateAccount(rig.http, rig.net, "parent");
   json strong = {{"uri", pub.value().remote_id}, {"cid", post_cid}};
