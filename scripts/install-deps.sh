@@ -20,6 +20,8 @@ PACKAGES=(
   libcctz-dev tzdata                # outreach: schedules in IANA time zones (DST-correct)
   libvips-dev                       # outreach: downscaling images over a platform's limit
   librsvg2-bin                      # outreach: rendering the sample graphics from SVG
+  postgresql                        # the AT Protocol test network's database (tests/atproto)
+  nodejs                            # runs @atproto/dev-env; needs Node >= 20 (NodeSource on Debian 12)
 )
 
 missing=()

@@ -14,4 +14,9 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code);
 // `posts validate`, `posts preview`, `posts plan`, `posts outbox`
 void RegisterOutreachCommands(CLI::App& app, int* exit_code);
 
+// `accounts check` (bot/cli/platform_commands.cc)
+void RegisterPlatformCommands(CLI::App& app, int* exit_code);
+// The body of `accounts check`, callable from tests.
+int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostream& err);
+
 }  // namespace aasr::cli

@@ -195,6 +195,29 @@ Status HttpClient::Pace(const Request& request) {
 }
 
 void HttpClient::Remember(const Response& response) {
+  // Graph API: X-Business-Use-Case-Usage {"<id>": [{"type": "pages",
+  // "call_count": 100, ..., "estimated_time_to_regain_access": <minutes>}]}.
+  std::string buc = response.header("X-Business-Use-Case-Usage");
+  if (!buc.empty()) {
+    nlohmann::json j = nlohmann::json::parse(buc, nullptr, false);
+    int64_t minutes = 0;
+    if (j.is_object()) {
+      for (const auto& [id, entries] : j.items()) {
+        if (!entries.is_array()) continue;
+        for (const auto& e : entries) {
+          if (e.is_object() && e.contains("estimated_time_to_regain_access") &&
+              e["estimated_time_to_regain_access"].is_number_integer()) {
+            minutes = std::max(minutes, e["estimated_time_to_regain_access"].get<int64_t>());
+          }
+        }
+      }
+    }
+    if (minutes > 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      server_blocked_until_ = clock_->Now() + std::chrono::minutes(minutes);
+      return;
+    }
+  }
   std::string remaining = response.header("X-RateLimit-Remaining");
   std::string reset = response.header("X-RateLimit-Reset");
   if (remaining.empty()) {

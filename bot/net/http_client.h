@@ -5,7 +5,8 @@
 //    given in Options (sliding windows of points, e.g. Mastodon 300 requests
 //    per 5 minutes, Bluesky 5,000 points per hour with a create costing 3) and
 //    under what the server last said (X-RateLimit-Remaining/Reset from
-//    Mastodon, RateLimit-Remaining/Reset from Bluesky: at 0, wait for reset).
+//    Mastodon, RateLimit-Remaining/Reset from Bluesky: at 0, wait for reset;
+//    the Graph API's X-Business-Use-Case-Usage estimated_time_to_regain_access).
 //  - Retries with exponential backoff and jitter on transport failures
 //    (connection refused or reset, timeout) and on 500/502/503/504; never on
 //    another 4xx. 429 waits for Retry-After (seconds or HTTP date) or the

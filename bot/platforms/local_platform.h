@@ -36,6 +36,7 @@ class LocalPlatform : public Platform {
   Status CheckCredentials() override;
   Result<Published> Publish(const ComposedPost& post) override;
   Result<std::optional<Published>> FindPublished(const std::string& idempotency_key) override;
+  using Platform::FindPublished;
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
 

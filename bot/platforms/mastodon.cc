@@ -118,6 +118,7 @@ Status MastodonPlatform::CheckCredentials() {
   if (statuses.contains("max_media_attachments") && statuses["max_media_attachments"].is_number_integer()) {
     max_images_ = statuses["max_media_attachments"].get<int>();
   }
+  limits_loaded_ = true;
   return Ok{};
 }
 
@@ -156,6 +157,10 @@ Result<std::string> MastodonPlatform::UploadMedia(const Image& image) {
 }
 
 Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
+  if (!limits_loaded_) {
+    Status limits = CheckCredentials();  // the instance's own limits, not the defaults
+    if (!limits.ok()) return limits.errors();
+  }
   Status valid = ValidatePost(post, capabilities(), config_.account);
   if (!valid.ok()) return valid.errors();
   if (static_cast<int>(CountCodePoints(post.text)) > max_characters_) {

@@ -76,6 +76,7 @@ class MastodonPlatform : public Platform {
   std::string account_id_;
   int max_characters_ = 500;
   int max_images_ = 4;
+  bool limits_loaded_ = false;  // from /api/v2/instance, once per process
 };
 
 // The Link header's URL for a rel ("next", "prev"), or "".

@@ -35,7 +35,7 @@ Options FastOptions() {
 
 }  // namespace
 
-TEST_CASE("GET returns status, headers and body; conditional GET gives 304", "[http]") {
+TEST_CASE("GET returns status - headers and body - conditional GET gives 304", "[http]") {
   LoopbackServer server([](const ServerRequest& r) {
     if (r.header("If-None-Match") == "\"v1\"") {
       ServerResponse resp;
@@ -170,7 +170,7 @@ TEST_CASE("ResponseError understands AT Protocol and Graph API errors", "[http]"
   CHECK(ResponseError(req, leaky, "s").message.find("eyJ") == std::string::npos);
 }
 
-TEST_CASE("429 waits for Retry-After seconds, then retries", "[http]") {
+TEST_CASE("429 waits for Retry-After seconds - then retries", "[http]") {
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
     if (++calls == 1) {
@@ -195,7 +195,7 @@ TEST_CASE("429 waits for Retry-After seconds, then retries", "[http]") {
   CHECK(clock.sleeps()[0] == Millis(7000));
 }
 
-TEST_CASE("429 with a wait beyond max_wait fails at once, saying so", "[http]") {
+TEST_CASE("429 with a wait beyond max_wait fails at once - saying so", "[http]") {
   LoopbackServer server([&](const ServerRequest&) {
     ServerResponse r = ServerResponse::Json(429, R"({"error":"RateLimitExceeded","message":"Rate Limit Exceeded"})");
     r.headers.emplace_back("Retry-After", "3600");
@@ -230,7 +230,7 @@ TEST_CASE("Mastodon X-RateLimit-Remaining 0 makes the next request wait for the 
   CHECK(clock.sleeps()[0] == Millis(90000));
 }
 
-TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces, and 429 uses the reset", "[http]") {
+TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces - and 429 uses the reset", "[http]") {
   int64_t reset_epoch = std::chrono::duration_cast<std::chrono::seconds>(kStart.time_since_epoch()).count() + 30;
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
@@ -249,6 +249,28 @@ TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces, and 429 uses
   REQUIRE(r.ok());
   CHECK(r.value().status == 200);
   CHECK(clock.total_slept() == Millis(30000));
+}
+
+TEST_CASE("Graph API X-Business-Use-Case-Usage makes the next request wait", "[http]") {
+  std::atomic<int> calls{0};
+  LoopbackServer server([&](const ServerRequest&) {
+    ServerResponse r = ServerResponse::Json(200, "{}");
+    if (++calls == 1) {
+      r.headers.emplace_back("X-Business-Use-Case-Usage",
+                             R"({"104857600000001":[{"type":"pages","call_count":100,"total_cputime":40,)"
+                             R"("total_time":50,"estimated_time_to_regain_access":7}]})");
+    }
+    return r;
+  });
+  FakeClock clock(kStart);
+  SeededRandom random(1);
+  HttpClient client(FastOptions(), &clock, &random);
+  REQUIRE(client.Get(server.base_url() + "/v21.0/1/feed").ok());
+  REQUIRE(client.Get(server.base_url() + "/v21.0/1/feed").ok());
+  REQUIRE(clock.sleeps().size() == 1);
+  CHECK(clock.sleeps()[0] == Millis(7 * 60 * 1000));
+  REQUIRE(client.Get(server.base_url() + "/v21.0/1/feed").ok());
+  CHECK(clock.sleeps().size() == 1);
 }
 
 TEST_CASE("Budgets pace requests under the documented limits", "[http]") {
@@ -311,17 +333,17 @@ TEST_CASE("Mastodon media budget: the 31st upload in 30 minutes waits", "[http]"
   CHECK(refused.errors()[0].message.find("rate limit: the next slot is 1800 s away") != std::string::npos);
 }
 
-TEST_CASE("a slow answer past the timeout is retried; give-up names the attempts", "[http]") {
+TEST_CASE("a slow answer past the timeout is retried - give-up names the attempts", "[http]") {
   std::atomic<int> calls{0};
   LoopbackServer server([&](const ServerRequest&) {
     ServerResponse r = ServerResponse::Json(200, R"({"ok":true})");
-    if (++calls == 1) r.delay_ms = 1500;
+    if (++calls == 1) r.delay_ms = 4000;
     return r;
   });
   FakeClock clock(kStart);
   SeededRandom random(1);
   Options o = FastOptions();
-  o.timeout = Millis(300);
+  o.timeout = Millis(1000);
   HttpClient client(o, &clock, &random);
   auto r = client.Get(server.base_url() + "/slow");
   REQUIRE(r.ok());
@@ -330,7 +352,7 @@ TEST_CASE("a slow answer past the timeout is retried; give-up names the attempts
 
   LoopbackServer always_slow([&](const ServerRequest&) {
     ServerResponse r2 = ServerResponse::Json(200, "{}");
-    r2.delay_ms = 1000;
+    r2.delay_ms = 4000;
     return r2;
   });
   o.max_attempts = 2;
@@ -431,7 +453,7 @@ TEST_CASE("secrets never reach the log", "[http][redact]") {
   }
 }
 
-TEST_CASE("redaction of headers, URLs and text", "[redact]") {
+TEST_CASE("redaction of headers - URLs and text", "[redact]") {
   Headers h = RedactHeaders({{"Authorization", "Bearer abc"}, {"Cookie", "a=b"}, {"Set-Cookie", "c=d"},
                              {"X-Hub-Signature-256", "sha256=00"}, {"Idempotency-Key", "post-1"},
                              {"Accept", "application/json"}});
@@ -469,7 +491,7 @@ TEST_CASE("RFC 3339 format and parse", "[time]") {
   CHECK_FALSE(ParseRfc3339("2026-11-23T01:00:00").has_value());
 }
 
-TEST_CASE("form, query and multipart encoding", "[form]") {
+TEST_CASE("form - query and multipart encoding", "[form]") {
   CHECK(UrlEncode("a b&c=d/é") == "a%20b%26c%3Dd%2F%C3%A9");
   CHECK(UrlDecode("a%20b+c%2") == "a b c%2");
   CHECK(FormEncode({{"media_ids[]", "1"}, {"media_ids[]", "2"}, {"status", "Hi & bye"}}) ==

@@ -88,7 +88,7 @@ TEST_CASE("local publish rejects invalid posts with every reason", "[local]") {
   CHECK(r2.errors()[0].message == "image file does not exist");
 }
 
-TEST_CASE("local comments: cursor moves only over complete lines; nothing lost or repeated", "[local]") {
+TEST_CASE("local comments: cursor moves only over complete lines - nothing lost or repeated", "[local]") {
   testing::TestDir dir("local-comments");
   net::FakeClock clock(*net::ParseRfc3339("2026-11-23T01:00:00Z"));
   LocalPlatform local("local", dir.path(), &clock);
@@ -193,7 +193,7 @@ TEST_CASE("local moderation appends to the moderation log", "[local]") {
   CHECK(caps.hide_replies);
 }
 
-TEST_CASE("shared helpers: graphemes, hashes, file names", "[common]") {
+TEST_CASE("shared helpers: graphemes - hashes - file names", "[common]") {
   CHECK(CountCodePoints("héllo") == 5);
   CHECK(CountGraphemes("e\xCC\x81") == 1);                          // e + combining acute
   CHECK(CountGraphemes("\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7") == 1);  // woman ZWJ girl

@@ -74,7 +74,7 @@ TEST_CASE("mastodon: credentials and instance limits", "[mastodon]") {
   CHECK(s.errors()[0].ToString().find("wrong") == std::string::npos);
 }
 
-TEST_CASE("mastodon: publish with an image, alt text and 202/206 polling", "[mastodon]") {
+TEST_CASE("mastodon: publish with an image - alt text and 202/206 polling", "[mastodon]") {
   Rig rig;
   aasr::testing::TestDir dir("masto-img");
   std::string png = dir.path() + "/graphic.png";
@@ -115,12 +115,12 @@ TEST_CASE("mastodon: media stuck in 206 is an error and nothing is posted", "[ma
   CHECK(rig.fake.statuses().empty());
 }
 
-TEST_CASE("mastodon: a retry after 500, 429 or a lost answer repeats the Idempotency-Key; one status", "[mastodon]") {
-  Rig rig(net::Millis(300));
+TEST_CASE("mastodon: a retry after 500 - 429 or a lost answer repeats the Idempotency-Key - one status", "[mastodon]") {
+  Rig rig(net::Millis(1000));
   using Kind = FakeMastodon::Fault::Kind;
   rig.fake.AddFault({"/api/v1/statuses", Kind::k500});
   rig.fake.AddFault({"/api/v1/statuses", Kind::k429, 3});
-  rig.fake.AddFault({"/api/v1/statuses", Kind::kSlow, 0, 1000});  // created, answer lost
+  rig.fake.AddFault({"/api/v1/statuses", Kind::kSlow, 0, 4000});  // created, answer lost
   auto r = rig.masto->Publish(Story("story:faults"));
   REQUIRE(r.ok());
   auto posts = rig.fake.requests_to("POST", "/api/v1/statuses");
@@ -147,9 +147,10 @@ TEST_CASE("mastodon: validation and 422 errors carry Mastodon's message", "[mast
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors()[0].message == "text has 501 characters; the instance allows 500");
   CHECK(rig.fake.requests_to("POST", "/api/v1/statuses").empty());
+  CHECK(rig.fake.requests_to("GET", "/api/v2/instance").size() == 1);  // limits read before judging
 }
 
-TEST_CASE("mastodon: FindPublished(post) reconciles by text; by key it explains", "[mastodon]") {
+TEST_CASE("mastodon: FindPublished(post) reconciles by text - by key it explains", "[mastodon]") {
   Rig rig;
   auto none = rig.masto->FindPublished(Story("k1"));
   REQUIRE(none.ok());
@@ -167,7 +168,7 @@ TEST_CASE("mastodon: FindPublished(post) reconciles by text; by key it explains"
   CHECK_FALSE(rig.masto->capabilities().find_by_key);
 }
 
-TEST_CASE("mastodon: comments page forward with min_id and Link, cursor = newest", "[mastodon]") {
+TEST_CASE("mastodon: comments page forward with min_id and Link - cursor = newest", "[mastodon]") {
   Rig rig;
   REQUIRE(rig.masto->CheckCredentials().ok());
   auto pub = rig.masto->Publish(Story("story:thread"));
@@ -214,7 +215,7 @@ TEST_CASE("mastodon: comments page forward with min_id and Link, cursor = newest
   CHECK(b2.value().next_cursor == b1.value().next_cursor);
 }
 
-TEST_CASE("mastodon: duplicate deliveries are dropped; truncated JSON loses nothing", "[mastodon]") {
+TEST_CASE("mastodon: duplicate deliveries are dropped - truncated JSON loses nothing", "[mastodon]") {
   Rig rig;
   REQUIRE(rig.masto->CheckCredentials().ok());
   std::string n0 = rig.fake.AddMention("a@example.org", "<p>first</p>", "");

@@ -1,0 +1,309 @@
+#include "bot/platforms/facebook.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/net/rfc3339.h"
+#include "bot/platforms/common.h"
+#include "bot/platforms/facebook_webhook.h"
+
+namespace aasr::platforms {
+using nlohmann::json;
+
+namespace {
+
+std::string Str(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
+  return j[key].get<std::string>();
+}
+
+std::string FileName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string Squash(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+FacebookPlatform::FacebookPlatform(FacebookConfig config, net::HttpClient* http, net::Clock* clock)
+    : config_(std::move(config)), http_(http), clock_(clock) {
+  while (!config_.graph.empty() && config_.graph.back() == '/') config_.graph.pop_back();
+}
+
+Capabilities FacebookPlatform::capabilities() const {
+  Capabilities c;
+  c.hide_replies = true;
+  c.delete_comments = true;
+  c.block_authors = true;
+  c.report = false;
+  c.webhooks = true;
+  c.max_text = 63206;
+  c.max_images = 10;
+  c.find_by_key = false;
+  return c;
+}
+
+std::string FacebookPlatform::Url(const std::string& path) const {
+  return config_.graph + "/" + config_.version + "/" + path;
+}
+
+net::Params FacebookPlatform::Auth() const {
+  net::Params p = {{"access_token", config_.token}};
+  if (!config_.app_secret.empty()) p.emplace_back("appsecret_proof", HmacSha256Hex(config_.app_secret, config_.token));
+  return p;
+}
+
+Result<json> FacebookPlatform::Send(net::Request req) {
+  req.headers.emplace_back("Accept", "application/json");
+  auto resp = http_->Send(req);
+  if (!resp.ok()) return resp.errors();
+  if (!resp.value().ok()) return net::ResponseError(req, resp.value(), config_.account);
+  json j = json::parse(resp.value().body, nullptr, false);
+  if (j.is_discarded()) {
+    return Error{{net::Describe(req)}, config_.account, "malformed answer from the Graph API: not valid JSON (truncated?)"};
+  }
+  return j;
+}
+
+Result<json> FacebookPlatform::Get(const std::string& path, net::Params query) {
+  for (auto& p : Auth()) query.push_back(p);
+  return GetUrl(net::WithQuery(Url(path), query));
+}
+
+Result<json> FacebookPlatform::GetUrl(const std::string& url) {
+  net::Request req;
+  req.url = url;
+  if (url.find("access_token=") == std::string::npos) req.url = net::WithQuery(url, Auth());
+  return Send(req);
+}
+
+Result<json> FacebookPlatform::Post(const std::string& path, net::Params form, bool retry) {
+  for (auto& p : Auth()) form.push_back(p);
+  net::Request req;
+  req.method = "POST";
+  req.url = Url(path);
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  req.body = net::FormEncode(form);
+  req.retry = retry;
+  return Send(req);
+}
+
+Status FacebookPlatform::CheckCredentials() {
+  auto j = Get(config_.page_id, {{"fields", "id,name"}});
+  if (!j.ok()) return j.errors();
+  if (Str(j.value(), "id") != config_.page_id) {
+    return Error{{Url(config_.page_id)}, config_.account, "the token does not give access to page " + config_.page_id};
+  }
+  return Ok{};
+}
+
+Result<std::string> FacebookPlatform::Permalink(const std::string& id) {
+  auto j = Get(id, {{"fields", "permalink_url"}});
+  if (!j.ok()) return j.errors();
+  std::string url = Str(j.value(), "permalink_url");
+  if (url.empty()) url = "https://www.facebook.com/" + id;
+  return url;
+}
+
+Result<std::optional<Published>> FacebookPlatform::FindPublished(const std::string& idempotency_key) {
+  return Error{{Url(config_.page_id)}, config_.account,
+               "the Graph API cannot look up '" + idempotency_key + "' by key; use FindPublished(post)"};
+}
+
+Result<std::optional<Published>> FacebookPlatform::FindPublished(const ComposedPost& post) {
+  auto j = Get(config_.page_id + "/posts", {{"fields", "id,message,permalink_url,created_time"}, {"limit", "25"}});
+  if (!j.ok()) return j.errors();
+  if (!j.value().contains("data") || !j.value()["data"].is_array()) {
+    return Error{{Url(config_.page_id + "/posts")}, config_.account, "malformed answer: no data array"};
+  }
+  std::string want = Squash(post.text);
+  for (const json& p : j.value()["data"]) {
+    if (!want.empty() && Squash(Str(p, "message")) == want) {
+      std::string url = Str(p, "permalink_url");
+      if (url.empty()) url = "https://www.facebook.com/" + Str(p, "id");
+      return std::optional<Published>(Published{Str(p, "id"), url});
+    }
+  }
+  return std::optional<Published>();
+}
+
+Result<Published> FacebookPlatform::Publish(const ComposedPost& post) {
+  Status valid = ValidatePost(post, capabilities(), config_.account);
+  if (!valid.ok()) return valid.errors();
+  // No idempotency key in the Graph API: look for an earlier attempt first.
+  auto earlier = FindPublished(post);
+  if (!earlier.ok()) return earlier.errors();
+  if (earlier.value()) return *earlier.value();
+
+  auto upload = [&](const Image& img, bool published) -> Result<json> {
+    Result<std::string> bytes = ReadFile(img.file);
+    if (!bytes.ok()) return bytes.errors();
+    net::Multipart form;
+    form.AddFile("source", FileName(img.file), img.mime_type, bytes.value());
+    form.AddField("alt_text_custom", img.alt);
+    form.AddField("published", published ? "true" : "false");
+    if (published) form.AddField("message", post.text);
+    for (const auto& [k, v] : Auth()) form.AddField(k, v);
+    net::Request req;
+    req.method = "POST";
+    req.url = Url(config_.page_id + "/photos");
+    req.headers = {{"Content-Type", form.content_type()}};
+    req.body = form.body();
+    req.retry = !published;  // an unpublished photo is harmless to repeat
+    return Send(req);
+  };
+
+  std::string id;
+  if (post.images.size() == 1) {
+    auto j = upload(post.images[0], true);
+    if (!j.ok()) return j.errors();
+    id = Str(j.value(), "post_id");
+    if (id.empty()) id = Str(j.value(), "id");
+  } else {
+    net::Params form = {{"message", post.text}};
+    if (!post.link.empty()) form.emplace_back("link", post.link);
+    else if (post.card) form.emplace_back("link", post.card->uri);
+    for (size_t i = 0; i < post.images.size(); ++i) {
+      auto j = upload(post.images[i], false);
+      if (!j.ok()) return j.errors();
+      form.emplace_back("attached_media[" + std::to_string(i) + "]",
+                        json{{"media_fbid", Str(j.value(), "id")}}.dump());
+    }
+    auto j = Post(config_.page_id + "/feed", form, /*retry=*/false);
+    if (!j.ok()) return j.errors();
+    id = Str(j.value(), "id");
+  }
+  if (id.empty()) return Error{{Url(config_.page_id + "/feed")}, config_.account, "malformed answer: no post id"};
+  auto url = Permalink(id);
+  return Published{id, url.ok() ? url.value() : "https://www.facebook.com/" + id};
+}
+
+Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) {
+  int64_t since = 0;
+  std::set<std::string> seen_at_since;
+  if (!cursor.empty()) {
+    json c = json::parse(cursor, nullptr, false);
+    if (c.is_discarded() || !c.is_object() || !c.contains("since") || !c["since"].is_number_integer()) {
+      return Error{{"cursor"}, config_.account, "malformed Facebook cursor '" + cursor + "'"};
+    }
+    since = c["since"].get<int64_t>();
+    if (c.contains("ids") && c["ids"].is_array()) {
+      for (const auto& id : c["ids"]) {
+        if (id.is_string()) seen_at_since.insert(id.get<std::string>());
+      }
+    }
+  }
+  auto posts = Get(config_.page_id + "/posts", {{"fields", "id,created_time"}, {"limit", std::to_string(config_.recent_posts)}});
+  if (!posts.ok()) return posts.errors();
+  if (!posts.value().contains("data") || !posts.value()["data"].is_array()) {
+    return Error{{Url(config_.page_id + "/posts")}, config_.account, "malformed answer: no data array"};
+  }
+  struct Item {
+    int64_t t;
+    FetchedComment c;
+  };
+  std::vector<Item> items;
+  std::set<std::string> seen;
+  int64_t newest = since;
+  std::set<std::string> newest_ids = seen_at_since;
+  for (const json& p : posts.value()["data"]) {
+    std::string post_id = Str(p, "id");
+    if (post_id.empty()) continue;
+    net::Params q = {{"fields", "id,message,from,created_time,parent{id},is_hidden"},
+                     {"filter", "stream"},
+                     {"order", "chronological"},
+                     {"limit", "100"}};
+    if (since > 0) q.emplace_back("since", std::to_string(since));
+    auto page = Get(post_id + "/comments", q);
+    for (int n = 0; n < 50; ++n) {
+      if (!page.ok()) return page.errors();
+      const json& body = page.value();
+      if (!body.contains("data") || !body["data"].is_array()) {
+        return Error{{Url(post_id + "/comments")}, config_.account, "malformed answer: no data array"};
+      }
+      for (const json& cm : body["data"]) {
+        FetchedComment c;
+        c.remote_id = Str(cm, "id");
+        if (c.remote_id.empty() || !seen.insert(c.remote_id).second) continue;
+        auto created = net::ParseRfc3339(Str(cm, "created_time"));
+        int64_t t = created ? std::chrono::duration_cast<std::chrono::seconds>(created->time_since_epoch()).count() : 0;
+        if (t < since || (t == since && seen_at_since.count(c.remote_id))) continue;
+        if (t > newest) {
+          newest = t;
+          newest_ids = {c.remote_id};
+        } else if (t == newest) {
+          newest_ids.insert(c.remote_id);
+        }
+        c.text = Str(cm, "message");
+        c.created_at = created ? net::FormatRfc3339(*created) : Str(cm, "created_time");
+        if (cm.contains("from") && cm["from"].is_object()) {
+          c.author_id = Str(cm["from"], "id");
+          c.author_handle = Str(cm["from"], "name");
+        }
+        c.root_remote_id = post_id;
+        c.parent_remote_id = cm.contains("parent") ? Str(cm["parent"], "id") : post_id;
+        if (c.parent_remote_id.empty()) c.parent_remote_id = post_id;
+        c.kind = "comment";
+        items.push_back({t, std::move(c)});
+      }
+      std::string next;
+      if (body.contains("paging") && body["paging"].is_object()) next = Str(body["paging"], "next");
+      if (next.empty()) break;
+      page = GetUrl(next);
+    }
+  }
+  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.t < b.t; });
+  CommentBatch batch;
+  for (auto& it : items) batch.comments.push_back(std::move(it.c));
+  if (newest > 0) {
+    json next = {{"since", newest}, {"ids", json::array()}};
+    for (const auto& id : newest_ids) next["ids"].push_back(id);
+    batch.next_cursor = next.dump();
+  } else {
+    batch.next_cursor = cursor;
+  }
+  return batch;
+}
+
+Status FacebookPlatform::Moderate(ModerationAction action, const FetchedComment& target) {
+  auto expect_success = [&](const Result<json>& r) -> Status {
+    if (!r.ok()) return r.errors();
+    if (r.value().contains("success") && r.value()["success"] == false) {
+      return Error{{Url(target.remote_id)}, config_.account, "the Graph API answered success: false"};
+    }
+    return Ok{};
+  };
+  switch (action) {
+    case ModerationAction::kHide:
+      return expect_success(Post(target.remote_id, {{"is_hidden", "true"}}, true));
+    case ModerationAction::kUnhide:
+      return expect_success(Post(target.remote_id, {{"is_hidden", "false"}}, true));
+    case ModerationAction::kDelete: {
+      net::Request req;
+      req.method = "DELETE";
+      req.url = net::WithQuery(Url(target.remote_id), Auth());
+      return expect_success(Send(req));
+    }
+    case ModerationAction::kBlock:
+      if (target.author_id.empty()) {
+        return Error{{Url(target.remote_id)}, config_.account,
+                     "comment " + target.remote_id + " has no author id (needs pages_read_engagement)"};
+      }
+      return expect_success(Post(config_.page_id + "/blocked", {{"user", target.author_id}}, true));
+    case ModerationAction::kReport:
+      return Error{{Url(target.remote_id)}, "not reported on Facebook",
+                   "the Graph API offers no report call; hide or delete the comment, or block the author"};
+  }
+  return Error{{Url(target.remote_id)}, config_.account, "unknown action"};
+}
+
+}  // namespace aasr::platforms

@@ -1,0 +1,87 @@
+#include "bot/platforms/facebook_webhook.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <vector>
+
+namespace aasr::platforms {
+namespace {
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string Param(const net::Params& params, const std::string& name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::string HmacSha256Hex(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
+}
+
+FacebookWebhook::FacebookWebhook(std::string app_secret, std::string verify_token, EventHandler on_event)
+    : app_secret_(std::move(app_secret)), verify_token_(std::move(verify_token)), on_event_(std::move(on_event)) {}
+
+bool FacebookWebhook::VerifySignature(const std::string& raw_body, const std::string& header) const {
+  const std::string prefix = "sha256=";
+  if (app_secret_.empty() || header.size() != prefix.size() + 64 || header.compare(0, prefix.size(), prefix) != 0) {
+    return false;
+  }
+  // Compare raw MAC bytes so upper/lower case hex both work, in constant time.
+  std::string given;
+  for (size_t i = prefix.size(); i + 1 < header.size(); i += 2) {
+    int hi = Hex(header[i]), lo = Hex(header[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    given += static_cast<char>(hi * 16 + lo);
+  }
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), app_secret_.data(), static_cast<int>(app_secret_.size()),
+       reinterpret_cast<const unsigned char*>(raw_body.data()), raw_body.size(), mac, &len);
+  return ConstantTimeEquals(given, std::string(reinterpret_cast<const char*>(mac), len));
+}
+
+WebhookResponse FacebookWebhook::Handle(const WebhookRequest& request) const {
+  if (request.method == "GET") {
+    if (Param(request.query, "hub.mode") == "subscribe" && !verify_token_.empty() &&
+        ConstantTimeEquals(Param(request.query, "hub.verify_token"), verify_token_)) {
+      return {200, "text/plain", Param(request.query, "hub.challenge")};
+    }
+    return {403, "text/plain", "verification failed"};
+  }
+  if (request.method != "POST") return {405, "text/plain", "method not allowed"};
+  std::string signature = net::FindHeader(request.headers, "X-Hub-Signature-256");
+  if (signature.empty()) return {401, "text/plain", "missing X-Hub-Signature-256"};
+  if (!VerifySignature(request.raw_body, signature)) return {403, "text/plain", "bad signature"};
+  nlohmann::json event = nlohmann::json::parse(request.raw_body, nullptr, false);
+  if (event.is_discarded()) return {400, "text/plain", "body is not JSON"};
+  if (on_event_) on_event_(event);
+  return {200, "text/plain", "EVENT_RECEIVED"};
+}
+
+}  // namespace aasr::platforms

@@ -1,0 +1,149 @@
+// The config loader's accounts section, and `accounts check` end to end
+// against the local platform and a fake Mastodon.
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "bot/cli/commands.h"
+#include "bot/config/config.h"
+#include "tests/platforms/fake_mastodon.h"
+#include "tests/platforms/test_dir.h"
+
+using namespace aasr;
+using namespace aasr::config;
+
+namespace {
+
+Env MapEnv(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const std::map<std::string, std::string> kAllSecrets = {
+    {"AASR_MASTODON_TOKEN", "m-token"}, {"AASR_BSKY_PASSWORD", "b-pass"}, {"AASR_FB_PAGE_TOKEN", "f-token"},
+    {"AASR_FB_APP_SECRET", "f-secret"}, {"AASR_FB_VERIFY_TOKEN", "f-verify"}};
+
+std::string Errs(const Errors& e) { return FormatErrors(e); }
+
+}  // namespace
+
+TEST_CASE("config: the example file loads with every platform", "[config]") {
+  std::string path = std::string(AASR_SOURCE_DIR) + "/config/bot.live.example.yaml";
+  auto c = LoadConfigFile(path, MapEnv(kAllSecrets));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  REQUIRE(c.value().accounts.size() == 4);
+  const Account* m = c.value().FindAccount("aasr-masto");
+  REQUIRE(m != nullptr);
+  CHECK(m->platform == PlatformKind::kMastodon);
+  CHECK(m->token == "m-token");
+  CHECK(m->token_env == "AASR_MASTODON_TOKEN");
+  CHECK(m->hide_block);
+  CHECK_FALSE(m->hide_mute);
+  const Account* b = c.value().FindAccount("aasr-bsky");
+  REQUIRE(b != nullptr);
+  CHECK(b->password == "b-pass");
+  CHECK(b->handle == "aasr.bsky.social");
+  const Account* f = c.value().FindAccount("aasr-fb");
+  REQUIRE(f != nullptr);
+  CHECK(f->page_id == "104857600000001");
+  CHECK(f->app_secret == "f-secret");
+  CHECK(f->verify_token == "f-verify");
+  CHECK(c.value().FindAccount("local")->dir == "var");
+  CHECK(c.value().FindAccount("nope") == nullptr);
+}
+
+TEST_CASE("config: a missing environment variable is located", "[config]") {
+  std::string path = std::string(AASR_SOURCE_DIR) + "/config/bot.live.example.yaml";
+  auto env = kAllSecrets;
+  env.erase("AASR_BSKY_PASSWORD");
+  auto c = LoadConfigFile(path, MapEnv(env));
+  REQUIRE_FALSE(c.ok());
+  REQUIRE(c.errors().size() == 1);
+  const Error& e = c.errors()[0];
+  CHECK(e.where.file == path);
+  CHECK(e.where.line == 31);
+  CHECK(e.where.column == 19);
+  CHECK(e.message == "environment variable AASR_BSKY_PASSWORD (password_env) is not set");
+  CHECK(e.subject == "account aasr-bsky");
+}
+
+TEST_CASE("config: unknown platform - bad URL - unknown key - duplicates - a secret pasted in", "[config]") {
+  std::string text =
+      "accounts:\n"                                          // 1
+      "  - name: a\n"                                        // 2
+      "    platform: mastodn\n"                              // 3
+      "  - name: b\n"                                        // 4
+      "    platform: mastodon\n"                             // 5
+      "    instance: \"mastodon.social\"\n"                  // 6
+      "    token_env: AASR_MASTODON_TOKEN\n"                 // 7
+      "    tokn_env: X\n"                                    // 8
+      "  - name: b\n"                                        // 9
+      "    platform: bluesky\n"                              // 10
+      "    handle: x.bsky.social\n"                          // 11
+      "    password_env: \"hunter2-not-a-name!\"\n"          // 12
+      "  - {name: c, platform: facebook, page_id: \"abc\", token_env: T, app_secret_env: S}\n"  // 13
+      "acounts: []\n";                                       // 14
+  auto c = LoadConfigString(text, "bot.yaml", MapEnv({{"AASR_MASTODON_TOKEN", "t"}, {"T", "1"}, {"S", "2"}}));
+  REQUIRE_FALSE(c.ok());
+  std::string all = Errs(c.errors());
+  INFO(all);
+  CHECK(all.find("bot.yaml:3:15: unknown platform 'mastodn' (did you mean 'mastodon'?)") != std::string::npos);
+  CHECK(all.find("bot.yaml:6:15: 'mastodon.social' is not an http(s) URL (instance)") != std::string::npos);
+  CHECK(all.find("bot.yaml:8:5: unknown key 'tokn_env'") != std::string::npos);
+  CHECK(all.find("bot.yaml:9:11: duplicate account name 'b'") != std::string::npos);
+  CHECK(all.find("bot.yaml:12:19: 'hunter2-not-a-name!' is not an environment variable name") != std::string::npos);
+  CHECK(all.find("hunter2") != std::string::npos);  // the name is shown; it is not a value read from the env
+  CHECK(all.find("page_id must be the Page's numeric id") != std::string::npos);
+  CHECK(all.find("bot.yaml:14:1: unknown key 'acounts'") != std::string::npos);
+
+  auto syntax = LoadConfigString("accounts: [\n", "broken.yaml", MapEnv({}));
+  REQUIRE_FALSE(syntax.ok());
+  CHECK(syntax.errors()[0].where.file == "broken.yaml");
+  CHECK(syntax.errors()[0].where.line >= 1);
+  auto missing = LoadConfigFile("/nonexistent/bot.yaml", MapEnv({}));
+  REQUIRE_FALSE(missing.ok());
+  auto empty = LoadConfigString("", "empty.yaml", MapEnv({}));
+  REQUIRE(empty.ok());
+  CHECK(empty.value().accounts.empty());
+}
+
+TEST_CASE("accounts check: ok and FAIL lines - exit 1 naming the failed account", "[config][cli]") {
+  aasr::testing::FakeMastodon fake;
+  aasr::testing::TestDir dir("accounts-check");
+  ::setenv("AASR_TEST_MASTO_GOOD", "masto-token-123", 1);
+  ::setenv("AASR_TEST_MASTO_BAD", "revoked", 1);
+  std::string path = dir.path() + "/bot.yaml";
+  std::ofstream(path) << "accounts:\n"
+                         "  - {name: local, platform: local, dir: \"" + dir.path() + "/var\"}\n"
+                         "  - {name: masto, platform: mastodon, instance: \"" + fake.url() +
+                             "\", token_env: AASR_TEST_MASTO_GOOD}\n";
+  std::ostringstream out, err;
+  CHECK(aasr::cli::AccountsCheck(path, out, err) == 0);
+  CHECK(out.str().find("ok   local (local): hide replies: yes") != std::string::npos);
+  CHECK(out.str().find("ok   masto (mastodon): hide replies: no (instead: author blocked, reported to the "
+                       "instance; the reply stays visible); delete: no; block: yes; report: yes; webhooks: no; "
+                       "max text: 500; max images: 4") != std::string::npos);
+
+  std::ofstream(path, std::ios::app) << "  - {name: masto-old, platform: mastodon, instance: \"" + fake.url() +
+                                            "\", token_env: AASR_TEST_MASTO_BAD}\n";
+  std::ostringstream out2, err2;
+  CHECK(aasr::cli::AccountsCheck(path, out2, err2) == 1);
+  CHECK(out2.str().find("FAIL masto-old (mastodon): GET " + fake.url() +
+                        "/api/v1/accounts/verify_credentials: HTTP 401: The access token is invalid (masto-old)") !=
+        std::string::npos);
+  CHECK(out2.str().find("revoked") == std::string::npos);
+  CHECK(err2.str() == "1 of 3 accounts failed\n");
+
+  std::ofstream(path, std::ios::app) << "  - {name: bsky, platform: bluesky, handle: x.test, password_env: AASR_TEST_UNSET_VAR}\n";
+  std::ostringstream out3, err3;
+  CHECK(aasr::cli::AccountsCheck(path, out3, err3) == 1);
+  CHECK(err3.str().find("bot.yaml:5:") != std::string::npos);
+  CHECK(err3.str().find("environment variable AASR_TEST_UNSET_VAR (password_env) is not set") != std::string::npos);
+}

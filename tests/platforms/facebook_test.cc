@@ -1,0 +1,271 @@
+// FacebookPlatform against FakeFacebook, and the webhook verifier.
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "bot/net/rfc3339.h"
+#include "bot/platforms/facebook.h"
+#include "bot/platforms/facebook_webhook.h"
+#include "tests/platforms/fake_facebook.h"
+#include "tests/platforms/test_dir.h"
+
+using namespace aasr;
+using namespace aasr::platforms;
+using aasr::testing::FakeFacebook;
+
+namespace {
+
+const net::WallTime kNow = *net::ParseRfc3339("2026-11-23T01:00:00Z");
+const int64_t kT = 1795395600;  // kNow in seconds
+
+struct Rig {
+  explicit Rig(net::Millis timeout = net::Millis(2000)) : clock(kNow), random(3) {
+    net::Options o;
+    o.subject = "aasr-fb";
+    o.timeout = timeout;
+    o.base_backoff = net::Millis(100);
+    http = std::make_unique<net::HttpClient>(o, &clock, &random);
+    FacebookConfig c;
+    c.account = "aasr-fb";
+    c.graph = fake.url();
+    c.page_id = "104857600000001";
+    c.token = "EAAG-page-token";
+    c.app_secret = "app-secret-xyz";
+    fb = std::make_unique<FacebookPlatform>(c, http.get(), &clock);
+  }
+  FakeFacebook fake;
+  net::FakeClock clock;
+  net::SeededRandom random;
+  std::unique_ptr<net::HttpClient> http;
+  std::unique_ptr<FacebookPlatform> fb;
+};
+
+ComposedPost Story(const std::string& key) {
+  ComposedPost p;
+  p.account = "aasr-fb";
+  p.text = "Volunteer spotlight: parents and advocates working to end restraint and seclusion.";
+  p.link = "https://aasr.example/volunteer-spotlight";
+  p.idempotency_key = key;
+  return p;
+}
+
+std::string Png(const std::string& dir, const std::string& name) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path, std::ios::binary) << "\x89PNG fake";
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("facebook: credentials - and the Graph error object in messages", "[facebook]") {
+  Rig rig;
+  REQUIRE(rig.fb->CheckCredentials().ok());
+  auto seen = rig.fake.requests_to("GET", "104857600000001");
+  REQUIRE_FALSE(seen.empty());
+  FacebookConfig c;
+  c.account = "aasr-fb";
+  c.graph = rig.fake.url();
+  c.page_id = "104857600000001";
+  c.token = "EAAG-wrong";
+  FacebookPlatform wrong(c, rig.http.get(), &rig.clock);
+  Status s = wrong.CheckCredentials();
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.errors()[0].message == "HTTP 400: OAuthException 190: Invalid OAuth access token - Cannot parse access token");
+  CHECK(s.errors()[0].ToString().find("EAAG-wrong") == std::string::npos);
+}
+
+TEST_CASE("facebook: link post to the page feed with appsecret_proof", "[facebook]") {
+  Rig rig;
+  auto r = rig.fb->Publish(Story("story:spotlight:aasr-fb"));
+  REQUIRE(r.ok());
+  REQUIRE(rig.fake.posts.size() == 1);
+  CHECK(rig.fake.posts[0].message == Story("").text);
+  CHECK(rig.fake.posts[0].link == "https://aasr.example/volunteer-spotlight");
+  CHECK(r.value().remote_id == rig.fake.posts[0].id);
+  CHECK(r.value().url == "https://www.facebook.com/" + rig.fake.posts[0].id);
+  auto feed = rig.fake.requests_to("POST", "/feed");
+  REQUIRE(feed.size() == 1);
+  CHECK(feed[0].header("Content-Type") == "application/x-www-form-urlencoded");
+  // The token goes in the body, never the URL of a POST.
+  CHECK(feed[0].target.find("access_token") == std::string::npos);
+}
+
+TEST_CASE("facebook: photos carry alt text - several are attached to one post", "[facebook]") {
+  Rig rig;
+  aasr::testing::TestDir dir("fb-photos");
+  ComposedPost one = Story("story:one-photo");
+  one.link.clear();
+  one.images = {{Png(dir.path(), "a.png"), "A classroom with an empty seclusion room door", "image/png"}};
+  REQUIRE(rig.fb->Publish(one).ok());
+  REQUIRE(rig.fake.posts.size() == 1);
+  CHECK(rig.fake.posts[0].photos == std::vector<std::string>{"A classroom with an empty seclusion room door"});
+  auto up = rig.fake.requests_to("POST", "/photos");
+  REQUIRE(up.size() == 1);
+  CHECK(up[0].body.find("name=\"source\"; filename=\"a.png\"") != std::string::npos);
+
+  ComposedPost two = Story("story:two-photos");
+  two.text = "Two graphics from our anniversary fundraiser.";
+  two.images = {{Png(dir.path(), "b.png"), "Chart one", "image/png"}, {Png(dir.path(), "c.png"), "Chart two", "image/png"}};
+  REQUIRE(rig.fb->Publish(two).ok());
+  REQUIRE(rig.fake.posts.size() == 2);
+  CHECK(rig.fake.posts[1].photos == std::vector<std::string>{"Chart one", "Chart two"});
+  CHECK(rig.fake.posts[1].attached.size() == 2);
+}
+
+TEST_CASE("facebook: a lost answer is not retried blindly and the next attempt finds the post", "[facebook]") {
+  Rig rig(net::Millis(1000));
+  rig.fake.AddFault({"/feed", FakeFacebook::Fault::Kind::kSlow, 4000});
+  auto first = rig.fb->Publish(Story("story:lost"));
+  REQUIRE_FALSE(first.ok());  // unknown outcome, reported
+  CHECK(rig.fake.requests_to("POST", "/feed").size() == 1);
+  CHECK(rig.fake.posts.size() == 1);  // the server did act
+  auto second = rig.fb->Publish(Story("story:lost"));
+  REQUIRE(second.ok());
+  CHECK(second.value().remote_id == rig.fake.posts[0].id);
+  CHECK(rig.fake.posts.size() == 1);
+  CHECK(rig.fake.requests_to("POST", "/feed").size() == 1);
+}
+
+TEST_CASE("facebook: 500 on a post is not retried - the error carries Facebook's message", "[facebook]") {
+  Rig rig;
+  rig.fake.AddFault({"/feed", FakeFacebook::Fault::Kind::k500});
+  auto r = rig.fb->Publish(Story("story:500"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors()[0].message == "HTTP 500: OAuthException 1: An unknown error has occurred.");
+  CHECK(rig.fake.requests_to("POST", "/feed").size() == 1);
+}
+
+TEST_CASE("facebook: comments across posts and pages - cursor - replay after a failed store", "[facebook]") {
+  Rig rig;
+  REQUIRE(rig.fb->Publish(Story("story:a")).ok());
+  ComposedPost b = Story("story:b");
+  b.text = "A second story.";
+  REQUIRE(rig.fb->Publish(b).ok());
+  std::string pa = rig.fake.posts[0].id, pb = rig.fake.posts[1].id;
+  std::string c1 = rig.fake.AddComment(pa, "Jordan Parent", "Thank you for sharing.", kT - 300);
+  std::string c2 = rig.fake.AddComment(pa, "Sam Teacher", "Our school stopped using restraint.", kT - 200);
+  std::string c3 = rig.fake.AddComment(pa, "Alex", "Same here.", kT - 100, c2);
+  std::string c4 = rig.fake.AddComment(pb, "Riley", "Where can I learn more?", kT - 50);
+  auto b1 = rig.fb->FetchComments("");
+  REQUIRE(b1.ok());
+  REQUIRE(b1.value().comments.size() == 4);
+  CHECK(b1.value().comments[0].remote_id == c1);
+  CHECK(b1.value().comments[0].author_handle == "Jordan Parent");
+  CHECK(b1.value().comments[0].root_remote_id == pa);
+  CHECK(b1.value().comments[0].kind == "comment");
+  CHECK(b1.value().comments[0].created_at == "2026-11-23T00:55:00.000Z");
+  CHECK_FALSE(b1.value().comments[0].author_followers.has_value());
+  CHECK(b1.value().comments[2].parent_remote_id == c2);
+  CHECK(b1.value().comments[3].remote_id == c4);
+  CHECK(rig.fake.requests_to("GET", "/comments").size() >= 3);  // paging.next followed
+
+  // Nothing new.
+  auto b2 = rig.fb->FetchComments(b1.value().next_cursor);
+  REQUIRE(b2.ok());
+  CHECK(b2.value().comments.empty());
+  // A comment in the same second as the newest, and a later one.
+  std::string c5 = rig.fake.AddComment(pb, "Casey", "Same second.", kT - 50);
+  std::string c6 = rig.fake.AddComment(pa, "Drew", "Later.", kT);
+  auto b3 = rig.fb->FetchComments(b1.value().next_cursor);
+  REQUIRE(b3.ok());
+  REQUIRE(b3.value().comments.size() == 2);
+  CHECK(b3.value().comments[0].remote_id == c5);
+  CHECK(b3.value().comments[1].remote_id == c6);
+  // The store failed: the caller fetches again with the old cursor and gets the same two.
+  auto replay = rig.fb->FetchComments(b1.value().next_cursor);
+  REQUIRE(replay.ok());
+  CHECK(replay.value().comments.size() == 2);
+
+  // Truncated JSON: an error, and the cursor stays where it was.
+  rig.fake.AddFault({"/comments", FakeFacebook::Fault::Kind::kTruncatedJson});
+  auto broken = rig.fb->FetchComments(b3.value().next_cursor);
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.errors()[0].message.find("not valid JSON") != std::string::npos);
+  CHECK_FALSE(rig.fb->FetchComments("not json").ok());
+}
+
+TEST_CASE("facebook: hide - unhide - delete - block - and report says it is not offered", "[facebook]") {
+  Rig rig;
+  REQUIRE(rig.fb->Publish(Story("story:mod")).ok());
+  std::string c = rig.fake.AddComment(rig.fake.posts[0].id, "Troll", "insult", kT - 10);
+  auto batch = rig.fb->FetchComments("");
+  REQUIRE(batch.ok());
+  const FetchedComment& fc = batch.value().comments.at(0);
+  REQUIRE(rig.fb->Moderate(ModerationAction::kHide, fc).ok());
+  CHECK(rig.fake.comments[c]["is_hidden"] == true);
+  REQUIRE(rig.fb->Moderate(ModerationAction::kUnhide, fc).ok());
+  CHECK(rig.fake.comments[c]["is_hidden"] == false);
+  REQUIRE(rig.fb->Moderate(ModerationAction::kBlock, fc).ok());
+  CHECK(rig.fake.blocked == std::vector<std::string>{fc.author_id});
+  Status report = rig.fb->Moderate(ModerationAction::kReport, fc);
+  REQUIRE_FALSE(report.ok());
+  CHECK(report.errors()[0].subject == "not reported on Facebook");
+  REQUIRE(rig.fb->Moderate(ModerationAction::kDelete, fc).ok());
+  CHECK(rig.fake.comments.count(c) == 0);
+  CHECK(rig.fake.requests_to("DELETE", c).size() == 1);
+}
+
+TEST_CASE("webhook: hub.challenge handshake", "[facebook][webhook]") {
+  FacebookWebhook hook("app-secret-xyz", "verify-me", nullptr);
+  WebhookRequest get;
+  get.method = "GET";
+  get.query = {{"hub.mode", "subscribe"}, {"hub.verify_token", "verify-me"}, {"hub.challenge", "1158201444"}};
+  WebhookResponse ok = hook.Handle(get);
+  CHECK(ok.status == 200);
+  CHECK(ok.body == "1158201444");
+  get.query[1].second = "wrong";
+  CHECK(hook.Handle(get).status == 403);
+  get.query = {{"hub.mode", "subscribe"}, {"hub.challenge", "1"}};
+  CHECK(hook.Handle(get).status == 403);
+}
+
+TEST_CASE("webhook: X-Hub-Signature-256 good accepted - missing 401 - bad or one byte altered 403", "[facebook][webhook]") {
+  std::vector<nlohmann::json> events;
+  FacebookWebhook hook("app-secret-xyz", "verify-me", [&](const nlohmann::json& e) { events.push_back(e); });
+  std::string body =
+      R"({"object":"page","entry":[{"id":"104857600000001","time":1795395600,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","message":"hello"}}]}]})";
+  std::string sig = "sha256=" + HmacSha256Hex("app-secret-xyz", body);
+  WebhookRequest post;
+  post.method = "POST";
+  post.raw_body = body;
+  post.headers = {{"X-Hub-Signature-256", sig}};
+  WebhookResponse good = hook.Handle(post);
+  CHECK(good.status == 200);
+  CHECK(good.body == "EVENT_RECEIVED");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["entry"][0]["changes"][0]["value"]["comment_id"] == "1_2");
+
+  // Upper-case hex is the same signature.
+  std::string upper = sig;
+  std::transform(upper.begin() + 7, upper.end(), upper.begin() + 7, ::toupper);
+  post.headers = {{"x-hub-signature-256", upper}};
+  CHECK(hook.Handle(post).status == 200);
+
+  post.headers.clear();
+  CHECK(hook.Handle(post).status == 401);
+  post.headers = {{"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
+  CHECK(hook.Handle(post).status == 403);
+  post.headers = {{"X-Hub-Signature-256", "sha1=" + HmacSha256Hex("app-secret-xyz", body)}};
+  CHECK(hook.Handle(post).status == 403);
+  post.headers = {{"X-Hub-Signature-256", "sha256=zz" + sig.substr(9)}};
+  CHECK(hook.Handle(post).status == 403);
+  // One byte of the body changed: rejected.
+  for (size_t at : {size_t(0), body.size() / 2, body.size() - 1}) {
+    WebhookRequest altered = post;
+    altered.headers = {{"X-Hub-Signature-256", sig}};
+    altered.raw_body[at] = static_cast<char>(altered.raw_body[at] ^ 0x01);
+    CHECK(hook.Handle(altered).status == 403);
+  }
+  // Signed with another secret: rejected.
+  post.headers = {{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex("other-secret", body)}};
+  CHECK(hook.Handle(post).status == 403);
+  CHECK(events.size() == 2);  // only the two good ones were delivered
+
+  // A correctly signed body that is not JSON.
+  post.raw_body = "not json";
+  post.headers = {{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex("app-secret-xyz", "not json")}};
+  CHECK(hook.Handle(post).status == 400);
+  // Known HMAC-SHA256 vector (RFC 4231 test case 2).
+  CHECK(HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}

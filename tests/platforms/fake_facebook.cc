@@ -1,0 +1,201 @@
+#include "tests/platforms/fake_facebook.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "bot/platforms/facebook_webhook.h"
+
+namespace aasr::testing {
+using nlohmann::json;
+
+namespace {
+
+ServerResponse GraphError(int status, const std::string& message, const std::string& type, int code) {
+  return ServerResponse::Json(
+      status, json{{"error", {{"message", message}, {"type", type}, {"code", code}, {"fbtrace_id", "AZx9fake"}}}}.dump());
+}
+
+std::string Time(int64_t t) {
+  time_t tt = static_cast<time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+0000", &tm);
+  return buf;
+}
+
+// Multipart text fields (file parts are recorded by name only).
+std::map<std::string, std::string> MultipartFields(const std::string& body) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while ((pos = body.find("name=\"", pos)) != std::string::npos) {
+    size_t end = body.find('"', pos + 6);
+    std::string name = body.substr(pos + 6, end - pos - 6);
+    size_t start = body.find("\r\n\r\n", end) + 4;
+    size_t stop = body.find("\r\n--", start);
+    out[name] = body.substr(start, stop - start);
+    pos = stop;
+  }
+  return out;
+}
+
+}  // namespace
+
+FakeFacebook::FakeFacebook(std::string page_id, std::string token, std::string app_secret)
+    : page_id_(std::move(page_id)), token_(std::move(token)), app_secret_(std::move(app_secret)) {
+  server_ = std::make_unique<LoopbackServer>([this](const ServerRequest& r) { return Handle(r); });
+}
+
+std::vector<ServerRequest> FakeFacebook::requests_to(const std::string& method, const std::string& path_contains) {
+  std::vector<ServerRequest> out;
+  for (auto& r : server_->requests()) {
+    if (r.method == method && r.path.find(path_contains) != std::string::npos) out.push_back(r);
+  }
+  return out;
+}
+
+std::string FakeFacebook::AddComment(const std::string& post_id, const std::string& from_name,
+                                     const std::string& message, int64_t created, const std::string& parent) {
+  std::string id = post_id.substr(post_id.find('_') + 1) + "_" + std::to_string(++next_);
+  json c = {{"id", id},
+            {"message", message},
+            {"created_time", Time(created)},
+            {"from", {{"name", from_name}, {"id", std::to_string(7000 + next_)}}},
+            {"is_hidden", false},
+            {"post_id", post_id},
+            {"t", created}};
+  if (!parent.empty()) c["parent"] = {{"id", parent}};
+  comments[id] = c;
+  return id;
+}
+
+ServerResponse FakeFacebook::Handle(const ServerRequest& r) {
+  std::map<std::string, std::string> params;
+  for (const auto& [k, v] : r.query) params[k] = v;
+  std::string ct = r.header("Content-Type");
+  if (ct.rfind("application/x-www-form-urlencoded", 0) == 0) {
+    for (const auto& [k, v] : r.form()) params[k] = v;
+  } else if (ct.rfind("multipart/form-data", 0) == 0) {
+    for (const auto& [k, v] : MultipartFields(r.body)) params[k] = v;
+  }
+  if (params["access_token"] != token_) {
+    return GraphError(400, "Invalid OAuth access token - Cannot parse access token", "OAuthException", 190);
+  }
+  if (params["appsecret_proof"] != platforms::HmacSha256Hex(app_secret_, token_)) {
+    return GraphError(400, "Invalid appsecret_proof provided in the API argument", "GraphMethodException", 100);
+  }
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    if (r.path.find(it->path_contains) == std::string::npos) continue;
+    Fault f = *it;
+    faults_.erase(it);
+    if (f.kind == Fault::Kind::k500) return GraphError(500, "An unknown error has occurred.", "OAuthException", 1);
+    ServerResponse resp = Answer(r, params);
+    if (f.kind == Fault::Kind::kSlow) resp.delay_ms = f.delay_ms;
+    if (f.kind == Fault::Kind::kTruncatedJson) resp.body = resp.body.substr(0, resp.body.size() / 2);
+    return resp;
+  }
+  return Answer(r, params);
+}
+
+ServerResponse FakeFacebook::Answer(const ServerRequest& r, const std::map<std::string, std::string>& p) {
+  auto param = [&](const std::string& k) {
+    auto it = p.find(k);
+    return it == p.end() ? std::string() : it->second;
+  };
+  const std::string v = "/v21.0/";
+  if (r.path.rfind(v, 0) != 0) return GraphError(400, "Unknown path components", "OAuthException", 2500);
+  std::string path = r.path.substr(v.size());
+  std::string base = url() + v;
+  if (r.method == "GET" && path == page_id_) {
+    return ServerResponse::Json(200, json{{"id", page_id_}, {"name", "Alliance Against Seclusion and Restraint"}}.dump());
+  }
+  if (r.method == "POST" && path == page_id_ + "/feed") {
+    if (param("message").empty() && param("link").empty()) {
+      return GraphError(400, "(#100) Missing message or attachment", "OAuthException", 100);
+    }
+    Post post{page_id_ + "_" + std::to_string(++next_), param("message"), param("link"), json::array(), {}};
+    for (int i = 0; i < 10; ++i) {
+      std::string a = param("attached_media[" + std::to_string(i) + "]");
+      if (a.empty()) break;
+      json m = json::parse(a);
+      post.attached.push_back(m);
+      post.photos.push_back(photo_alt_[m["media_fbid"]]);
+    }
+    posts.push_back(post);
+    return ServerResponse::Json(200, json{{"id", post.id}}.dump());
+  }
+  if (r.method == "POST" && path == page_id_ + "/photos") {
+    if (r.body.find("name=\"source\"") == std::string::npos && param("url").empty()) {
+      return GraphError(400, "(#324) Requires upload file", "OAuthException", 324);
+    }
+    std::string photo_id = std::to_string(++next_);
+    if (param("published") == "false") {
+      photo_alt_[photo_id] = param("alt_text_custom");
+      return ServerResponse::Json(200, json{{"id", photo_id}}.dump());
+    }
+    Post post{page_id_ + "_" + std::to_string(++next_), param("message"), "", json::array(), {param("alt_text_custom")}};
+    posts.push_back(post);
+    return ServerResponse::Json(200, json{{"id", photo_id}, {"post_id", post.id}}.dump());
+  }
+  if (r.method == "GET" && path == page_id_ + "/posts") {
+    json data = json::array();
+    for (auto it = posts.rbegin(); it != posts.rend(); ++it) {
+      data.push_back({{"id", it->id}, {"message", it->message}, {"created_time", "2026-11-23T00:10:00+0000"},
+                      {"permalink_url", "https://www.facebook.com/" + it->id}});
+    }
+    return ServerResponse::Json(200, json{{"data", data}, {"paging", {{"cursors", {{"before", "QVFIUm"}, {"after", "QVFIUn"}}}}}}.dump());
+  }
+  if (r.method == "GET" && path.size() > 9 && path.substr(path.size() - 9) == "/comments") {
+    std::string post_id = path.substr(0, path.size() - 9);
+    int64_t since = param("since").empty() ? 0 : std::stoll(param("since"));
+    std::vector<json> all;
+    for (const auto& [id, c] : comments) {
+      if (c["post_id"] == post_id && c["t"].get<int64_t>() >= since) all.push_back(c);
+    }
+    std::sort(all.begin(), all.end(), [](const json& a, const json& b) {
+      return a["t"].get<int64_t>() != b["t"].get<int64_t>() ? a["t"].get<int64_t>() < b["t"].get<int64_t>()
+                                                            : a["id"].get<std::string>() < b["id"].get<std::string>();
+    });
+    size_t offset = param("after").empty() ? 0 : std::stoul(param("after"));
+    json data = json::array();
+    for (size_t i = offset; i < all.size() && i < offset + static_cast<size_t>(page_size); ++i) {
+      json c = all[i];
+      c.erase("post_id");
+      c.erase("t");
+      data.push_back(c);
+    }
+    json body = {{"data", data}};
+    if (offset + page_size < all.size()) {
+      std::string after = std::to_string(offset + page_size);
+      body["paging"] = {{"cursors", {{"before", std::to_string(offset)}, {"after", after}}},
+                        {"next", base + post_id + "/comments?access_token=" + token_ + "&appsecret_proof=" +
+                                     platforms::HmacSha256Hex(app_secret_, token_) + "&filter=stream&order=chronological&limit=" +
+                                     std::to_string(page_size) + (since ? "&since=" + std::to_string(since) : "") +
+                                     "&after=" + after}};
+    }
+    return ServerResponse::Json(200, body.dump());
+  }
+  if (r.method == "POST" && path == page_id_ + "/blocked") {
+    blocked.push_back(param("user"));
+    return ServerResponse::Json(200, json{{param("user"), true}}.dump());
+  }
+  if (r.method == "GET") {
+    for (const Post& post : posts) {
+      if (post.id == path) {
+        return ServerResponse::Json(200, json{{"id", post.id}, {"permalink_url", "https://www.facebook.com/" + post.id}}.dump());
+      }
+    }
+  }
+  if ((r.method == "POST" || r.method == "DELETE") && comments.count(path)) {
+    if (r.method == "DELETE") {
+      comments.erase(path);
+      return ServerResponse::Json(200, R"({"success":true})");
+    }
+    if (param("is_hidden").empty()) return GraphError(400, "(#100) Param is_hidden is required", "OAuthException", 100);
+    comments[path]["is_hidden"] = param("is_hidden") == "true";
+    return ServerResponse::Json(200, R"({"success":true})");
+  }
+  return GraphError(400, "Unsupported request - method type: " + r.method, "GraphMethodException", 100);
+}
+
+}  // namespace aasr::testing

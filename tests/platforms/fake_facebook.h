@@ -1,0 +1,63 @@
+// FakeFacebook: a Graph API server on 127.0.0.1 for one Page, following the
+// documented endpoints and shapes (developers.facebook.com/docs/graph-api):
+// /{page-id}, /{page-id}/feed, /{page-id}/photos, /{page-id}/posts,
+// /{post-id}/comments with cursor paging, POST /{comment-id} is_hidden,
+// DELETE /{comment-id}, /{page-id}/blocked, and the error object
+// {"error": {"message", "type", "code", "fbtrace_id"}}.
+// Fault modes: 500s, slow answers (after acting), truncated JSON.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/net/loopback_server.h"
+
+namespace aasr::testing {
+
+class FakeFacebook {
+ public:
+  struct Fault {
+    enum class Kind { k500, kSlow, kTruncatedJson };
+    std::string path_contains;
+    Kind kind = Kind::k500;
+    int delay_ms = 0;
+  };
+  FakeFacebook(std::string page_id = "104857600000001", std::string token = "EAAG-page-token",
+               std::string app_secret = "app-secret-xyz");
+
+  std::string url() const { return server_->base_url(); }
+  std::vector<ServerRequest> requests() { return server_->requests(); }
+  std::vector<ServerRequest> requests_to(const std::string& method, const std::string& path_contains);
+  void AddFault(Fault f) { faults_.push_back(std::move(f)); }
+
+  // A comment by a visitor on one of our posts; created_time in seconds since epoch.
+  std::string AddComment(const std::string& post_id, const std::string& from_name, const std::string& message,
+                         int64_t created, const std::string& parent = "");
+
+  struct Post {
+    std::string id, message, link;
+    nlohmann::json attached;
+    std::vector<std::string> photos;  // alt texts
+  };
+  std::vector<Post> posts;
+  std::map<std::string, nlohmann::json> comments;  // id -> comment (+ "post_id", "is_hidden")
+  std::vector<std::string> blocked;
+  int page_size = 2;
+
+ private:
+  ServerResponse Handle(const ServerRequest& r);
+  ServerResponse Answer(const ServerRequest& r, const std::map<std::string, std::string>& params);
+
+  std::string page_id_, token_, app_secret_;
+  std::unique_ptr<LoopbackServer> server_;
+  std::deque<Fault> faults_;
+  int next_ = 1000;
+  std::map<std::string, std::string> photo_alt_;  // unpublished photo id -> alt
+};
+
+}  // namespace aasr::testing
