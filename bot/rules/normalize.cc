@@ -140,31 +140,40 @@ bool IsInvisibleFormat(char32_t cp) {
 
 // Latin look-alikes among Cyrillic, Greek and Armenian lowercase letters (the
 // text is case folded before this step, so capitals have become these).
-char32_t LatinLookAlike(char32_t cp) {
+// Strong ones look Latin in lowercase too; weak ones only as capitals (Н, В),
+// so they are folded only inside a word that also has Latin letters.
+struct LookAlike {
+  char32_t latin = 0;
+  bool strong = false;
+};
+
+LookAlike LatinLookAlike(char32_t cp) {
   switch (cp) {
-    // Cyrillic
-    case 0x0430: return 'a';  case 0x0432: return 'b';  case 0x044C: return 'b';
-    case 0x0441: return 'c';  case 0x0501: return 'd';  case 0x0435: return 'e';
-    case 0x0451: return 'e';  case 0x04BB: return 'h';  case 0x043D: return 'h';
-    case 0x0456: return 'i';  case 0x0457: return 'i';  case 0x0458: return 'j';
-    case 0x043A: return 'k';  case 0x04CF: return 'l';  case 0x043C: return 'm';
-    case 0x043E: return 'o';  case 0x0440: return 'p';  case 0x051B: return 'q';
-    case 0x0433: return 'r';  case 0x0455: return 's';  case 0x0442: return 't';
-    case 0x0443: return 'y';  case 0x045E: return 'y';  case 0x051D: return 'w';
-    case 0x0445: return 'x';  case 0x043F: return 'n';  case 0x0438: return 'u';
+    // Cyrillic, strong
+    case 0x0430: return {'a', true};  case 0x0441: return {'c', true};  case 0x0501: return {'d', true};
+    case 0x0435: return {'e', true};  case 0x04BB: return {'h', true};  case 0x0456: return {'i', true};
+    case 0x0458: return {'j', true};  case 0x04CF: return {'l', true};  case 0x043E: return {'o', true};
+    case 0x0440: return {'p', true};  case 0x051B: return {'q', true};  case 0x0455: return {'s', true};
+    case 0x0443: return {'y', true};  case 0x051D: return {'w', true};  case 0x0445: return {'x', true};
+    case 0x0451: return {'e', true};  case 0x0457: return {'i', true};
+    // Cyrillic, weak
+    case 0x0432: return {'b', false}; case 0x044C: return {'b', false}; case 0x043D: return {'h', false};
+    case 0x043A: return {'k', false}; case 0x043C: return {'m', false}; case 0x0433: return {'r', false};
+    case 0x0442: return {'t', false}; case 0x045E: return {'y', false}; case 0x043F: return {'n', false};
+    case 0x0438: return {'u', false};
     // Greek
-    case 0x03B1: return 'a';  case 0x03B2: return 'b';  case 0x03B5: return 'e';
-    case 0x03B7: return 'n';  case 0x03B9: return 'i';  case 0x03BA: return 'k';
-    case 0x03BD: return 'v';  case 0x03BF: return 'o';  case 0x03C1: return 'p';
-    case 0x03C4: return 't';  case 0x03C5: return 'u';  case 0x03C7: return 'x';
-    case 0x03B3: return 'y';  case 0x03C9: return 'w';  case 0x03C2: return 's';
-    case 0x03BC: return 'u';
+    case 0x03BF: return {'o', true};  case 0x03C1: return {'p', true};  case 0x03B1: return {'a', false};
+    case 0x03B2: return {'b', false}; case 0x03B5: return {'e', false}; case 0x03B7: return {'n', false};
+    case 0x03B9: return {'i', false}; case 0x03BA: return {'k', false}; case 0x03BD: return {'v', false};
+    case 0x03C4: return {'t', false}; case 0x03C5: return {'u', false}; case 0x03C7: return {'x', false};
+    case 0x03B3: return {'y', false}; case 0x03C9: return {'w', false}; case 0x03C2: return {'s', false};
+    case 0x03BC: return {'u', false};
     // Armenian
-    case 0x0585: return 'o';  case 0x0578: return 'n';  case 0x057D: return 'u';
-    case 0x0570: return 'h';  case 0x0584: return 'p';
+    case 0x0585: return {'o', true};  case 0x0578: return {'n', true};  case 0x057D: return {'u', true};
+    case 0x0570: return {'h', true};  case 0x0584: return {'p', true};
     // Latin letters that read as ASCII ones
-    case 0x0131: return 'i';  case 0x0261: return 'g';  case 0x0251: return 'a';
-    default: return 0;
+    case 0x0131: return {'i', true};  case 0x0261: return {'g', true};  case 0x0251: return {'a', true};
+    default: return {};
   }
 }
 
@@ -236,7 +245,7 @@ MappedText FoldCompatibilityAndCase(const MappedText& in) {
       out.Add(c >= 'A' && c <= 'Z' ? c + 32 : c, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, UTF8PROC_COMPAT | UTF8PROC_CASEFOLD,
+    MapCluster(cps, first, last, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD,
                [](char32_t) { return false; }, &out);
   });
   return out.Take();
@@ -250,7 +259,7 @@ MappedText StripDiacritics(const MappedText& in) {
       out.Add(cps[first].cp, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, 0,
+    MapCluster(cps, first, last, UTF8PROC_DECOMPOSE,
                [](char32_t cp) { return Category(cp) == UTF8PROC_CATEGORY_MN; }, &out);
   });
   return out.Take();
@@ -267,21 +276,27 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       continue;
     }
     size_t j = i;
-    size_t letters = 0, lookalikes = 0;
+    size_t letters = 0, lookalikes = 0, strong = 0;
     bool latin = false;
     while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) {
       if (IsLetter(cps[j].cp)) {
         ++letters;
-        if (LatinLookAlike(cps[j].cp) != 0 && !IsLatinLetter(cps[j].cp)) ++lookalikes;
-        else if (IsLatinLetter(cps[j].cp)) latin = true;
+        const LookAlike l = LatinLookAlike(cps[j].cp);
+        if (IsLatinLetter(cps[j].cp)) {
+          latin = true;
+        } else if (l.latin) {
+          ++lookalikes;
+          if (l.strong) ++strong;
+        }
       }
       ++j;
     }
-    // Mixed-script words are disguises; a whole word of look-alikes is too.
-    // A word in Russian or Greek nearly always has a letter with no Latin twin.
-    const bool fold = lookalikes > 0 && (latin || lookalikes == letters);
+    // Mixed-script words are disguises; so is a word made only of letters that
+    // look Latin even in lowercase. A Russian or Greek word nearly always has a
+    // letter with no strong Latin twin, so it is left alone.
+    const bool fold = lookalikes > 0 && (latin || strong == letters);
     for (size_t k = i; k < j; ++k) {
-      const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp) : 0;
+      const char32_t latin_cp = fold && !IsLatinLetter(cps[k].cp) ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
@@ -341,11 +356,21 @@ MappedText CollapseSeparators(const MappedText& in) {
     i = j;
   }
   auto single_letter = [&](const Word& w) { return w.last == w.first + 1 && IsLetter(cps[w.first].cp); };
-  // joined[k]: word k is glued to word k-1 (both in a run of >= 3 single letters).
+  // The separator text between word k-1 and word k.
+  auto separator = [&](size_t k) {
+    return std::string_view(in.text).substr(cps[words[k - 1].last].pos,
+                                            cps[words[k].first].pos - cps[words[k - 1].last].pos);
+  };
+  // joined[k]: word k is glued to word k-1. A run of >= 3 single letters with
+  // the same separator throughout is one disguised word: "i.d.i.o.t f u c k"
+  // is "idiot fuck", not "idiotfuck".
   std::vector<bool> joined(words.size(), false);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m])) ++m;
+    while (m < words.size() && single_letter(words[m]) &&
+           (m < k + 2 || separator(m) == separator(k + 1))) {
+      ++m;
+    }
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = true;
     }

@@ -118,6 +118,7 @@ class RuleSet {
   struct Impl;
 
  private:
+  friend struct RuleSetFactory;
   explicit RuleSet(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
@@ -126,6 +127,6 @@ class RuleSet {
 // {"id":…, "action":…, "categories":[…], "priority":…,
 //  "rules":[{"id":…, "category":…, "spans":[[b,e],…]}], "explanation":…}
 // `id` is omitted when null.
-nlohmann::json VerdictToJson(const Verdict& v, const nlohmann::json& id = nullptr);
+nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id = nullptr);
 
 }  // namespace aasr::rules

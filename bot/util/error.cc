@@ -7,8 +7,8 @@ std::string Error::ToString() const {
   if (!where.file.empty()) {
     out += where.file;
     if (where.line > 0) {
-      out += ":" + std::to_string(where.line);
-      if (where.column > 0) out += ":" + std::to_string(where.column);
+      out.append(":").append(std::to_string(where.line));
+      if (where.column > 0) out.append(":").append(std::to_string(where.column));
     }
     out += ": ";
   }

@@ -1,0 +1,406 @@
+// Screening: one RE2::Set pass per view finds candidate patterns; only rules
+// that use a candidate (or that can hold without any term) are evaluated,
+// and only their patterns are run singly to locate spans.
+#include <algorithm>
+#include <optional>
+
+#include "bot/rules/features.h"
+#include "bot/rules/normalize.h"
+#include "bot/rules/rule_set_internal.h"
+
+namespace aasr::rules {
+namespace {
+
+// RE2's DFA for a few thousand alternations needs room; past this budget
+// Set::Match reports an error and we fall back to evaluating every rule.
+constexpr int64_t kSetMemoryBudget = int64_t{1} << 30;
+
+std::unique_ptr<RE2::Set> MakeSet(bool case_sensitive) {
+  RE2::Options options;
+  options.set_case_sensitive(case_sensitive);
+  options.set_log_errors(false);
+  options.set_max_mem(kSetMemoryBudget);
+  return std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+}
+
+// Per-comment state: the views, which patterns hit, their located spans.
+class Screening {
+ public:
+  Screening(const RuleSet::Impl& impl, const Comment& comment) : impl_(impl), comment_(comment) {
+    views_ = Normalize(comment.text);
+    hit_.assign(impl.patterns.size(), 0);
+    spans_.resize(impl.patterns.size());
+  }
+
+  // Marks candidate patterns; returns false if a set could not run.
+  bool FindCandidates() {
+    std::vector<int> found;
+    bool ok = true;
+    if (impl_.canonical_set) {
+      RE2::Set::ErrorInfo info{};
+      if (!impl_.canonical_set->Match(views_.canonical.text, &found, &info) &&
+          info.kind != RE2::Set::kNoError) {
+        ok = false;
+      }
+      for (const int i : found) hit_[impl_.canonical_ids[i]] = 1;
+    }
+    if (impl_.literal_set) {
+      found.clear();
+      RE2::Set::ErrorInfo info{};
+      if (!impl_.literal_set->Match(views_.literal.text, &found, &info) &&
+          info.kind != RE2::Set::kNoError) {
+        ok = false;
+      }
+      for (const int i : found) hit_[impl_.literal_ids[i]] = 1;
+    }
+    if (!ok) std::fill(hit_.begin(), hit_.end(), 1);  // locate will confirm each
+    return ok;
+  }
+
+  std::vector<int> CandidateRules() const {
+    std::vector<int> rules = impl_.always_evaluate;
+    for (size_t p = 0; p < hit_.size(); ++p) {
+      if (!hit_[p]) continue;
+      rules.insert(rules.end(), impl_.rules_by_pattern[p].begin(), impl_.rules_by_pattern[p].end());
+    }
+    std::sort(rules.begin(), rules.end());
+    rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+    return rules;
+  }
+
+  // True if the rule holds; its spans are appended to *spans.
+  bool Evaluate(const Rule& rule, std::vector<Span>* spans) {
+    current_allow_.reset();
+    return Eval(rule, rule.root, spans);
+  }
+
+ private:
+  bool Eval(const Rule& rule, const Condition& c, std::vector<Span>* spans) {
+    switch (c.kind) {
+      case Condition::Kind::kAll: {
+        std::vector<Span> collected;
+        for (const Condition& child : c.children) {
+          if (!Eval(rule, child, spans ? &collected : nullptr)) return false;
+        }
+        if (spans) spans->insert(spans->end(), collected.begin(), collected.end());
+        return true;
+      }
+      case Condition::Kind::kAny: {
+        bool any = false;
+        for (const Condition& child : c.children) any = Eval(rule, child, spans) || any;
+        return any;
+      }
+      case Condition::Kind::kNot:
+        return !Eval(rule, c.children.front(), nullptr);
+      case Condition::Kind::kTerms:
+        return EvalTerms(rule, c, spans);
+      case Condition::Kind::kCompare:
+        return EvalCompare(c);
+      case Condition::Kind::kDomains:
+        return EvalDomains(c);
+    }
+    return false;
+  }
+
+  bool EvalTerms(const Rule& rule, const Condition& c, std::vector<Span>* spans) {
+    std::vector<Span> found;
+    for (const int p : c.patterns) {
+      if (!hit_[p]) continue;
+      const std::vector<Span>& located = Locate(p);
+      found.insert(found.end(), located.begin(), located.end());
+    }
+    if (found.empty()) return false;
+    const std::vector<Span>& allowed = AllowSpans(rule);
+    found.erase(std::remove_if(found.begin(), found.end(),
+                               [&](const Span& s) {
+                                 return std::any_of(allowed.begin(), allowed.end(), [&](const Span& a) {
+                                   return a.first <= s.first && s.second <= a.second;
+                                 });
+                               }),
+                found.end());
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    if (static_cast<int>(found.size()) < c.min_matches) return false;
+    if (spans) spans->insert(spans->end(), found.begin(), found.end());
+    return true;
+  }
+
+  const std::vector<Span>& AllowSpans(const Rule& rule) {
+    if (!current_allow_) {
+      current_allow_.emplace();
+      for (const int p : rule.allow_patterns) {
+        const std::vector<Span>& s = Locate(p);
+        current_allow_->insert(current_allow_->end(), s.begin(), s.end());
+      }
+    }
+    return *current_allow_;
+  }
+
+  // Every match of pattern p, as original byte spans.
+  const std::vector<Span>& Locate(int p) {
+    if (spans_[p]) return *spans_[p];
+    std::vector<Span>& out = spans_[p].emplace();
+    const Pattern& pattern = impl_.patterns[p];
+    const MappedText& view = pattern.view == View::kCanonical ? views_.canonical : views_.literal;
+    const re2::StringPiece text(view.text);
+    size_t pos = 0;
+    re2::StringPiece group[2];
+    while (pos <= text.size() &&
+           pattern.locate->Match(text, pos, text.size(), RE2::UNANCHORED, group, 2)) {
+      const size_t b = static_cast<size_t>(group[1].data() - text.data());
+      const size_t e = b + group[1].size();
+      const size_t match_end = static_cast<size_t>(group[0].data() - text.data()) + group[0].size();
+      if (e > b) out.push_back(view.ToOriginal(b, e));
+      // Canonical matches end on the separator space, which the next word's
+      // match needs as its leading space.
+      size_t next = pattern.view == View::kCanonical && match_end > e ? e : match_end;
+      if (next <= pos) next = pos + 1;
+      pos = next;
+    }
+    return out;
+  }
+
+  const TextFeatures& Features() {
+    if (!features_) features_ = ComputeFeatures(comment_.text);
+    return *features_;
+  }
+
+  bool EvalCompare(const Condition& c) {
+    std::optional<double> v;
+    switch (c.field) {
+      case Field::kAccountAgeDays: v = comment_.author.account_age_days; break;
+      case Field::kFollowers: v = comment_.author.followers; break;
+      case Field::kFirstComment:
+        if (comment_.author.first_comment) v = *comment_.author.first_comment ? 1 : 0;
+        break;
+      case Field::kLinksCount: v = static_cast<double>(Features().link_domains.size()); break;
+      case Field::kMentionsCount: v = Features().mentions; break;
+      case Field::kCapsRatio: v = Features().caps_ratio; break;
+      case Field::kLength: v = Features().length; break;
+    }
+    if (!v) return false;  // unknown: never flag by guess
+    switch (c.op) {
+      case CompareOp::kLt: return *v < c.value;
+      case CompareOp::kLe: return *v <= c.value;
+      case CompareOp::kGt: return *v > c.value;
+      case CompareOp::kGe: return *v >= c.value;
+      case CompareOp::kEq: return *v == c.value;
+      case CompareOp::kNe: return *v != c.value;
+    }
+    return false;
+  }
+
+  bool EvalDomains(const Condition& c) {
+    auto listed = [&](const std::string& host) {
+      return std::any_of(c.domains.begin(), c.domains.end(), [&](const std::string& d) {
+        return host == d || (host.size() > d.size() && host.compare(host.size() - d.size(), d.size(), d) == 0 &&
+                             host[host.size() - d.size() - 1] == '.');
+      });
+    };
+    for (const std::string& host : Features().link_domains) {
+      if (listed(host) == c.domains_in) return true;
+    }
+    return false;
+  }
+
+  const RuleSet::Impl& impl_;
+  const Comment& comment_;
+  Views views_;
+  std::vector<char> hit_;
+  std::vector<std::optional<std::vector<Span>>> spans_;
+  std::optional<std::vector<Span>> current_allow_;
+  std::optional<TextFeatures> features_;
+};
+
+std::vector<Span> MergeSpans(std::vector<Span> spans) {
+  std::sort(spans.begin(), spans.end());
+  std::vector<Span> merged;
+  for (const Span& s : spans) {
+    if (!merged.empty() && s.first <= merged.back().second) {
+      merged.back().second = std::max(merged.back().second, s.second);
+    } else {
+      merged.push_back(s);
+    }
+  }
+  return merged;
+}
+
+std::string Quote(const std::string& text, const Span& s) {
+  std::string q = text.substr(s.first, s.second - s.first);
+  for (char& c : q) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (q.size() > 40) {
+    size_t cut = 40;
+    while (cut > 0 && (static_cast<unsigned char>(q[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+    q = q.substr(0, cut) + "…";
+  }
+  return "\"" + q + "\"";
+}
+
+std::string Explain(const Verdict& v, const std::string& text) {
+  if (v.matches.empty()) return "allow: no rule matched";
+  std::string out = std::string(ActionName(v.action));
+  if (v.action != Action::kAllow) out += std::string(" (") + PriorityName(v.priority) + ")";
+  out += ": ";
+  bool first = true;
+  for (const RuleMatch& m : v.matches) {
+    if (!first) out += "; ";
+    first = false;
+    out += m.rule_id + " [" + m.category + "] " + m.description;
+    if (!m.spans.empty()) {
+      out += " —";
+      for (size_t i = 0; i < m.spans.size() && i < 3; ++i) out += " " + Quote(text, m.spans[i]);
+      if (m.spans.size() > 3) out += " (+" + std::to_string(m.spans.size() - 3) + " more)";
+    }
+    if (v.action == Action::kAllow && m.action == Action::kAllow) out += " (explicit pass)";
+  }
+  return out;
+}
+
+}  // namespace
+
+Errors RuleSet::Impl::Compile(const Location& where) {
+  Errors errors;
+  canonical_set = MakeSet(true);
+  literal_set = MakeSet(false);
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    const bool canonical = patterns[p].view == View::kCanonical;
+    std::string error;
+    const int index = (canonical ? canonical_set : literal_set)->Add(patterns[p].regex, &error);
+    if (index < 0) {
+      errors.push_back(Error{where, "", "cannot add pattern '" + patterns[p].regex + "': " + error});
+      continue;
+    }
+    (canonical ? canonical_ids : literal_ids).push_back(static_cast<int>(p));
+  }
+  if (canonical_ids.empty()) canonical_set.reset();
+  if (literal_ids.empty()) literal_set.reset();
+  if ((canonical_set && !canonical_set->Compile()) || (literal_set && !literal_set->Compile())) {
+    errors.push_back(Error{where, "", "the rule set is too large to compile (RE2 ran out of memory)"});
+  }
+  needs_literal_view = literal_set != nullptr;
+  rules_by_pattern.assign(patterns.size(), {});
+  always_evaluate.clear();
+  for (size_t r = 0; r < rules.size(); ++r) {
+    if (!rules[r].needs_term_hit) always_evaluate.push_back(static_cast<int>(r));
+    std::vector<const Condition*> stack = {&rules[r].root};
+    while (!stack.empty()) {
+      const Condition* c = stack.back();
+      stack.pop_back();
+      for (const int p : c->patterns) rules_by_pattern[p].push_back(static_cast<int>(r));
+      for (const Condition& child : c->children) stack.push_back(&child);
+    }
+  }
+  for (auto& list : rules_by_pattern) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
+  return errors;
+}
+
+RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RuleSet::~RuleSet() = default;
+
+size_t RuleSet::rule_count() const { return impl_->rules.size(); }
+
+std::vector<std::string> RuleSet::rule_ids() const {
+  std::vector<std::string> ids;
+  for (const Rule& r : impl_->rules) ids.push_back(r.id);
+  return ids;
+}
+
+const std::vector<std::string>& RuleSet::source_files() const { return impl_->sources; }
+
+Verdict RuleSet::Screen(const Comment& comment) const {
+  Screening s(*impl_, comment);
+  s.FindCandidates();
+  Verdict v;
+  bool any_allow = false, any_hide = false;
+  for (const int r : s.CandidateRules()) {
+    const Rule& rule = impl_->rules[r];
+    std::vector<Span> spans;
+    if (!s.Evaluate(rule, &spans)) continue;
+    RuleMatch m{rule.id, rule.category, rule.description, rule.action, rule.priority, MergeSpans(std::move(spans))};
+    any_allow = any_allow || rule.action == Action::kAllow;
+    any_hide = any_hide || rule.action == Action::kHide;
+    v.priority = std::max(v.priority, rule.priority);
+    if (std::find(v.categories.begin(), v.categories.end(), rule.category) == v.categories.end()) {
+      v.categories.push_back(rule.category);
+    }
+    v.matches.push_back(std::move(m));
+  }
+  if (v.matches.empty() || any_allow) v.action = Action::kAllow;
+  else v.action = any_hide ? Action::kHide : Action::kReview;
+  if (v.matches.empty()) v.priority = Priority::kLow;
+  v.explanation = Explain(v, comment.text);
+  return v;
+}
+
+size_t RuleSet::example_count() const {
+  size_t n = 0;
+  for (const Rule& r : impl_->rules) n += r.examples.size();
+  return n;
+}
+
+Errors RuleSet::RunExamples() const {
+  Errors failures;
+  for (const Rule& rule : impl_->rules) {
+    for (const Example& ex : rule.examples) {
+      const Verdict v = Screen(ex.comment);
+      const bool matched = std::any_of(v.matches.begin(), v.matches.end(),
+                                       [&](const RuleMatch& m) { return m.rule_id == rule.id; });
+      if (ex.should_flag && !matched) {
+        failures.push_back(Error{ex.where, "rule " + rule.id,
+                                 "example should match this rule but does not; verdict: " + v.explanation});
+      } else if (!ex.should_flag && (matched || v.action != Action::kAllow)) {
+        failures.push_back(Error{ex.where, "rule " + rule.id,
+                                 std::string("example should pass but ") +
+                                     (matched ? "this rule matched" : "the set flags it") + "; verdict: " + v.explanation});
+      }
+    }
+  }
+  return failures;
+}
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kAllow: return "allow";
+    case Action::kReview: return "review";
+    case Action::kHide: return "hide";
+  }
+  return "allow";
+}
+
+const char* PriorityName(Priority p) {
+  switch (p) {
+    case Priority::kLow: return "low";
+    case Priority::kNormal: return "normal";
+    case Priority::kHigh: return "high";
+    case Priority::kUrgent: return "urgent";
+  }
+  return "normal";
+}
+
+nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (!id.is_null()) j["id"] = id;
+  j["action"] = ActionName(v.action);
+  j["categories"] = v.categories;
+  j["priority"] = PriorityName(v.priority);
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  for (const RuleMatch& m : v.matches) {
+    nlohmann::ordered_json spans = nlohmann::ordered_json::array();
+    for (const Span& s : m.spans) spans.push_back({s.first, s.second});
+    nlohmann::ordered_json r;
+    r["id"] = m.rule_id;
+    r["category"] = m.category;
+    r["spans"] = spans;
+    rules.push_back(r);
+  }
+  j["rules"] = rules;
+  j["explanation"] = v.explanation;
+  return j;
+}
+
+}  // namespace aasr::rules

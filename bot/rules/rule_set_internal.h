@@ -1,0 +1,106 @@
+// Internal: the compiled form of a rule set. Only bot/rules/*.cc include this.
+//
+// Loading turns YAML into Rules whose term conditions refer to Patterns by
+// index. Every Pattern is compiled twice: into one of two RE2::Sets (one pass
+// over a comment finds every candidate) and into a single RE2 with one
+// capture group that locates the spans of a candidate.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include "bot/rules/rules.h"
+
+namespace aasr::rules {
+
+// Which normalized view a pattern runs on (see normalize.h).
+enum class View { kCanonical, kLiteral };
+
+struct Pattern {
+  View view = View::kCanonical;
+  std::string regex;            // the pattern as added to the set
+  std::unique_ptr<RE2> locate;  // same pattern with one capture group
+};
+
+enum class Field { kAccountAgeDays, kFollowers, kFirstComment, kLinksCount, kMentionsCount,
+                   kCapsRatio, kLength };
+enum class CompareOp { kLt, kLe, kGt, kGe, kEq, kNe };
+
+struct Condition {
+  enum class Kind { kAll, kAny, kNot, kTerms, kCompare, kDomains };
+  Kind kind = Kind::kAll;
+  std::vector<Condition> children;  // kAll, kAny, kNot (one child)
+  // kTerms: true when at least min_matches spans of these patterns survive
+  // the rule's allow terms.
+  std::vector<int> patterns;
+  int min_matches = 1;
+  // kCompare
+  Field field = Field::kLength;
+  CompareOp op = CompareOp::kEq;
+  double value = 0;
+  // kDomains: some link's domain is (in) / is not (!in) in `domains`.
+  bool domains_in = true;
+  std::vector<std::string> domains;
+};
+
+struct Example {
+  Comment comment;
+  bool should_flag = true;
+  Location where;
+};
+
+struct Rule {
+  std::string id;
+  std::string category;
+  std::string description;
+  Action action = Action::kReview;
+  Priority priority = Priority::kNormal;
+  Condition root;
+  std::vector<int> allow_patterns;  // canonical patterns neutralising matches
+  std::vector<Example> examples;
+  Location where;
+  // False when the rule can hold without any term matching (metadata only,
+  // or a `not`), so it must be evaluated for every comment.
+  bool needs_term_hit = true;
+};
+
+struct RuleSet::Impl {
+  std::vector<Rule> rules;
+  std::vector<Pattern> patterns;
+  std::vector<std::string> sources;
+  // Set index -> pattern index, per view.
+  std::unique_ptr<RE2::Set> canonical_set, literal_set;
+  std::vector<int> canonical_ids, literal_ids;
+  std::vector<std::vector<int>> rules_by_pattern;  // pattern -> rules using it
+  std::vector<int> always_evaluate;                // rules with needs_term_hit == false
+  bool needs_literal_view = false;
+
+  // Compiles patterns into the sets and indexes. Returns errors (e.g. RE2 out
+  // of memory) located at `where`.
+  Errors Compile(const Location& where);
+};
+
+struct RuleSetFactory {
+  static RuleSetPtr Make(std::unique_ptr<RuleSet::Impl> impl) {
+    return RuleSetPtr(new RuleSet(std::move(impl)));
+  }
+};
+
+// Loader entry point shared by LoadDirectory and LoadString.
+struct SourceText {
+  std::string name;  // file path or a name for errors
+  std::string text;
+};
+struct ListFile {
+  std::string name;  // list name
+  std::string path;
+  std::string text;
+};
+Result<RuleSetPtr> BuildRuleSet(const std::vector<SourceText>& rule_files,
+                                const std::vector<ListFile>& list_files);
+
+}  // namespace aasr::rules
