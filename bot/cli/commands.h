@@ -11,4 +11,7 @@ namespace aasr::cli {
 // `rules check`, `rules test`, `screen`
 void RegisterRulesCommands(CLI::App& app, int* exit_code);
 
+// `queue ingest`, `queue list`, `users add`
+void RegisterStoreCommands(CLI::App& app, int* exit_code);
+
 }  // namespace aasr::cli
