@@ -14,4 +14,7 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code);
 // `queue ingest`, `queue list`, `users add`
 void RegisterStoreCommands(CLI::App& app, int* exit_code);
 
+// `serve`, `rules backtest`
+void RegisterReviewCommands(CLI::App& app, int* exit_code);
+
 }  // namespace aasr::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   aasr::cli::RegisterRulesCommands(app, &exit_code);
   aasr::cli::RegisterStoreCommands(app, &exit_code);
+  aasr::cli::RegisterReviewCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
