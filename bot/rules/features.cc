@@ -35,9 +35,9 @@ bool IsWordByte(char c) {
 
 }  // namespace
 
-TextFeatures ComputeFeatures(std::string_view text) {
-  TextFeatures f;
-  // Links.
+std::vector<std::string> FindLinkDomains(std::string_view text) {
+  std::vector<std::string> domains;
+  if (text.find('.') == std::string_view::npos) return domains;  // no host without a dot
   re2::StringPiece input(text.data(), text.size());
   re2::StringPiece scheme, host, tld;
   const char* const start = text.data();
@@ -52,8 +52,14 @@ TextFeatures ComputeFeatures(std::string_view text) {
     const bool www = h.rfind("www.", 0) == 0;
     if (scheme.empty() && !www && CommonTlds().count(t) == 0) continue;
     if (www) h.erase(0, 4);
-    f.link_domains.push_back(h);
+    domains.push_back(h);
   }
+  return domains;
+}
+
+TextFeatures ComputeFeatures(std::string_view text) {
+  TextFeatures f;
+  f.link_domains = FindLinkDomains(text);
   // Mentions: '@' at a word start followed by a handle character.
   for (size_t i = 0; i + 1 < text.size(); ++i) {
     if (text[i] != '@') continue;

@@ -20,4 +20,7 @@ struct TextFeatures {
 // host with a well-known top-level domain ("bit.ly/x", "example.com").
 TextFeatures ComputeFeatures(std::string_view text);
 
+// Only the link domains (the costly part), for rules that need nothing else.
+std::vector<std::string> FindLinkDomains(std::string_view text);
+
 }  // namespace aasr::rules

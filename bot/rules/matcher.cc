@@ -2,6 +2,7 @@
 // that use a candidate (or that can hold without any term) are evaluated,
 // and only their patterns are run singly to locate spans.
 #include <algorithm>
+#include <deque>
 #include <optional>
 
 #include "bot/rules/features.h"
@@ -28,39 +29,36 @@ class Screening {
  public:
   Screening(const RuleSet::Impl& impl, const Comment& comment) : impl_(impl), comment_(comment) {
     views_ = Normalize(comment.text);
-    hit_.assign(impl.patterns.size(), 0);
-    spans_.resize(impl.patterns.size());
+    thread_local std::vector<char> hit;  // per pattern; reset after each comment
+    hit.resize(impl.patterns.size(), 0);
+    hit_ = &hit;
+  }
+  ~Screening() {
+    for (const int p : hits_) (*hit_)[p] = 0;
   }
 
   // Marks candidate patterns; returns false if a set could not run.
   bool FindCandidates() {
-    std::vector<int> found;
+    thread_local std::vector<int> found;
     bool ok = true;
-    if (impl_.canonical_set) {
-      RE2::Set::ErrorInfo info{};
-      if (!impl_.canonical_set->Match(views_.canonical.text, &found, &info) &&
-          info.kind != RE2::Set::kNoError) {
-        ok = false;
-      }
-      for (const int i : found) hit_[impl_.canonical_ids[i]] = 1;
-    }
-    if (impl_.literal_set) {
+    auto run = [&](const RE2::Set* set, const std::vector<int>& ids, const MappedText& view) {
+      if (!set) return;
       found.clear();
       RE2::Set::ErrorInfo info{};
-      if (!impl_.literal_set->Match(views_.literal.text, &found, &info) &&
-          info.kind != RE2::Set::kNoError) {
-        ok = false;
-      }
-      for (const int i : found) hit_[impl_.literal_ids[i]] = 1;
+      if (!set->Match(view.text, &found, &info) && info.kind != RE2::Set::kNoError) ok = false;
+      for (const int i : found) Hit(ids[i]);
+    };
+    run(impl_.canonical_set.get(), impl_.canonical_ids, views_.canonical);
+    run(impl_.literal_set.get(), impl_.literal_ids, views_.literal);
+    if (!ok) {  // the set could not run: every pattern is a candidate, Locate confirms
+      for (size_t p = 0; p < impl_.patterns.size(); ++p) Hit(static_cast<int>(p));
     }
-    if (!ok) std::fill(hit_.begin(), hit_.end(), 1);  // locate will confirm each
     return ok;
   }
 
   std::vector<int> CandidateRules() const {
     std::vector<int> rules = impl_.always_evaluate;
-    for (size_t p = 0; p < hit_.size(); ++p) {
-      if (!hit_[p]) continue;
+    for (const int p : hits_) {
       rules.insert(rules.end(), impl_.rules_by_pattern[p].begin(), impl_.rules_by_pattern[p].end());
     }
     std::sort(rules.begin(), rules.end());
@@ -105,7 +103,7 @@ class Screening {
   bool EvalTerms(const Rule& rule, const Condition& c, std::vector<Span>* spans) {
     std::vector<Span> found;
     for (const int p : c.patterns) {
-      if (!hit_[p]) continue;
+      if (!(*hit_)[p]) continue;
       const std::vector<Span>& located = Locate(p);
       found.insert(found.end(), located.begin(), located.end());
     }
@@ -138,15 +136,17 @@ class Screening {
 
   // Every match of pattern p, as original byte spans.
   const std::vector<Span>& Locate(int p) {
-    if (spans_[p]) return *spans_[p];
-    std::vector<Span>& out = spans_[p].emplace();
+    for (const auto& [id, spans] : located_) {
+      if (id == p) return spans;
+    }
+    std::vector<Span>& out = located_.emplace_back(p, std::vector<Span>()).second;
     const Pattern& pattern = impl_.patterns[p];
     const MappedText& view = pattern.view == View::kCanonical ? views_.canonical : views_.literal;
     const re2::StringPiece text(view.text);
     size_t pos = 0;
     re2::StringPiece group[2];
-    while (pos <= text.size() &&
-           pattern.locate->Match(text, pos, text.size(), RE2::UNANCHORED, group, 2)) {
+    const RE2& locate = pattern.Locator();
+    while (pos <= text.size() && locate.Match(text, pos, text.size(), RE2::UNANCHORED, group, 2)) {
       const size_t b = static_cast<size_t>(group[1].data() - text.data());
       const size_t e = b + group[1].size();
       const size_t match_end = static_cast<size_t>(group[0].data() - text.data()) + group[0].size();
@@ -164,6 +164,10 @@ class Screening {
     if (!features_) features_ = ComputeFeatures(comment_.text);
     return *features_;
   }
+  const std::vector<std::string>& LinkDomains() {
+    if (!links_) links_ = FindLinkDomains(comment_.text);
+    return *links_;
+  }
 
   bool EvalCompare(const Condition& c) {
     std::optional<double> v;
@@ -173,7 +177,7 @@ class Screening {
       case Field::kFirstComment:
         if (comment_.author.first_comment) v = *comment_.author.first_comment ? 1 : 0;
         break;
-      case Field::kLinksCount: v = static_cast<double>(Features().link_domains.size()); break;
+      case Field::kLinksCount: v = static_cast<double>(LinkDomains().size()); break;
       case Field::kMentionsCount: v = Features().mentions; break;
       case Field::kCapsRatio: v = Features().caps_ratio; break;
       case Field::kLength: v = Features().length; break;
@@ -197,7 +201,7 @@ class Screening {
                              host[host.size() - d.size() - 1] == '.');
       });
     };
-    for (const std::string& host : Features().link_domains) {
+    for (const std::string& host : LinkDomains()) {
       if (listed(host) == c.domains_in) return true;
     }
     return false;
@@ -206,10 +210,20 @@ class Screening {
   const RuleSet::Impl& impl_;
   const Comment& comment_;
   Views views_;
-  std::vector<char> hit_;
-  std::vector<std::optional<std::vector<Span>>> spans_;
+  void Hit(int p) {
+    if (!(*hit_)[p]) {
+      (*hit_)[p] = 1;
+      hits_.push_back(p);
+    }
+  }
+
+  std::vector<char>* hit_;   // per pattern: a candidate for this comment
+  std::vector<int> hits_;    // the candidates, to reset hit_ cheaply
+  // Spans of the patterns located so far. Few per comment, so a flat list.
+  std::deque<std::pair<int, std::vector<Span>>> located_;
   std::optional<std::vector<Span>> current_allow_;
   std::optional<TextFeatures> features_;
+  std::optional<std::vector<std::string>> links_;
 };
 
 std::vector<Span> MergeSpans(std::vector<Span> spans) {
@@ -330,8 +344,11 @@ Verdict RuleSet::Screen(const Comment& comment) const {
     }
     v.matches.push_back(std::move(m));
   }
+  // A person in crisis is answered by a human, never silenced: a crisis match
+  // turns a hide into review (the comment stays up and is queued).
+  const bool crisis = std::find(v.categories.begin(), v.categories.end(), "crisis") != v.categories.end();
   if (v.matches.empty() || any_allow) v.action = Action::kAllow;
-  else v.action = any_hide ? Action::kHide : Action::kReview;
+  else v.action = any_hide && !crisis ? Action::kHide : Action::kReview;
   if (v.matches.empty()) v.priority = Priority::kLow;
   v.explanation = Explain(v, comment.text);
   return v;

@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "bot/util/utf8.h"
 
@@ -100,21 +101,20 @@ void ForEachCluster(const std::vector<CodePoint>& cps, Fn fn) {
   }
 }
 
-// Maps a cluster through utf8proc with the given decomposition options, drops
-// code points `drop` selects, recomposes, and appends the result mapped to the
-// cluster's original range.
-template <typename Drop>
-void MapCluster(const std::vector<CodePoint>& cps, size_t first, size_t last, int options,
-                Drop drop, Builder* out) {
+// Maps a cluster (code points first..last of `at`) through utf8proc with the
+// given decomposition options, drops code points `drop` selects, recomposes,
+// and calls add(cp, orig_begin, orig_end) with the cluster's original range.
+template <typename At, typename Drop, typename Add>
+void MapCluster(At at, size_t first, size_t last, int options, Drop drop, Add add) {
   utf8proc_int32_t buf[64];
   utf8proc_ssize_t n = 0;
   for (size_t k = first; k < last; ++k) {
     int boundclass = 0;
     utf8proc_ssize_t got = utf8proc_decompose_char(
-        static_cast<utf8proc_int32_t>(cps[k].cp), buf + n, 64 - n,
+        static_cast<utf8proc_int32_t>(at(k).cp), buf + n, 64 - n,
         static_cast<utf8proc_option_t>(options), &boundclass);
     if (got < 0 || n + got > 64) {  // absurdly long cluster: keep it as is
-      for (size_t m = first; m < last; ++m) out->Add(cps[m].cp, cps[m].orig_begin, cps[m].orig_end);
+      for (size_t m = first; m < last; ++m) add(at(m).cp, at(m).orig_begin, at(m).orig_end);
       return;
     }
     n += got;
@@ -124,10 +124,15 @@ void MapCluster(const std::vector<CodePoint>& cps, size_t first, size_t last, in
     if (!drop(static_cast<char32_t>(buf[k]))) buf[kept++] = buf[k];
   }
   kept = utf8proc_normalize_utf32(buf, kept, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
-  const uint32_t ob = cps[first].orig_begin;
-  const uint32_t oe = cps[last - 1].orig_end;
-  for (utf8proc_ssize_t k = 0; k < kept; ++k) out->Add(static_cast<char32_t>(buf[k]), ob, oe);
+  const uint32_t ob = at(first).orig_begin;
+  const uint32_t oe = at(last - 1).orig_end;
+  for (utf8proc_ssize_t k = 0; k < kept; ++k) add(static_cast<char32_t>(buf[k]), ob, oe);
 }
+
+constexpr int kFoldOptions = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD;
+constexpr int kStripOptions = UTF8PROC_DECOMPOSE;
+bool NeverDrop(char32_t) { return false; }
+bool IsNonspacingMark(char32_t cp) { return cp >= 0x300 && Category(cp) == UTF8PROC_CATEGORY_MN; }
 
 bool IsInvisibleFormat(char32_t cp) {
   if (cp < 0x80) return false;
@@ -245,8 +250,8 @@ MappedText FoldCompatibilityAndCase(const MappedText& in) {
       out.Add(c >= 'A' && c <= 'Z' ? c + 32 : c, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD,
-               [](char32_t) { return false; }, &out);
+    MapCluster([&](size_t k) -> const CodePoint& { return cps[k]; }, first, last, kFoldOptions, NeverDrop,
+               [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
 }
@@ -259,8 +264,8 @@ MappedText StripDiacritics(const MappedText& in) {
       out.Add(cps[first].cp, cps[first].orig_begin, cps[first].orig_end);
       return;
     }
-    MapCluster(cps, first, last, UTF8PROC_DECOMPOSE,
-               [](char32_t cp) { return Category(cp) == UTF8PROC_CATEGORY_MN; }, &out);
+    MapCluster([&](size_t k) -> const CodePoint& { return cps[k]; }, first, last, kStripOptions, IsNonspacingMark,
+               [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
 }
@@ -282,9 +287,8 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       if (IsLetter(cps[j].cp)) {
         ++letters;
         const LookAlike l = LatinLookAlike(cps[j].cp);
-        if (IsLatinLetter(cps[j].cp)) {
-          latin = true;
-        } else if (l.latin) {
+        if (IsLatinLetter(cps[j].cp)) latin = true;
+        if (l.latin) {  // dotless i is both Latin and a look-alike
           ++lookalikes;
           if (l.strong) ++strong;
         }
@@ -296,7 +300,7 @@ MappedText FoldHomoglyphs(const MappedText& in) {
     // letter with no strong Latin twin, so it is left alone.
     const bool fold = lookalikes > 0 && (latin || strong == letters);
     for (size_t k = i; k < j; ++k) {
-      const char32_t latin_cp = fold && !IsLatinLetter(cps[k].cp) ? LatinLookAlike(cps[k].cp).latin : 0;
+      const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
@@ -374,7 +378,10 @@ MappedText CollapseSeparators(const MappedText& in) {
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = true;
     }
-    k = (m == k) ? k + 1 : m;
+    // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
+    // letter may start the next run.
+    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    else k = (m == k) ? k + 1 : m;
   }
 
   Builder out(in.text.size() + 2);
@@ -407,11 +414,508 @@ MappedText SqueezeRepeats(const MappedText& in) {
   return out.Take();
 }
 
-Views Normalize(std::string_view original) {
+Views NormalizeStepwise(std::string_view original) {
   Views v;
   v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
   v.canonical = SqueezeRepeats(CollapseSeparators(
       DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal)))));
+  return v;
+}
+
+namespace {
+
+inline bool AsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+inline bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// Byte classes for the fused pass, so the hot loops do one table load per
+// byte instead of a chain of comparisons.
+enum : uint8_t { kAlpha = 1, kDigit = 2, kLeetSymbol = 4, kNonAscii = 8 };
+struct ByteTables {
+  uint8_t cls[256] = {};
+  char leet[256] = {};  // leet letter for 0-9, '$', '!'; 0 otherwise
+  ByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= 0x80) cls[c] = kNonAscii;
+      else if (AsciiAlpha(static_cast<unsigned char>(c))) cls[c] = kAlpha;
+      else if (AsciiDigit(static_cast<unsigned char>(c))) cls[c] = kDigit;
+      else if (c == '@' || c == '!' || c == '$') cls[c] = kLeetSymbol;
+      if (const char32_t l = LeetLetter(static_cast<char32_t>(c))) leet[c] = static_cast<char>(l);
+    }
+    leet[static_cast<unsigned char>('$')] = 's';
+    leet[static_cast<unsigned char>('!')] = 'i';
+  }
+};
+const ByteTables kBytes;
+
+// Input adapters for the fused steps 5-7: bytes (already case folded) and
+// the original range of each byte.
+struct AsciiInput {  // a pure-ASCII comment: steps 1-4 are only lowercasing
+  std::string_view s;
+  size_t size() const { return s.size(); }
+  unsigned char byte(size_t i) const {
+    const auto c = static_cast<unsigned char>(s[i]);
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+  }
+  uint32_t begin(size_t i) const { return static_cast<uint32_t>(i); }
+  uint32_t end(size_t i) const { return static_cast<uint32_t>(i + 1); }
+};
+
+struct MappedInput {  // the output of steps 1-4
+  const MappedText& t;
+  size_t size() const { return t.text.size(); }
+  unsigned char byte(size_t i) const { return static_cast<unsigned char>(t.text[i]); }
+  uint32_t begin(size_t i) const { return t.begin[i]; }
+  uint32_t end(size_t i) const { return t.end[i]; }
+};
+
+// Decodes the code point at i of an input (valid UTF-8 after step 1).
+template <typename In>
+char32_t CodePointAt(const In& in, size_t i, size_t* len) {
+  const unsigned char b = in.byte(i);
+  if (b < 0x80) {
+    *len = 1;
+    return b;
+  }
+  char tmp[4];
+  const size_t avail = std::min<size_t>(4, in.size() - i);
+  for (size_t k = 0; k < avail; ++k) tmp[k] = static_cast<char>(in.byte(i + k));
+  char32_t cp;
+  if (!utf8::Decode(std::string_view(tmp, avail), 0, &cp, len)) cp = ' ';
+  return cp;
+}
+
+// Steps 5, 6 and 7 fused: one scan for tokens and words (leetspeak decoded
+// into a scratch copy), one for joining spaced-out letters, one to emit. Byte
+// offsets never shift before emission because every leet substitution
+// replaces one ASCII byte by another.
+template <typename In>
+MappedText CollapseFused(const In& in) {
+  const size_t n = in.size();
+  thread_local std::string dec;
+  dec.resize(n);
+  for (size_t i = 0; i < n; ++i) dec[i] = static_cast<char>(in.byte(i));
+  struct Word {
+    uint32_t b, e;  // byte range
+  };
+  thread_local std::vector<Word> words;
+  words.clear();
+  auto ascii_token = [](unsigned char c) { return (kBytes.cls[c] & (kAlpha | kDigit | kLeetSymbol)) != 0; };
+  size_t i = 0;
+  while (i < n) {
+    size_t len = 1;
+    const auto c0 = static_cast<unsigned char>(dec[i]);
+    if (c0 < 0x80 ? !ascii_token(c0) : !IsWordChar(CodePointAt(in, i, &len))) {
+      i += len;
+      continue;
+    }
+    size_t j = i;
+    bool has_letter = false;
+    while (j < n) {
+      const auto c = static_cast<unsigned char>(dec[j]);
+      if (c < 0x80) {
+        if (!ascii_token(c)) break;
+        has_letter = has_letter || (kBytes.cls[c] & kAlpha);
+        ++j;
+      } else {
+        const char32_t cp = CodePointAt(in, j, &len);
+        if (!IsWordChar(cp)) break;
+        has_letter = has_letter || IsLetter(cp);
+        j += len;
+      }
+    }
+    size_t body_end = j;
+    while (body_end > i && dec[body_end - 1] == '!') --body_end;
+    if (has_letter) {
+      for (size_t k = i; k < body_end; ++k) {
+        char& c = dec[k];
+        if (const char l = kBytes.leet[static_cast<unsigned char>(c)]) c = l;
+        else if (c == '@' && k > i) c = 'a';  // a leading @ is a mention
+      }
+    }
+    // Word-character runs of the decoded token are the words.
+    size_t k = i;
+    while (k < j) {
+      const auto c = static_cast<unsigned char>(dec[k]);
+      if (!(kBytes.cls[c] & (kAlpha | kDigit | kNonAscii))) {
+        ++k;
+        continue;
+      }
+      size_t m = k;
+      while (m < j) {
+        const auto d = static_cast<unsigned char>(dec[m]);
+        if (d < 0x80) {
+          if (!(kBytes.cls[d] & (kAlpha | kDigit))) break;
+          ++m;
+        } else {
+          CodePointAt(in, m, &len);  // inside a token every non-ASCII code point is a word character
+          m += len;
+        }
+      }
+      words.push_back({static_cast<uint32_t>(k), static_cast<uint32_t>(m)});
+      k = m;
+    }
+    i = j;
+  }
+
+  // Step 6: runs of >= 3 single letters with the same separator are joined.
+  auto single_letter = [&](const Word& w) {
+    const auto c = static_cast<unsigned char>(dec[w.b]);
+    if (c < 0x80) return w.e == w.b + 1 && AsciiAlpha(c);
+    size_t len;
+    const char32_t cp = CodePointAt(in, w.b, &len);
+    return w.e == w.b + len && IsLetter(cp);
+  };
+  auto separator = [&](size_t k) {
+    return std::string_view(dec).substr(words[k - 1].e, words[k].b - words[k - 1].e);
+  };
+  thread_local std::vector<char> joined;
+  joined.assign(words.size(), 0);
+  for (size_t k = 0; k < words.size();) {
+    size_t m = k;
+    while (m < words.size() && single_letter(words[m]) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
+    if (m - k >= 3) {
+      for (size_t q = k + 1; q < m; ++q) joined[q] = 1;
+    }
+    // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
+    // letter may start the next run.
+    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    else k = (m == k) ? k + 1 : m;
+  }
+
+  // Steps 6 and 7: emit words with one space between them, squeezing letters.
+  MappedText out;
+  out.text.resize(n + 2);
+  out.begin.resize(n + 2);
+  out.end.resize(n + 2);
+  size_t w = 0;
+  auto put = [&](char c, uint32_t b, uint32_t e) {
+    out.text[w] = c;
+    out.begin[w] = b;
+    out.end[w] = e;
+    ++w;
+  };
+  const uint32_t total_begin = n ? in.begin(0) : 0;
+  const uint32_t total_end = n ? in.end(n - 1) : 0;
+  auto space = [&](size_t from, size_t to, uint32_t empty_at) {
+    if (from < to) put(' ', in.begin(from), in.end(to - 1));
+    else put(' ', empty_at, empty_at);
+  };
+  space(0, words.empty() ? n : words[0].b, total_begin);
+  size_t last_start = 0, last_len = 0;  // the last emitted code point
+  bool last_letter = false;
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k > 0 && !joined[k]) {
+      space(words[k - 1].e, words[k].b, in.begin(words[k].b));
+      last_letter = false;
+    }
+    for (size_t q = words[k].b; q < words[k].e;) {
+      const auto c = static_cast<unsigned char>(dec[q]);
+      size_t len = 1;
+      bool letter;
+      if (c < 0x80) {
+        letter = kBytes.cls[c] & kAlpha;
+      } else {
+        letter = IsLetter(CodePointAt(in, q, &len));
+      }
+      if (letter && last_letter && len == last_len && out.text[last_start] == dec[q] &&
+          (len == 1 || std::memcmp(&out.text[last_start], &dec[q], len) == 0)) {
+        const uint32_t e = in.end(q + len - 1);
+        for (size_t b = last_start; b < last_start + len; ++b) out.end[b] = e;
+      } else {
+        last_start = w;
+        last_len = len;
+        last_letter = letter;
+        for (size_t b = 0; b < len; ++b) put(dec[q + b], in.begin(q + b), in.end(q + b));
+      }
+      q += len;
+    }
+  }
+  if (!words.empty()) space(words.back().e, n, total_end);
+  out.text.resize(w);
+  out.begin.resize(w);
+  out.end.resize(w);
+  return out;
+}
+
+// Steps 1-2 for a pure-ASCII comment: lowercase, every byte maps to itself.
+MappedText LowercaseAscii(std::string_view s) {
+  MappedText t;
+  const size_t n = s.size();
+  t.text.resize(n);
+  t.begin.resize(n);
+  t.end.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    t.text[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    t.begin[i] = static_cast<uint32_t>(i);
+    t.end[i] = static_cast<uint32_t>(i + 1);
+  }
+  return t;
+}
+
+// One code point and the original range it covers.
+struct Unit {
+  char32_t cp;
+  uint32_t orig_begin;
+  uint32_t orig_end;
+};
+
+void AppendUnit(const Unit& u, MappedText* t) {
+  if (u.cp < 0x80) {
+    t->text.push_back(static_cast<char>(u.cp));
+    t->begin.push_back(u.orig_begin);
+    t->end.push_back(u.orig_end);
+    return;
+  }
+  utf8::Append(u.cp, &t->text);
+  t->begin.resize(t->text.size(), u.orig_begin);
+  t->end.resize(t->text.size(), u.orig_end);
+}
+
+// Steps 1-4 in one pass for text with non-ASCII characters: decodes once,
+// handles ASCII inline, and runs utf8proc only on clusters that need it.
+// Produces the literal view (steps 1-2) and the input of steps 5-7.
+void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText* folded) {
+  thread_local std::vector<Unit> cluster, lit, units;
+  units.clear();
+  const size_t n = original.size();
+  literal->text.reserve(n);
+  literal->begin.reserve(n);
+  literal->end.reserve(n);
+
+  // Reads the next code point that survives step 1, from *pos on.
+  auto next = [&](size_t* pos, Unit* u) {
+    while (*pos < n) {
+      const auto byte = static_cast<unsigned char>(original[*pos]);
+      if (byte < 0x80) {
+        *u = {byte, static_cast<uint32_t>(*pos), static_cast<uint32_t>(*pos + 1)};
+        ++*pos;
+        return true;
+      }
+      char32_t cp;
+      size_t len;
+      const bool valid = utf8::Decode(original, *pos, &cp, &len);
+      const uint32_t b = static_cast<uint32_t>(*pos);
+      *pos += len;
+      if (!valid) {
+        *u = {' ', b, b + 1};
+        return true;
+      }
+      if (!IsInvisibleFormat(cp)) {
+        *u = {cp, b, static_cast<uint32_t>(b + len)};
+        return true;
+      }
+    }
+    return false;
+  };
+
+  size_t pos = 0;
+  Unit u;
+  bool have = next(&pos, &u);
+  while (have) {
+    // Gather a cluster: this code point and the combining marks after it.
+    cluster.clear();
+    cluster.push_back(u);
+    have = next(&pos, &u);
+    while (have && u.cp >= 0x300 && IsCombining(u.cp)) {
+      cluster.push_back(u);
+      have = next(&pos, &u);
+    }
+    // Step 2: NFKC and case folding.
+    lit.clear();
+    if (cluster.size() == 1 && cluster[0].cp < 0x80) {
+      const char32_t c = cluster[0].cp;
+      lit.push_back({c >= 'A' && c <= 'Z' ? c + 32 : c, cluster[0].orig_begin, cluster[0].orig_end});
+    } else {
+      MapCluster([&](size_t k) -> const Unit& { return cluster[k]; }, 0, cluster.size(), kFoldOptions, NeverDrop,
+                 [&](char32_t cp, uint32_t b, uint32_t e) { lit.push_back({cp, b, e}); });
+    }
+    for (const Unit& l : lit) AppendUnit(l, literal);
+    // Step 3: strip diacritics, per cluster of the folded output.
+    for (size_t i = 0; i < lit.size();) {
+      size_t j = i + 1;
+      while (j < lit.size() && lit[j].cp >= 0x300 && IsCombining(lit[j].cp)) ++j;
+      if (j == i + 1 && lit[i].cp < 0x80) {
+        units.push_back(lit[i]);
+      } else {
+        MapCluster([&](size_t k) -> const Unit& { return lit[k]; }, i, j, kStripOptions, IsNonspacingMark,
+                   [&](char32_t cp, uint32_t b, uint32_t e) { units.push_back({cp, b, e}); });
+      }
+      i = j;
+    }
+  }
+
+  // Step 4: homoglyphs, per run of letters and marks that has a non-ASCII letter.
+  for (size_t i = 0; i < units.size();) {
+    if (units[i].cp < 0x80 || !IsLetter(units[i].cp)) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (start > 0 && (IsLetter(units[start - 1].cp) || IsMark(units[start - 1].cp))) --start;
+    size_t j = start;
+    size_t letters = 0, lookalikes = 0, strong = 0;
+    bool latin = false;
+    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) {
+      if (IsLetter(units[j].cp)) {
+        ++letters;
+        const LookAlike l = LatinLookAlike(units[j].cp);
+        if (IsLatinLetter(units[j].cp)) latin = true;
+        if (l.latin) {  // dotless i is both Latin and a look-alike
+          ++lookalikes;
+          if (l.strong) ++strong;
+        }
+      }
+      ++j;
+    }
+    if (lookalikes > 0 && (latin || strong == letters)) {
+      for (size_t k = start; k < j; ++k) {
+        if (const char32_t l = LatinLookAlike(units[k].cp).latin) units[k].cp = l;
+      }
+    }
+    i = j;
+  }
+  folded->text.reserve(n);
+  folded->begin.reserve(n);
+  folded->end.reserve(n);
+  for (const Unit& f : units) AppendUnit(f, folded);
+}
+
+}  // namespace
+
+bool IsAsciiText(std::string_view s) {
+  unsigned char any = 0;
+  for (const char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
+std::string CanonicalAsciiText(std::string_view s) {
+  const size_t n = s.size();
+  std::string out;
+  out.reserve(n + 2);
+  out.push_back(' ');
+  // The current run of single-letter words (step 6): where its first letter is in out,
+  // how long it is, and the separator its first two letters share.
+  size_t run_start = 0, run_len = 0;
+  std::string_view run_sep;
+  auto close_run = [&] {
+    if (run_len >= 3) {  // "k y s" -> "kys", then squeeze the joined word
+      size_t w = run_start;
+      for (size_t r = run_start; r < out.size(); ++r) {
+        const char c = out[r];
+        if (c == ' ') continue;
+        if (w > run_start && out[w - 1] == c) continue;
+        out[w++] = c;
+      }
+      out.resize(w);
+    }
+    run_len = 0;
+  };
+  size_t prev_word_end = 0;  // in s: where the separator before the next word starts
+  bool first_word = true;
+  size_t i = 0;
+  while (i < n) {
+    const auto c0 = static_cast<unsigned char>(s[i]);
+    if (!(kBytes.cls[c0] & (kAlpha | kDigit | kLeetSymbol))) {
+      ++i;
+      continue;
+    }
+    // A token: letters, digits and leet symbols. Leet applies if it has a letter.
+    size_t j = i;
+    bool has_letter = false;
+    while (j < n) {
+      const uint8_t cls = kBytes.cls[static_cast<unsigned char>(s[j])];
+      if (!(cls & (kAlpha | kDigit | kLeetSymbol))) break;
+      has_letter = has_letter || (cls & kAlpha);
+      ++j;
+    }
+    size_t body_end = j;
+    while (body_end > i && s[body_end - 1] == '!') --body_end;
+    // Words are the alphanumeric runs of the decoded token.
+    size_t k = i;
+    while (k < j) {
+      auto decode = [&](size_t q) -> char {
+        const auto c = static_cast<unsigned char>(s[q]);
+        const char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (!has_letter || q >= body_end) return lower;
+        if (const char l = kBytes.leet[c]) return l;
+        if (c == '@' && q > i) return 'a';
+        return lower;
+      };
+      char d = decode(k);
+      if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) {
+        ++k;
+        continue;
+      }
+      const size_t word_begin = k;
+      const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
+      // Emit the word (squeezing repeated letters) after one space.
+      const size_t before = out.size();
+      if (!first_word) out.push_back(' ');
+      first_word = false;
+      const size_t word_out = out.size();
+      char last = 0;
+      while (k < j) {
+        d = decode(k);
+        const uint8_t cls = kBytes.cls[static_cast<unsigned char>(d)];
+        if (!(cls & (kAlpha | kDigit))) break;
+        if (!(d == last && (cls & kAlpha))) out.push_back(d);
+        last = d;
+        ++k;
+      }
+      prev_word_end = k;
+      const bool single = k == word_begin + 1 && (kBytes.cls[static_cast<unsigned char>(out.back())] & kAlpha);
+      if (!single) {
+        if (run_len > 0) {  // close the run before this word, then put it back
+          const std::string word = out.substr(before);
+          out.resize(before);
+          close_run();
+          out += word;
+        }
+        continue;
+      }
+      if (run_len == 0) {
+        run_start = word_out;
+        run_len = 1;
+      } else if (run_len == 1) {
+        run_sep = sep;
+        run_len = 2;
+      } else if (sep == run_sep) {
+        ++run_len;
+      } else if (run_len == 2) {
+        // A pair cut short by a different separator: its second letter and
+        // this one may start the next run.
+        run_start = before - 1;
+        run_sep = sep;
+      } else {
+        // A different separator ends the run; this letter starts a new one.
+        const char letter = out.back();
+        out.resize(before);
+        close_run();
+        out.push_back(' ');
+        run_start = out.size();
+        out.push_back(letter);
+        run_len = 1;
+      }
+    }
+    i = j;
+  }
+  close_run();
+  out.push_back(' ');
+  if (out.size() == 2) out.resize(1);  // no words: a single space
+  return out;
+}
+
+Views Normalize(std::string_view original) {
+  Views v;
+  if (IsAsciiText(original)) {
+    v.literal = LowercaseAscii(original);
+    v.canonical = CollapseFused(AsciiInput{original});
+  } else {
+    MappedText folded;
+    FoldUnicodeFused(original, &v.literal, &folded);
+    v.canonical = CollapseFused(MappedInput{folded});
+  }
   return v;
 }
 

@@ -56,7 +56,20 @@ struct Views {
   MappedText canonical;  // steps 1-7: what words, phrases and lists see
 };
 
+// All steps. Normalize() runs them fused in one pass over the code points
+// (decoding once, reusing per-thread buffers); NormalizeStepwise() applies the
+// step functions one by one. Both give the same result (tested on random
+// input); the stepwise form is the readable reference.
 Views Normalize(std::string_view original);
+Views NormalizeStepwise(std::string_view original);
+
+// Screening without maps: most comments match nothing, and spans are needed
+// only for those that do, so the screen first runs on the bare texts.
+bool IsAsciiText(std::string_view text);
+// For ASCII text: exactly Normalize(text).canonical.text, in one tight pass
+// with no maps (tested on random input). The literal view of ASCII text is the
+// text itself up to case, which case-insensitive patterns do not see.
+std::string CanonicalAsciiText(std::string_view ascii);
 
 // The canonical form of a term as an organizer wrote it (no leading or
 // trailing space): "Kiiill  Your-Self" -> "kil your self".

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,23 @@ enum class View { kCanonical, kLiteral };
 
 struct Pattern {
   View view = View::kCanonical;
-  std::string regex;            // the pattern as added to the set
-  std::unique_ptr<RE2> locate;  // same pattern with one capture group
+  std::string regex;          // the pattern as added to the set
+  std::string locate_regex;   // the same with one capture group around the match
+
+  // The single RE2 that locates spans, compiled on first use (most patterns
+  // of a large set never match, so loading does not pay for them). Thread safe.
+  const RE2& Locator() const {
+    std::call_once(*once, [this] {
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_case_sensitive(view == View::kCanonical);
+      locate = std::make_unique<RE2>(locate_regex, options);
+    });
+    return *locate;
+  }
+
+  std::unique_ptr<std::once_flag> once = std::make_unique<std::once_flag>();
+  mutable std::unique_ptr<RE2> locate;
 };
 
 enum class Field { kAccountAgeDays, kFollowers, kFirstComment, kLinksCount, kMentionsCount,
