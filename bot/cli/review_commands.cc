@@ -1,13 +1,17 @@
 // `aasr-bot serve`: the review page and its API, until SIGINT or SIGTERM.
 #include <csignal>
 #include <iostream>
+#include <iomanip>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include "bot/cli/commands.h"
 #include "bot/cli/store_paths.h"
 #include "bot/review/server.h"
+#include "bot/store/backtest.h"
 #include "bot/rules/active_rules.h"
 
 namespace aasr::cli {
@@ -48,6 +52,95 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   return 0;
 }
 
+std::string OneLine(const std::string& text, size_t max) {
+  std::string s = text.substr(0, max);
+  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+  if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.pop_back();
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return s + (text.size() > max ? "…" : "");
+}
+
+int BacktestCommand(const std::string& candidate_dir, const std::string& active_dir,
+                    const std::string& db_path, const std::string& since, const std::string& format) {
+  auto span = store::ParseSince(since);
+  if (!span.ok()) {
+    std::cerr << FormatErrors(span.errors());
+    return 2;
+  }
+  auto candidate = LoadRulesOrReport(candidate_dir);
+  if (!candidate) return 1;  // the candidate does not even load: that is the answer
+  auto active = LoadRulesOrReport(active_dir);
+  if (!active) return 2;
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  int64_t since_ms = std::max<int64_t>(0, store::SystemClock().NowMs() - span.value());
+  auto report = store::Backtest(*st, *active, *candidate, since_ms);
+  if (!report.ok()) {
+    std::cerr << FormatErrors(report.errors());
+    return 2;
+  }
+  const auto& r = report.value();
+  if (format == "json") {
+    nlohmann::json j{{"comments", r.comments},
+                     {"flagged_active", r.flagged_active},
+                     {"flagged_candidate", r.flagged_candidate}};
+    auto changes = [](const std::vector<store::BacktestChange>& v) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& c : v)
+        a.push_back({{"comment_id", c.comment_id}, {"item_id", c.item_id}, {"platform", c.platform},
+                     {"remote_id", c.remote_id}, {"state", c.state}, {"rules", c.rules},
+                     {"text", c.text}});
+      return a;
+    };
+    j["newly_flagged"] = changes(r.newly_flagged);
+    j["no_longer_flagged"] = changes(r.no_longer_flagged);
+    j["rules"] = nlohmann::json::array();
+    for (const auto& x : r.rules)
+      j["rules"].push_back({{"id", x.rule_id}, {"category", x.category}, {"active", x.active},
+                            {"candidate", x.candidate}, {"hits_active", x.hits_active},
+                            {"hits_candidate", x.hits_candidate}, {"removed", x.removed},
+                            {"approved", x.approved}, {"open", x.open},
+                            {"not_reviewed", x.not_reviewed}});
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  std::cout << "Backtest of " << candidate_dir << " against " << active_dir << " on " << r.comments
+            << " stored comment(s) since " << since << "\n"
+            << "  flagged by the active rules:    " << r.flagged_active << "\n"
+            << "  flagged by the candidate rules: " << r.flagged_candidate << "\n\n";
+  auto list = [](const char* title, const std::vector<store::BacktestChange>& v) {
+    std::cout << title << " (" << v.size() << ")\n";
+    size_t shown = 0;
+    for (const auto& c : v) {
+      if (++shown > 50) {
+        std::cout << "  ... and " << (v.size() - 50) << " more (use --format json)\n";
+        break;
+      }
+      std::string rules;
+      for (auto& id : c.rules) rules += (rules.empty() ? "" : ",") + id;
+      std::cout << "  " << c.platform << ":" << c.remote_id << "  ["
+                << (c.state.empty() ? "not queued" : c.state) << "]  " << rules << "  "
+                << OneLine(c.text, 70) << "\n";
+    }
+    std::cout << "\n";
+  };
+  list("Newly flagged", r.newly_flagged);
+  list("No longer flagged", r.no_longer_flagged);
+  std::cout << "Per rule (candidate hits and what moderators decided on them)\n";
+  std::cout << "  " << std::left << std::setw(44) << "rule" << std::right << std::setw(8) << "active"
+            << std::setw(10) << "candidate" << std::setw(9) << "removed" << std::setw(10)
+            << "approved" << std::setw(6) << "open" << std::setw(10) << "unseen" << "\n";
+  for (const auto& x : r.rules) {
+    std::string name = x.rule_id + (x.candidate ? (x.active ? "" : " (new)") : " (dropped)");
+    std::cout << "  " << std::left << std::setw(44) << name << std::right << std::setw(8)
+              << x.hits_active << std::setw(10) << x.hits_candidate << std::setw(9) << x.removed
+              << std::setw(10) << x.approved << std::setw(6) << x.open << std::setw(10)
+              << x.not_reviewed << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void RegisterReviewCommands(CLI::App& app, int* exit_code) {
@@ -62,6 +155,26 @@ void RegisterReviewCommands(CLI::App& app, int* exit_code) {
   serve->add_option("--web", *web, "serve the page from this folder instead of the built-in copy");
   serve->callback([=] {
     *exit_code = Serve(*db, rules_dir->empty() ? DefaultRulesDirectory() : *rules_dir, *listen, *web);
+  });
+
+  // Under the `rules` command registered by rules_commands.cc.
+  CLI::App* rules_cmd = app.get_subcommand("rules");
+  auto* backtest = rules_cmd->add_subcommand(
+      "backtest", "screen stored comments with candidate rules; compare with the active rules and "
+                  "the moderators' decisions");
+  auto* candidate = new std::string();
+  auto* bt_active = new std::string();
+  auto* bt_db = new std::string(DefaultDbPath());
+  auto* since = new std::string("30d");
+  auto* format = new std::string("text");
+  backtest->add_option("candidate", *candidate, "directory of candidate rules")->required();
+  backtest->add_option("--active", *bt_active, "active rules (default: the shipped rules/)");
+  backtest->add_option("--db", *bt_db, "database file")->capture_default_str();
+  backtest->add_option("--since", *since, "how far back: 30d, 12h, 90m or all")->capture_default_str();
+  backtest->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  backtest->callback([=] {
+    *exit_code = BacktestCommand(*candidate, bt_active->empty() ? DefaultRulesDirectory() : *bt_active,
+                                 *bt_db, *since, *format);
   });
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "tests/store/test_util.h"
@@ -81,4 +82,33 @@ TEST_CASE("users add hashes the password from stdin with Argon2id", "[cli][users
   Run badrole = Sh("echo 'correct horse battery' | " + kBot + " users add x --role owner --db " +
                    tmp.path());
   CHECK(badrole.rc == 2);
+}
+
+TEST_CASE("rules backtest reports the candidate's effect", "[cli][backtest]") {
+  TempDb tmp;
+  std::string input = tmp.path() + ".jsonl";
+  std::ofstream(input) << R"({"remote_id":"1","text":"You are an idiot"})" << "\n"
+                       << R"({"remote_id":"2","text":"crypto giveaway today"})" << "\n";
+  REQUIRE(Sh(kBot + " queue ingest --db " + tmp.path() + " --rules " + kRules +
+             " --platform mastodon < " + input).rc == 0);
+  // Candidate: the fixture rules without the crypto rule.
+  std::string cand = tmp.path() + "-candidate";
+  std::filesystem::create_directories(cand);
+  std::ofstream(cand + "/r.yaml") << "rules:\n  - id: harassment.insult\n    category: harassment\n"
+                                     "    description: Name-calling.\n    action: review\n"
+                                     "    words: [idiot]\n";
+  Run r = Sh(kBot + " rules backtest " + cand + " --active " + kRules + " --db " + tmp.path() +
+             " --since 1d");
+  REQUIRE(r.rc == 0);
+  CHECK_THAT(r.out, Catch::Contains("on 2 stored comment(s)"));
+  CHECK_THAT(r.out, Catch::Contains("No longer flagged (1)"));
+  CHECK_THAT(r.out, Catch::Contains("mastodon:2  [pending]  spam.crypto"));
+  CHECK_THAT(r.out, Catch::Contains("spam.crypto (dropped)"));
+  Run json = Sh(kBot + " rules backtest " + cand + " --active " + kRules + " --db " + tmp.path() +
+                " --format json");
+  CHECK_THAT(json.out, Catch::Contains("\"flagged_candidate\": 1"));
+  Run bad = Sh(kBot + " rules backtest " + cand + " --db " + tmp.path() + " --since soon");
+  CHECK(bad.rc == 2);
+  CHECK_THAT(bad.out, Catch::Contains("--since"));
+  std::filesystem::remove_all(cand);
 }
