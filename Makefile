@@ -25,6 +25,7 @@ test: build
 
 bench: build
 	$(BUILD)/bench/rules_bench
+	bash bench/review_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -16,7 +16,7 @@ PACKAGES=(
   libcli11-dev                      # command line
   libsqlite3-dev                    # the embedded store
   libsodium-dev                     # Argon2id password hashes, session tokens (review page)
-  wrk                               # HTTP load for the review server benchmark
+  wrk curl                          # HTTP load and login for the review server benchmark
   chromium nodejs npm               # browser tests of the review page (playwright-core drives chromium)
   libhyperscan-dev libbenchmark-dev # benchmark ceiling and harness
 )

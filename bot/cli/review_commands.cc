@@ -1,11 +1,14 @@
 // `aasr-bot serve`: the review page and its API, until SIGINT or SIGTERM.
 #include <csignal>
 #include <iostream>
+#include <algorithm>
 #include <iomanip>
+#include <thread>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/cli/commands.h"
@@ -19,6 +22,14 @@ namespace {
 
 int Serve(const std::string& db_path, const std::string& rules_dir, const std::string& listen,
           const std::string& web_dir) {
+  // cpprestsdk's default pool has 40 threads; on the small machines the bot
+  // runs on, a few threads per core serve more requests with a shorter tail.
+  try {
+    crossplat::threadpool::initialize_with_threads(
+        std::max(4u, 2 * std::thread::hardware_concurrency()));
+  } catch (const std::exception&) {
+    // Already initialised (the pool was used earlier): keep it.
+  }
   auto st = OpenStoreOrReport(db_path);
   if (!st) return 2;
   auto active = std::make_shared<rules::ActiveRules>(rules_dir);

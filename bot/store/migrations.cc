@@ -119,6 +119,12 @@ CREATE TABLE cursors(
   updated_ms INTEGER NOT NULL,
   PRIMARY KEY(scope, key));
 )sql",
+      // 2 -> 3: the default queue (pending and escalated) reads in sort order
+      // from a partial index instead of sorting every open item per request.
+      R"sql(
+CREATE INDEX items_open_queue ON items(crisis DESC, priority DESC, created_ms, id)
+  WHERE state IN ('pending','escalated');
+)sql",
   };
   return steps;
 }

@@ -45,17 +45,40 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   return db;
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  cache_.clear();  // finalize before closing
+  sqlite3_close_v2(db_);
+}
 
 Error Db::MakeError(const std::string& what) const {
   return Error{{path_, 0, 0}, "", what + ": " + sqlite3_errmsg(db_)};
 }
 
 Result<std::shared_ptr<Stmt>> Db::Prepare(std::string_view sql) {
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr);
-  if (rc != SQLITE_OK) return MakeError("sqlite prepare failed for \"" + std::string(sql) + "\"");
-  return std::make_shared<Stmt>(db_, st);
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it != cache_.end() && it->second->in_use) {
+    // Nested use of the same SQL: a private, uncached statement.
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK)
+      return MakeError("sqlite prepare failed for \"" + key + "\"");
+    return std::make_shared<Stmt>(db_, st);
+  }
+  if (it == cache_.end()) {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+    if (rc != SQLITE_OK) return MakeError("sqlite prepare failed for \"" + key + "\"");
+    auto entry = std::make_unique<Cached>();
+    entry->stmt = std::make_unique<Stmt>(db_, st);
+    it = cache_.emplace(std::move(key), std::move(entry)).first;
+  }
+  Cached* c = it->second.get();
+  c->in_use = true;
+  return std::shared_ptr<Stmt>(c->stmt.get(), [c](Stmt* s) {
+    s->Reset();
+    c->in_use = false;
+  });
 }
 
 Status Db::Exec(const std::string& sql) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <sqlite3.h>
 
@@ -83,7 +84,10 @@ class Db {
   Db(const Db&) = delete;
 
   // Prepares one statement; a syntax error is a programming error and is
-  // reported as an Error rather than a crash.
+  // reported as an Error rather than a crash. Statements are cached per SQL
+  // text: the returned handle resets the statement when released, so reads
+  // never hold a snapshot open. A statement already in use (the same SQL
+  // nested) is prepared afresh.
   Result<std::shared_ptr<Stmt>> Prepare(std::string_view sql);
   // Runs one or more statements without results.
   Status Exec(const std::string& sql);
@@ -95,8 +99,13 @@ class Db {
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  struct Cached {
+    std::unique_ptr<Stmt> stmt;
+    bool in_use = false;
+  };
   sqlite3* db_;
   std::string path_;
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
 };
 
 }  // namespace aasr::store

@@ -1,5 +1,6 @@
 #include "bot/store/sqlite_store.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
@@ -343,11 +344,20 @@ class SqliteStore : public Store {
 
   Result<QueuePage> ListQueue(const QueueFilter& f) override {
     auto db = pool_.Acquire();
-    std::string sql = std::string("SELECT ") + kItemColumns +
-                      " FROM items i JOIN comments c ON c.id = i.comment_id WHERE i.state IN (";
     std::vector<ItemState> states = f.states;
     if (states.empty()) states = {ItemState::kPending, ItemState::kEscalated};
-    for (size_t k = 0; k < states.size(); ++k) sql += k ? ",?" : "?";
+    std::vector<ItemState> sorted = states;
+    std::sort(sorted.begin(), sorted.end());
+    // Without statistics SQLite prefers the (state, ...) index and sorts every
+    // open item; the partial index already holds them in queue order.
+    bool open_queue = sorted == std::vector<ItemState>{ItemState::kPending, ItemState::kEscalated};
+    std::string sql = std::string("SELECT ") + kItemColumns + " FROM items i " +
+                      (open_queue ? "INDEXED BY items_open_queue " : "") +
+                      "JOIN comments c ON c.id = i.comment_id WHERE i.state IN (";
+    // States are inlined (they come from the enum, never from the request) so
+    // that the open queue matches the partial index items_open_queue.
+    for (size_t k = 0; k < states.size(); ++k)
+      sql += std::string(k ? ",'" : "'") + StateName(states[k]) + "'";
     sql += ")";
     if (!f.category.empty())
       sql += " AND EXISTS(SELECT 1 FROM item_categories ic WHERE ic.item_id = i.id AND "
@@ -372,8 +382,6 @@ class SqliteStore : public Store {
     }
     sql += " ORDER BY i.crisis DESC, i.priority DESC, i.created_ms, i.id LIMIT :limit";
     AASR_PREPARE(st, *db, sql);
-    int idx = 1;
-    for (auto s : states) st.Bind(idx++, StateName(s));
     auto bind = [&](const char* name, auto v) {
       int i = st.ParamIndex(name);
       if (i > 0) st.Bind(i, v);

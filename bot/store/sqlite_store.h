@@ -19,11 +19,11 @@
 namespace aasr::store {
 
 // The schema version this build writes.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 Result<StorePtr> OpenSqliteStore(const std::string& path,
                                  std::shared_ptr<const Clock> clock = nullptr,
-                                 int pool_size = 4);
+                                 int pool_size = 8);
 
 // Creates (or migrates) the file only up to `version`, without opening a
 // Store. For upgrade tests and for tools that must reproduce an old layout.

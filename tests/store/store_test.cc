@@ -97,7 +97,7 @@ TEST_CASE("a version 1 database upgrades in place and keeps its data", "[store][
   )sql", &err) == SQLITE_OK);
   INFO(err);
   StorePtr s = Open(tmp.path());
-  CHECK(s->schema_version() == 2);
+  CHECK(s->schema_version() == kSchemaVersion);
   auto page = s->ListQueue({});
   REQUIRE(page.ok());
   REQUIRE(page.value().items.size() == 2);
