@@ -1,6 +1,7 @@
 // `aasr-bot rules check|test [DIR]` and `aasr-bot screen`.
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -137,7 +138,7 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code) {
   rules_cmd->require_subcommand(1);
 
   auto* check = rules_cmd->add_subcommand("check", "load the rules and report every problem as file:line:column");
-  auto* check_dir = new std::string();
+  auto check_dir = std::make_shared<std::string>();
   check->add_option("dir", *check_dir, "rules directory (default: the shipped rules/)");
   check->callback([=] {
     const std::string dir = check_dir->empty() ? DefaultRulesDir() : *check_dir;
@@ -151,7 +152,7 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code) {
   });
 
   auto* test = rules_cmd->add_subcommand("test", "run every rule's examples");
-  auto* test_dir = new std::string();
+  auto test_dir = std::make_shared<std::string>();
   test->add_option("dir", *test_dir, "rules directory (default: the shipped rules/)");
   test->callback([=] {
     const std::string dir = test_dir->empty() ? DefaultRulesDir() : *test_dir;
@@ -168,8 +169,8 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code) {
   });
 
   auto* screen = app.add_subcommand("screen", "screen comments from stdin against the rules");
-  auto* screen_rules = new std::string();
-  auto* screen_format = new std::string("jsonl");
+  auto screen_rules = std::make_shared<std::string>();
+  auto screen_format = std::make_shared<std::string>("jsonl");
   screen->add_option("--rules", *screen_rules, "rules directory (default: the shipped rules/)");
   screen->add_option("--format", *screen_format, "jsonl (one JSON object per line) or text (one comment per line)")
       ->check(CLI::IsMember({"jsonl", "text"}));

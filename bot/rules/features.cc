@@ -37,7 +37,13 @@ bool IsWordByte(char c) {
 
 std::vector<std::string> FindLinkDomains(std::string_view text) {
   std::vector<std::string> domains;
-  if (text.find('.') == std::string_view::npos) return domains;  // no host without a dot
+  // A host has a dot followed by a letter or digit ("bit.ly"); the dots that
+  // end sentences do not, so most comments are done here.
+  bool maybe_host = false;
+  for (size_t dot = text.find('.'); dot != std::string_view::npos && !maybe_host; dot = text.find('.', dot + 1)) {
+    maybe_host = dot + 1 < text.size() && std::isalnum(static_cast<unsigned char>(text[dot + 1]));
+  }
+  if (!maybe_host) return domains;
   re2::StringPiece input(text.data(), text.size());
   re2::StringPiece scheme, host, tld;
   const char* const start = text.data();

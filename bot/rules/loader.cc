@@ -276,7 +276,31 @@ class Loader {
     }
     if (const YAML::Node ex = node["examples"]) ReadExamples(file, subject, ex, &rule);
     rule.needs_term_hit = NeedsTermHit(rule.root);
+    OrderByCost(&rule.root);
     if (errors_.size() == errors_before) impl_->rules.push_back(std::move(rule));
+  }
+
+  // Within `all`, cheap tests go first so that a false one spares the rest:
+  // author facts, then terms (already found by the set), then text features.
+  static int Cost(const Condition& c) {
+    switch (c.kind) {
+      case Condition::Kind::kCompare:
+        return c.field == Field::kAccountAgeDays || c.field == Field::kFollowers || c.field == Field::kFirstComment ? 0 : 2;
+      case Condition::Kind::kTerms: return 1;
+      case Condition::Kind::kDomains: return 2;
+      default: {  // all, any, not: as costly as their costliest part
+        int cost = 0;
+        for (const Condition& child : c.children) cost = std::max(cost, Cost(child));
+        return cost;
+      }
+    }
+  }
+  static void OrderByCost(Condition* c) {
+    for (Condition& child : c->children) OrderByCost(&child);
+    if (c->kind == Condition::Kind::kAll) {
+      std::stable_sort(c->children.begin(), c->children.end(),
+                       [](const Condition& a, const Condition& b) { return Cost(a) < Cost(b); });
+    }
   }
 
   static bool NeedsTermHit(const Condition& c) {
@@ -434,7 +458,7 @@ class Loader {
       const std::string canon = CanonicalTerm(segment);
       if (!canon.empty()) {
         if (!out.empty() && out.back() != ' ') out += ' ';
-        out += RE2::QuoteMeta(canon);
+        out += RepeatTolerantRegex(canon);
         any_literal = true;
       }
       if (open == std::string::npos) break;

@@ -28,7 +28,17 @@ std::unique_ptr<RE2::Set> MakeSet(bool case_sensitive) {
 class Screening {
  public:
   Screening(const RuleSet::Impl& impl, const Comment& comment) : impl_(impl), comment_(comment) {
-    views_ = Normalize(comment.text);
+    // Most comments match nothing: screen ASCII text without byte maps and
+    // build the mapped views only if a pattern hits (see Views()).
+    if (IsAsciiText(comment.text)) {
+      canonical_text_ = CanonicalAsciiText(comment.text);
+      canonical_ = canonical_text_;
+      literal_ = comment.text;  // the literal set is case-insensitive
+    } else {
+      views_ = Normalize(comment.text);
+      canonical_ = views_->canonical.text;
+      literal_ = views_->literal.text;
+    }
     thread_local std::vector<char> hit;  // per pattern; reset after each comment
     hit.resize(impl.patterns.size(), 0);
     hit_ = &hit;
@@ -41,15 +51,18 @@ class Screening {
   bool FindCandidates() {
     thread_local std::vector<int> found;
     bool ok = true;
-    auto run = [&](const RE2::Set* set, const std::vector<int>& ids, const MappedText& view) {
+    auto run = [&](const RE2::Set* set, const std::vector<int>& ids, std::string_view text) {
       if (!set) return;
       found.clear();
       RE2::Set::ErrorInfo info{};
-      if (!set->Match(view.text, &found, &info) && info.kind != RE2::Set::kNoError) ok = false;
+      if (!set->Match(re2::StringPiece(text.data(), text.size()), &found, &info) &&
+          info.kind != RE2::Set::kNoError) {
+        ok = false;
+      }
       for (const int i : found) Hit(ids[i]);
     };
-    run(impl_.canonical_set.get(), impl_.canonical_ids, views_.canonical);
-    run(impl_.literal_set.get(), impl_.literal_ids, views_.literal);
+    run(impl_.canonical_set.get(), impl_.canonical_ids, canonical_);
+    run(impl_.literal_set.get(), impl_.literal_ids, literal_);
     if (!ok) {  // the set could not run: every pattern is a candidate, Locate confirms
       for (size_t p = 0; p < impl_.patterns.size(); ++p) Hit(static_cast<int>(p));
     }
@@ -141,7 +154,7 @@ class Screening {
     }
     std::vector<Span>& out = located_.emplace_back(p, std::vector<Span>()).second;
     const Pattern& pattern = impl_.patterns[p];
-    const MappedText& view = pattern.view == View::kCanonical ? views_.canonical : views_.literal;
+    const MappedText& view = pattern.view == View::kCanonical ? Views().canonical : Views().literal;
     const re2::StringPiece text(view.text);
     size_t pos = 0;
     re2::StringPiece group[2];
@@ -158,6 +171,11 @@ class Screening {
       pos = next;
     }
     return out;
+  }
+
+  const rules::Views& Views() {
+    if (!views_) views_ = Normalize(comment_.text);
+    return *views_;
   }
 
   const TextFeatures& Features() {
@@ -209,7 +227,9 @@ class Screening {
 
   const RuleSet::Impl& impl_;
   const Comment& comment_;
-  Views views_;
+  std::optional<rules::Views> views_;
+  std::string canonical_text_;
+  std::string_view canonical_, literal_;
   void Hit(int p) {
     if (!(*hit_)[p]) {
       (*hit_)[p] = 1;

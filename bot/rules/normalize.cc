@@ -1,5 +1,6 @@
 #include "bot/rules/normalize.h"
 
+#include <re2/re2.h>
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -43,21 +44,14 @@ class Builder {
     out_.end.reserve(reserve);
   }
   void Add(char32_t cp, uint32_t ob, uint32_t oe) {
-    const size_t before = out_.text.size();
     utf8::Append(cp, &out_.text);
     out_.begin.resize(out_.text.size(), ob);
     out_.end.resize(out_.text.size(), oe);
-    last_cp_start_ = before;
-  }
-  // Widens the original range of the last added code point to reach oe.
-  void ExtendLast(uint32_t oe) {
-    for (size_t i = last_cp_start_; i < out_.text.size(); ++i) out_.end[i] = oe;
   }
   MappedText Take() { return std::move(out_); }
 
  private:
   MappedText out_;
-  size_t last_cp_start_ = 0;
 };
 
 utf8proc_category_t Category(char32_t cp) {
@@ -200,6 +194,44 @@ char32_t LeetLetter(char32_t cp) {
 
 bool IsLeetSymbol(char32_t cp) { return cp == '@' || cp == '!' || cp == '$'; }
 
+// The separator of a contraction: "I'm", "I’ll".
+inline bool IsApostrophe(std::string_view separator) {
+  return separator == "'" || separator == "\u2019";
+}
+
+// Step 4's decision for a run [first, last) of letters and marks: fold its
+// look-alikes to Latin? Mixed-script words are disguises; so is a word made
+// only of letters that look Latin even in lowercase. A Russian or Greek word
+// nearly always has a letter with no strong Latin twin, so it is left alone.
+template <typename CpAt>
+bool IsDisguisedRun(CpAt cp_at, size_t first, size_t last) {
+  size_t letters = 0, lookalikes = 0, strong = 0;
+  bool latin = false;
+  for (size_t k = first; k < last; ++k) {
+    const char32_t cp = cp_at(k);
+    if (!IsLetter(cp)) continue;
+    ++letters;
+    const LookAlike l = LatinLookAlike(cp);
+    if (IsLatinLetter(cp)) latin = true;
+    if (l.latin) {  // dotless i is both Latin and a look-alike
+      ++lookalikes;
+      if (l.strong) ++strong;
+    }
+  }
+  return lookalikes > 0 && (latin || strong == letters);
+}
+
+// Step 5 for the code point at k of a token [begin, end) whose trailing '!'
+// start at body_end: its letter if it is leetspeak, else itself.
+inline char32_t DecodeLeetAt(char32_t cp, size_t k, size_t begin, size_t body_end, bool has_letter) {
+  if (!has_letter || k >= body_end) return cp;
+  if (cp == '$') return 's';
+  if (cp == '!') return 'i';
+  if (cp == '@') return k > begin ? 'a' : cp;  // a leading @ is a mention
+  if (const char32_t l = LeetLetter(cp)) return l;
+  return cp;
+}
+
 }  // namespace
 
 MappedText MappedText::Identity(std::string_view original) {
@@ -281,24 +313,8 @@ MappedText FoldHomoglyphs(const MappedText& in) {
       continue;
     }
     size_t j = i;
-    size_t letters = 0, lookalikes = 0, strong = 0;
-    bool latin = false;
-    while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) {
-      if (IsLetter(cps[j].cp)) {
-        ++letters;
-        const LookAlike l = LatinLookAlike(cps[j].cp);
-        if (IsLatinLetter(cps[j].cp)) latin = true;
-        if (l.latin) {  // dotless i is both Latin and a look-alike
-          ++lookalikes;
-          if (l.strong) ++strong;
-        }
-      }
-      ++j;
-    }
-    // Mixed-script words are disguises; so is a word made only of letters that
-    // look Latin even in lowercase. A Russian or Greek word nearly always has a
-    // letter with no strong Latin twin, so it is left alone.
-    const bool fold = lookalikes > 0 && (latin || strong == letters);
+    while (j < cps.size() && (IsLetter(cps[j].cp) || IsMark(cps[j].cp))) ++j;
+    const bool fold = IsDisguisedRun([&](size_t k) { return cps[k].cp; }, i, j);
     for (size_t k = i; k < j; ++k) {
       const char32_t latin_cp = fold ? LatinLookAlike(cps[k].cp).latin : 0;
       out.Add(latin_cp ? latin_cp : cps[k].cp, cps[k].orig_begin, cps[k].orig_end);
@@ -329,14 +345,7 @@ MappedText DecodeLeetspeak(const MappedText& in) {
     size_t body_end = j;
     while (body_end > i && cps[body_end - 1].cp == '!') --body_end;
     for (size_t k = i; k < j; ++k) {
-      char32_t cp = cps[k].cp;
-      if (has_letter && k < body_end) {
-        if (cp == '$') cp = 's';
-        else if (cp == '!') cp = 'i';
-        else if (cp == '@' && k > i) cp = 'a';  // a leading @ is a mention
-        else if (char32_t l = LeetLetter(cp)) cp = l;
-      }
-      out.Add(cp, cps[k].orig_begin, cps[k].orig_end);
+      out.Add(DecodeLeetAt(cps[k].cp, k, i, body_end, has_letter), cps[k].orig_begin, cps[k].orig_end);
     }
     i = j;
   }
@@ -359,11 +368,17 @@ MappedText CollapseSeparators(const MappedText& in) {
     words.push_back({i, j});
     i = j;
   }
-  auto single_letter = [&](const Word& w) { return w.last == w.first + 1 && IsLetter(cps[w.first].cp); };
   // The separator text between word k-1 and word k.
   auto separator = [&](size_t k) {
     return std::string_view(in.text).substr(cps[words[k - 1].last].pos,
                                             cps[words[k].first].pos - cps[words[k - 1].last].pos);
+  };
+  // A one-letter word that may join a spelled-out run; not the start of a
+  // contraction ("K Y S I'm done" is "kys i m done").
+  auto single_letter = [&](size_t k) {
+    const Word& w = words[k];
+    if (!(w.last == w.first + 1 && IsLetter(cps[w.first].cp))) return false;
+    return k + 1 >= words.size() || !IsApostrophe(separator(k + 1));
   };
   // joined[k]: word k is glued to word k-1. A run of >= 3 single letters with
   // the same separator throughout is one disguised word: "i.d.i.o.t f u c k"
@@ -371,7 +386,7 @@ MappedText CollapseSeparators(const MappedText& in) {
   std::vector<bool> joined(words.size(), false);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m]) &&
+    while (m < words.size() && single_letter(m) &&
            (m < k + 2 || separator(m) == separator(k + 1))) {
       ++m;
     }
@@ -380,7 +395,7 @@ MappedText CollapseSeparators(const MappedText& in) {
     }
     // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
     // letter may start the next run.
-    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    if (m - k == 2 && m < words.size() && single_letter(m)) k = m - 1;
     else k = (m == k) ? k + 1 : m;
   }
 
@@ -401,24 +416,10 @@ MappedText CollapseSeparators(const MappedText& in) {
   return out.Take();
 }
 
-MappedText SqueezeRepeats(const MappedText& in) {
-  const std::vector<CodePoint> cps = Decode(in);
-  Builder out(in.text.size());
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (i > 0 && cps[i].cp == cps[i - 1].cp && IsLetter(cps[i].cp)) {
-      out.ExtendLast(cps[i].orig_end);
-      continue;
-    }
-    out.Add(cps[i].cp, cps[i].orig_begin, cps[i].orig_end);
-  }
-  return out.Take();
-}
-
 Views NormalizeStepwise(std::string_view original) {
   Views v;
   v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
-  v.canonical = SqueezeRepeats(CollapseSeparators(
-      DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal)))));
+  v.canonical = CollapseSeparators(DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal))));
   return v;
 }
 
@@ -432,17 +433,13 @@ inline bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 enum : uint8_t { kAlpha = 1, kDigit = 2, kLeetSymbol = 4, kNonAscii = 8 };
 struct ByteTables {
   uint8_t cls[256] = {};
-  char leet[256] = {};  // leet letter for 0-9, '$', '!'; 0 otherwise
   ByteTables() {
     for (int c = 0; c < 256; ++c) {
       if (c >= 0x80) cls[c] = kNonAscii;
       else if (AsciiAlpha(static_cast<unsigned char>(c))) cls[c] = kAlpha;
       else if (AsciiDigit(static_cast<unsigned char>(c))) cls[c] = kDigit;
       else if (c == '@' || c == '!' || c == '$') cls[c] = kLeetSymbol;
-      if (const char32_t l = LeetLetter(static_cast<char32_t>(c))) leet[c] = static_cast<char>(l);
     }
-    leet[static_cast<unsigned char>('$')] = 's';
-    leet[static_cast<unsigned char>('!')] = 'i';
   }
 };
 const ByteTables kBytes;
@@ -484,7 +481,7 @@ char32_t CodePointAt(const In& in, size_t i, size_t* len) {
   return cp;
 }
 
-// Steps 5, 6 and 7 fused: one scan for tokens and words (leetspeak decoded
+// Steps 5 and 6 fused: one scan for tokens and words (leetspeak decoded
 // into a scratch copy), one for joining spaced-out letters, one to emit. Byte
 // offsets never shift before emission because every leet substitution
 // replaces one ASCII byte by another.
@@ -525,11 +522,9 @@ MappedText CollapseFused(const In& in) {
     }
     size_t body_end = j;
     while (body_end > i && dec[body_end - 1] == '!') --body_end;
-    if (has_letter) {
-      for (size_t k = i; k < body_end; ++k) {
-        char& c = dec[k];
-        if (const char l = kBytes.leet[static_cast<unsigned char>(c)]) c = l;
-        else if (c == '@' && k > i) c = 'a';  // a leading @ is a mention
+    for (size_t k = i; k < body_end; ++k) {
+      if (static_cast<unsigned char>(dec[k]) < 0x80) {
+        dec[k] = static_cast<char>(DecodeLeetAt(static_cast<unsigned char>(dec[k]), k, i, body_end, has_letter));
       }
     }
     // Word-character runs of the decoded token are the words.
@@ -558,31 +553,37 @@ MappedText CollapseFused(const In& in) {
   }
 
   // Step 6: runs of >= 3 single letters with the same separator are joined.
-  auto single_letter = [&](const Word& w) {
-    const auto c = static_cast<unsigned char>(dec[w.b]);
-    if (c < 0x80) return w.e == w.b + 1 && AsciiAlpha(c);
-    size_t len;
-    const char32_t cp = CodePointAt(in, w.b, &len);
-    return w.e == w.b + len && IsLetter(cp);
-  };
   auto separator = [&](size_t k) {
     return std::string_view(dec).substr(words[k - 1].e, words[k].b - words[k - 1].e);
+  };
+  auto single_letter = [&](size_t k) {
+    const Word& w = words[k];
+    const auto c = static_cast<unsigned char>(dec[w.b]);
+    bool single;
+    if (c < 0x80) {
+      single = w.e == w.b + 1 && AsciiAlpha(c);
+    } else {
+      size_t len;
+      const char32_t cp = CodePointAt(in, w.b, &len);
+      single = w.e == w.b + len && IsLetter(cp);
+    }
+    return single && (k + 1 >= words.size() || !IsApostrophe(separator(k + 1)));
   };
   thread_local std::vector<char> joined;
   joined.assign(words.size(), 0);
   for (size_t k = 0; k < words.size();) {
     size_t m = k;
-    while (m < words.size() && single_letter(words[m]) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
+    while (m < words.size() && single_letter(m) && (m < k + 2 || separator(m) == separator(k + 1))) ++m;
     if (m - k >= 3) {
       for (size_t q = k + 1; q < m; ++q) joined[q] = 1;
     }
     // A pair cut short by a different separator ("a r-e-t-a-r-d"): its second
     // letter may start the next run.
-    if (m - k == 2 && m < words.size() && single_letter(words[m])) k = m - 1;
+    if (m - k == 2 && m < words.size() && single_letter(m)) k = m - 1;
     else k = (m == k) ? k + 1 : m;
   }
 
-  // Steps 6 and 7: emit words with one space between them, squeezing letters.
+  // Step 6: emit words with one space between them.
   MappedText out;
   out.text.resize(n + 2);
   out.begin.resize(n + 2);
@@ -601,34 +602,9 @@ MappedText CollapseFused(const In& in) {
     else put(' ', empty_at, empty_at);
   };
   space(0, words.empty() ? n : words[0].b, total_begin);
-  size_t last_start = 0, last_len = 0;  // the last emitted code point
-  bool last_letter = false;
   for (size_t k = 0; k < words.size(); ++k) {
-    if (k > 0 && !joined[k]) {
-      space(words[k - 1].e, words[k].b, in.begin(words[k].b));
-      last_letter = false;
-    }
-    for (size_t q = words[k].b; q < words[k].e;) {
-      const auto c = static_cast<unsigned char>(dec[q]);
-      size_t len = 1;
-      bool letter;
-      if (c < 0x80) {
-        letter = kBytes.cls[c] & kAlpha;
-      } else {
-        letter = IsLetter(CodePointAt(in, q, &len));
-      }
-      if (letter && last_letter && len == last_len && out.text[last_start] == dec[q] &&
-          (len == 1 || std::memcmp(&out.text[last_start], &dec[q], len) == 0)) {
-        const uint32_t e = in.end(q + len - 1);
-        for (size_t b = last_start; b < last_start + len; ++b) out.end[b] = e;
-      } else {
-        last_start = w;
-        last_len = len;
-        last_letter = letter;
-        for (size_t b = 0; b < len; ++b) put(dec[q + b], in.begin(q + b), in.end(q + b));
-      }
-      q += len;
-    }
+    if (k > 0 && !joined[k]) space(words[k - 1].e, words[k].b, in.begin(words[k].b));
+    for (size_t q = words[k].b; q < words[k].e; ++q) put(dec[q], in.begin(q), in.end(q));
   }
   if (!words.empty()) space(words.back().e, n, total_end);
   out.text.resize(w);
@@ -754,21 +730,8 @@ void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText
     size_t start = i;
     while (start > 0 && (IsLetter(units[start - 1].cp) || IsMark(units[start - 1].cp))) --start;
     size_t j = start;
-    size_t letters = 0, lookalikes = 0, strong = 0;
-    bool latin = false;
-    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) {
-      if (IsLetter(units[j].cp)) {
-        ++letters;
-        const LookAlike l = LatinLookAlike(units[j].cp);
-        if (IsLatinLetter(units[j].cp)) latin = true;
-        if (l.latin) {  // dotless i is both Latin and a look-alike
-          ++lookalikes;
-          if (l.strong) ++strong;
-        }
-      }
-      ++j;
-    }
-    if (lookalikes > 0 && (latin || strong == letters)) {
+    while (j < units.size() && (IsLetter(units[j].cp) || IsMark(units[j].cp))) ++j;
+    if (IsDisguisedRun([&](size_t k) { return units[k].cp; }, start, j)) {
       for (size_t k = start; k < j; ++k) {
         if (const char32_t l = LatinLookAlike(units[k].cp).latin) units[k].cp = l;
       }
@@ -799,13 +762,10 @@ std::string CanonicalAsciiText(std::string_view s) {
   size_t run_start = 0, run_len = 0;
   std::string_view run_sep;
   auto close_run = [&] {
-    if (run_len >= 3) {  // "k y s" -> "kys", then squeeze the joined word
+    if (run_len >= 3) {  // "k y s" -> "kys"
       size_t w = run_start;
       for (size_t r = run_start; r < out.size(); ++r) {
-        const char c = out[r];
-        if (c == ' ') continue;
-        if (w > run_start && out[w - 1] == c) continue;
-        out[w++] = c;
+        if (out[r] != ' ') out[w++] = out[r];
       }
       out.resize(w);
     }
@@ -837,10 +797,7 @@ std::string CanonicalAsciiText(std::string_view s) {
       auto decode = [&](size_t q) -> char {
         const auto c = static_cast<unsigned char>(s[q]);
         const char lower = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        if (!has_letter || q >= body_end) return lower;
-        if (const char l = kBytes.leet[c]) return l;
-        if (c == '@' && q > i) return 'a';
-        return lower;
+        return static_cast<char>(DecodeLeetAt(static_cast<unsigned char>(lower), q, i, body_end, has_letter));
       };
       char d = decode(k);
       if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) {
@@ -849,18 +806,23 @@ std::string CanonicalAsciiText(std::string_view s) {
       }
       const size_t word_begin = k;
       const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
-      // Emit the word (squeezing repeated letters) after one space.
+      if (run_len > 0 && IsApostrophe(sep)) {
+        // The run's last letter starts a contraction ("I'm"): it leaves the run.
+        const std::string letter = out.substr(out.size() - 2);  // " x"
+        out.resize(out.size() - 2);
+        --run_len;
+        close_run();
+        out += letter;
+      }
+      // Emit the word after one space.
       const size_t before = out.size();
       if (!first_word) out.push_back(' ');
       first_word = false;
       const size_t word_out = out.size();
-      char last = 0;
       while (k < j) {
         d = decode(k);
-        const uint8_t cls = kBytes.cls[static_cast<unsigned char>(d)];
-        if (!(cls & (kAlpha | kDigit))) break;
-        if (!(d == last && (cls & kAlpha))) out.push_back(d);
-        last = d;
+        if (!(kBytes.cls[static_cast<unsigned char>(d)] & (kAlpha | kDigit))) break;
+        out.push_back(d);
         ++k;
       }
       prev_word_end = k;
@@ -917,6 +879,22 @@ Views Normalize(std::string_view original) {
     v.canonical = CollapseFused(MappedInput{folded});
   }
   return v;
+}
+
+std::string RepeatTolerantRegex(std::string_view canon) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < canon.size()) {
+    char32_t cp;
+    size_t len;
+    utf8::Decode(canon, pos, &cp, &len);
+    const std::string quoted = RE2::QuoteMeta(re2::StringPiece(canon.data() + pos, len));
+    if (!IsLetter(cp)) out += quoted;
+    else if (len == 1) out += quoted + "+";
+    else out += "(?:" + quoted + ")+";
+    pos += len;
+  }
+  return out;
 }
 
 std::string CanonicalTerm(std::string_view term) {

@@ -7,7 +7,6 @@
 // points into the original, so spans found after any number of steps can be
 // reported against the text the person wrote.
 //
-//   MappedText t = MappedText::Identity(comment);
 //   Views v = Normalize(comment);   // all steps, in order
 //   Span s = v.canonical.ToOriginal(b, e);
 //
@@ -15,7 +14,10 @@
 // them to organizers):
 //   1 RemoveFormatCharacters  2 FoldCompatibilityAndCase   (= the literal view)
 //   3 StripDiacritics  4 FoldHomoglyphs  5 DecodeLeetspeak
-//   6 CollapseSeparators  7 SqueezeRepeats                 (= the canonical view)
+//   6 CollapseSeparators                                   (= the canonical view)
+// Letter repeats ("iiiidiooot") are not squeezed here: each letter of a term
+// matches a run of itself (see TermPattern in loader.cc), so "kill" matches
+// "kiiill" while "coon" does not match "con".
 // Invalid UTF-8 bytes become spaces in step 1. All functions are pure and
 // thread safe.
 #pragma once
@@ -49,11 +51,10 @@ MappedText DecodeLeetspeak(const MappedText& in);
 // Output starts and ends with one space, and words are separated by exactly
 // one space, so a whole word `w` is always found as " w ".
 MappedText CollapseSeparators(const MappedText& in);
-MappedText SqueezeRepeats(const MappedText& in);
 
 struct Views {
   MappedText literal;    // steps 1-2: what `regex` conditions see
-  MappedText canonical;  // steps 1-7: what words, phrases and lists see
+  MappedText canonical;  // steps 1-6: what words, phrases and lists see
 };
 
 // All steps. Normalize() runs them fused in one pass over the code points
@@ -71,8 +72,13 @@ bool IsAsciiText(std::string_view text);
 // text itself up to case, which case-insensitive patterns do not see.
 std::string CanonicalAsciiText(std::string_view ascii);
 
+// The RE2 pattern for a canonical term in which each letter matches a run of
+// itself: "kill" -> "k+i+l+l+" (so "kiiilll" matches and "kil" does not);
+// everything else is quoted.
+std::string RepeatTolerantRegex(std::string_view canonical_term);
+
 // The canonical form of a term as an organizer wrote it (no leading or
-// trailing space): "Kiiill  Your-Self" -> "kil your self".
+// trailing space): "Kill  Your-Self" -> "kill your self".
 std::string CanonicalTerm(std::string_view term);
 
 }  // namespace aasr::rules

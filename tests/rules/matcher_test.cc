@@ -56,6 +56,17 @@ TEST_CASE("wildcards at either end of a word") {
   CHECK_FALSE(Fires(r, "headache"));
 }
 
+TEST_CASE("each letter of a term matches a run of itself, and only of itself") {
+  auto r = Load(OneRule("    words: [kill, coon, teen, idiot]\n"));
+  CHECK(Fires(r, "I will kiiiilllll"));
+  CHECK(Fires(r, "iiiidiooooot"));
+  CHECK(Fires(r, "t e e e n"));
+  CHECK_FALSE(Fires(r, "kil"));                                   // a doubled letter is required
+  CHECK_FALSE(Fires(r, "pros and cons, con amor, ten children"));  // "coon", "teen" are not "con", "ten"
+  const std::string text = "you iiiidiooot";
+  CHECK(Matched(text, ScreenText(r, text)) == std::vector<std::string>{"iiiidiooot"});
+}
+
 TEST_CASE("phrases match across spaces, punctuation and line breaks") {
   auto r = Load(OneRule("    phrases: [\"shut up\"]\n"));
   const std::string text = "Just SHUT...\n\n   up!!";
