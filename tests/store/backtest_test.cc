@@ -106,7 +106,7 @@ TEST_CASE("backtest compares candidate rules with active rules and decisions", "
   CHECK(recent.value().comments == 2);
 }
 
-TEST_CASE("--since spans", "[store][backtest]") {
+TEST_CASE("backtest since spans: 30d, 12h, 90m, all", "[store][backtest]") {
   CHECK(ParseSince("30d").value() == 30LL * 86'400'000);
   CHECK(ParseSince("12h").value() == 12LL * 3'600'000);
   CHECK(ParseSince("90m").value() == 90LL * 60'000);
