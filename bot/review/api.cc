@@ -140,7 +140,6 @@ json ReviewApi::ItemJson(const store::Item& it, bool with_text) const {
          {"claimed_by", it.claim_expires_ms > clock_->NowMs() ? it.claimed_by : ""},
          {"version", it.version}};
   if (with_text) j["text"] = it.text;
-  if (it.crisis) j["support_wording"] = options_.crisis_support_wording;
   return j;
 }
 
@@ -332,8 +331,10 @@ Response ReviewApi::Queue(const Request& r) {
   }
   json items = json::array();
   for (const auto& it : page.value().items) items.push_back(ItemJson(it, false));
+  // The crisis wording is sent once per page, not once per crisis item.
   return JsonResponse(200, {{"items", items}, {"next_cursor", page.value().next_cursor},
-                            {"now_ms", clock_->NowMs()}});
+                            {"now_ms", clock_->NowMs()},
+                            {"support_wording", options_.crisis_support_wording}});
 }
 
 #define AASR_OR_500(var, expr, what)                                         \
@@ -355,6 +356,7 @@ Response ReviewApi::ItemView(int64_t id) {
   AASR_OR_500(audit, store_->Audit(af), "item audit");
   AASR_OR_500(actions, store_->ActionsForItem(id), "item actions");
   json out{{"item", ItemJson(it, true)}};
+  if (it.crisis) out["support_wording"] = options_.crisis_support_wording;
   if (comment.value()) {
     const auto& c = *comment.value();
     json author{{"handle", c.author_handle}, {"id", c.author_id}};

@@ -96,7 +96,7 @@ async function showItem(id) {
   if (it.crisis) {
     body.append(h('div', { class: 'support', role: 'note', 'aria-label': 'Crisis support' },
       h('h4', {}, 'Someone may be in crisis'),
-      h('p', {}, it.support_wording)));
+      h('p', {}, v.support_wording)));
   }
   const spans = [];
   const matches = (v.verdict && v.verdict.matches) || [];
