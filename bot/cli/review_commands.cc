@@ -22,6 +22,13 @@ namespace {
 
 int Serve(const std::string& db_path, const std::string& rules_dir, const std::string& listen,
           const std::string& web_dir) {
+  // Block the signals before any thread starts (threads inherit the mask) so
+  // only sigwait below receives them and the server stops cleanly.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // cpprestsdk's default pool has 40 threads; on the small machines the bot
   // runs on, a few threads per core serve more requests with a shorter tail.
   try {
@@ -43,13 +50,6 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   options.web_dir = web_dir;
   review::ReviewServer server(st, [active] { return active->current(); },
                               std::make_shared<store::SystemClock>(), options);
-  // Block the signals before the listener's threads start so only sigwait
-  // below receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   Status s = server.Start();
   if (!s.ok()) {
     std::cerr << FormatErrors(s.errors());
