@@ -61,6 +61,10 @@ class ReviewApi {
 
   static constexpr const char* kCookieName = "aasr_session";
 
+  // The queue's fast item writer and the JSON-tree form it must equal.
+  std::string ItemJsonTextForTest(const store::Item& it) const;
+  nlohmann::json ItemJsonForTest(const store::Item& it) const;
+
  private:
   struct Caller {
     store::Session session;
@@ -84,6 +88,7 @@ class ReviewApi {
   // The session of the request's cookie, or the response to send instead.
   std::optional<Caller> Authenticate(const Request& r, Response* refusal);
   nlohmann::json ItemJson(const store::Item& it, bool with_text) const;
+  void AppendItem(std::string* out, const store::Item& it) const;
   Response OutcomeResponse(const store::Outcome& o);
   std::string RemoveActionFor(const std::string& platform) const;
 
