@@ -486,7 +486,7 @@ int Run(int argc, char** argv) {
     lap(5);
     t = rules::CollapseSeparators(t);
     lap(6);
-    canonical_texts.push_back(std::move(t.text));
+    canonical_texts.push_back(rules::SqueezeLetters(t.text));  // what the set runs over
   }
   // A replica of the engine's two RE2::Set passes (see BaselinePatterns):
   // every term pattern over the canonical view, every regex over the literal.

@@ -121,7 +121,7 @@ std::string EngineCore(std::string text, const Lists& lists, bool allow_refs) {
         rules::CanonicalTerm(text.substr(pos, open == std::string::npos ? std::string::npos : open - pos));
     if (!canon.empty()) {
       if (!out.empty() && out.back() != ' ') out += ' ';
-      out += rules::RepeatTolerantRegex(canon);
+      out += RE2::QuoteMeta(rules::SqueezeLetters(canon));  // the set's prefilter form
     }
     if (open == std::string::npos) break;
     const size_t close = text.find('}', open);

@@ -19,6 +19,10 @@ PACKAGES=(
   wrk curl                          # HTTP load and login for the review server benchmark
   chromium nodejs npm               # browser tests of the review page (playwright-core drives chromium)
   libhyperscan-dev libbenchmark-dev # benchmark ceiling and harness
+  libpugixml-dev                    # outreach: RSS and Atom feeds
+  libcctz-dev tzdata                # outreach: schedules in IANA time zones (DST-correct)
+  libvips-dev                       # outreach: downscaling images over a platform's limit
+  librsvg2-bin                      # outreach: rendering the sample graphics from SVG
 )
 
 missing=()

@@ -17,4 +17,7 @@ void RegisterStoreCommands(CLI::App& app, int* exit_code);
 // `serve`, `rules backtest`
 void RegisterReviewCommands(CLI::App& app, int* exit_code);
 
+// `posts validate`, `posts preview`, `posts plan`, `posts outbox`
+void RegisterOutreachCommands(CLI::App& app, int* exit_code);
+
 }  // namespace aasr::cli

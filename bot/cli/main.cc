@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   aasr::cli::RegisterRulesCommands(app, &exit_code);
   aasr::cli::RegisterStoreCommands(app, &exit_code);
   aasr::cli::RegisterReviewCommands(app, &exit_code);
+  aasr::cli::RegisterOutreachCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -94,6 +94,13 @@ struct Capabilities {
   bool webhooks = false;
   int max_text = 0;  // characters (Mastodon, Facebook) or graphemes (Bluesky)
   int max_images = 0;
+  // FindPublished(key) can answer from the platform itself (Bluesky: the
+  // record key derives from the idempotency key; local: the outbox file).
+  // Where false, use FindPublished(post), which matches recent posts by text.
+  bool find_by_key = false;
+  // What Moderate(kHide) does where hide_replies is false (e.g. Mastodon:
+  // "author blocked and reported; reply stays visible").
+  std::string hide_fallback;
 };
 
 class Platform {
@@ -104,9 +111,18 @@ class Platform {
   virtual Status CheckCredentials() = 0;
   virtual Result<Published> Publish(const ComposedPost& post) = 0;
   virtual Result<std::optional<Published>> FindPublished(const std::string& idempotency_key) = 0;
+  // Reconciliation after an unknown outcome when the platform cannot look
+  // up a key (capabilities().find_by_key false): matches the account's recent
+  // posts by text. Defaults to FindPublished(post.idempotency_key).
+  virtual Result<std::optional<Published>> FindPublished(const ComposedPost& post) {
+    return FindPublished(post.idempotency_key);
+  }
   virtual Result<CommentBatch> FetchComments(const std::string& cursor) = 0;
   // An action the platform lacks returns an Error whose message says so
-  // (callers keep the item in the queue with that note).
+  // (callers keep the item in the queue with that note). Where the platform
+  // carries out a fallback instead (Mastodon hide = block/mute + report),
+  // the Error's subject is "not hidden on <platform>" and its message says
+  // what was done; the item stays visible in the queue with that note.
   virtual Status Moderate(ModerationAction action, const FetchedComment& target) = 0;
 };
 

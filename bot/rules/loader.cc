@@ -437,9 +437,17 @@ class Loader {
     return ids;
   }
 
-  // Regex for one term, on the canonical view, without the surrounding spaces.
+  // A term's two regexes on the canonical view, without the surrounding
+  // spaces: `exact` lets each letter match a run of itself ("k+i+l+l+");
+  // `prefilter` is the squeezed form ("kil") that the RE2::Set runs over the
+  // squeezed text. Every exact match is also a prefilter match, and the set's
+  // program stays small, so loading stays fast.
+  struct TermRegex {
+    std::string exact, prefilter;
+  };
+
   // Returns false (with an error) if the term cannot match anything.
-  bool TermCore(const TermSource& t, const std::string& subject, bool allow_refs, std::string* core) {
+  bool TermCore(const TermSource& t, const std::string& subject, bool allow_refs, TermRegex* core) {
     std::string text = t.text;
     const bool wild_start = !text.empty() && text.front() == '*';
     const bool wild_end = text.size() > 1 && text.back() == '*';
@@ -449,7 +457,14 @@ class Loader {
       errors_.push_back(Error{t.where, subject, "'*' is a wildcard only at the start or end of a term: '" + t.text + "'"});
       return false;
     }
-    std::string out;
+    TermRegex out;
+    auto append = [&](const std::string& exact, const std::string& prefilter) {
+      out.exact += exact;
+      out.prefilter += prefilter;
+    };
+    auto space_if_needed = [&] {
+      if (!out.exact.empty() && out.exact.back() != ' ') append(" ", " ");
+    };
     size_t pos = 0;
     bool any_literal = false;
     while (pos <= text.size()) {
@@ -457,8 +472,8 @@ class Loader {
       const std::string segment = text.substr(pos, open == std::string::npos ? std::string::npos : open - pos);
       const std::string canon = CanonicalTerm(segment);
       if (!canon.empty()) {
-        if (!out.empty() && out.back() != ' ') out += ' ';
-        out += RepeatTolerantRegex(canon);
+        space_if_needed();
+        append(RepeatTolerantRegex(canon), RE2::QuoteMeta(SqueezeLetters(canon)));
         any_literal = true;
       }
       if (open == std::string::npos) break;
@@ -476,33 +491,42 @@ class Loader {
         errors_.push_back(Error{t.where, subject, UnknownListMessage(name)});
         return false;
       }
-      std::string alternatives;
+      TermRegex alternatives;
       for (const TermSource& member : lists_.at(name).terms) {
-        std::string member_core;
+        TermRegex member_core;
         if (!TermCore(member, subject, false, &member_core)) return false;
-        if (!alternatives.empty()) alternatives += '|';
-        alternatives += member_core;
+        if (!alternatives.exact.empty()) {
+          alternatives.exact += '|';
+          alternatives.prefilter += '|';
+        }
+        alternatives.exact += member_core.exact;
+        alternatives.prefilter += member_core.prefilter;
       }
-      if (!out.empty()) out += ' ';
-      out += "(?:" + alternatives + ")";
+      if (!out.exact.empty()) append(" ", " ");
+      append("(?:" + alternatives.exact + ")", "(?:" + alternatives.prefilter + ")");
       any_literal = true;
       pos = close + 1;
-      if (pos < text.size() && text[pos] != ' ') out += ' ';
+      if (pos < text.size() && text[pos] != ' ') append(" ", " ");
     }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    while (!out.exact.empty() && out.exact.back() == ' ') {
+      out.exact.pop_back();
+      out.prefilter.pop_back();
+    }
     if (!any_literal) {
       errors_.push_back(Error{t.where, subject,
                               "term '" + t.text + "' has no letters or digits, so it can never match"});
       return false;
     }
-    *core = (wild_start ? "[^ ]*" : "") + out + (wild_end ? "[^ ]*" : "");
+    const std::string before = wild_start ? "[^ ]*" : "", after = wild_end ? "[^ ]*" : "";
+    core->exact = before + out.exact + after;
+    core->prefilter = before + out.prefilter + after;
     return true;
   }
 
   int AddTermPattern(const TermSource& t, const std::string& subject, bool allow_refs) {
-    std::string core;
+    TermRegex core;
     if (!TermCore(t, subject, allow_refs, &core)) return -1;
-    return Intern(View::kCanonical, " " + core + " ", " (" + core + ") ");
+    return Intern(View::kCanonical, " " + core.prefilter + " ", " (" + core.exact + ") ");
   }
 
   int AddRegexPattern(const TermSource& t, const std::string& subject) {
@@ -518,7 +542,8 @@ class Loader {
   }
 
   int Intern(View view, const std::string& regex, const std::string& locate) {
-    const std::string key = (view == View::kCanonical ? "c:" : "l:") + regex;
+    // Two terms may share a prefilter ("coon", "con") but not a locator.
+    const std::string key = (view == View::kCanonical ? "c:" : "l:") + locate;
     auto it = pattern_ids_.find(key);
     if (it != pattern_ids_.end()) return it->second;
     // Validity was checked (regex) or is guaranteed (quoted terms); the

@@ -31,12 +31,11 @@ class Screening {
     // Most comments match nothing: screen ASCII text without byte maps and
     // build the mapped views only if a pattern hits (see Views()).
     if (IsAsciiText(comment.text)) {
-      canonical_text_ = CanonicalAsciiText(comment.text);
-      canonical_ = canonical_text_;
+      squeezed_ = SqueezeLetters(CanonicalAsciiText(comment.text));
       literal_ = comment.text;  // the literal set is case-insensitive
     } else {
       views_ = Normalize(comment.text);
-      canonical_ = views_->canonical.text;
+      squeezed_ = SqueezeLetters(views_->canonical.text);
       literal_ = views_->literal.text;
     }
     thread_local std::vector<char> hit;  // per pattern; reset after each comment
@@ -61,7 +60,7 @@ class Screening {
       }
       for (const int i : found) Hit(ids[i]);
     };
-    run(impl_.canonical_set.get(), impl_.canonical_ids, canonical_);
+    run(impl_.canonical_set.get(), impl_.canonical_ids, squeezed_);
     run(impl_.literal_set.get(), impl_.literal_ids, literal_);
     if (!ok) {  // the set could not run: every pattern is a candidate, Locate confirms
       for (size_t p = 0; p < impl_.patterns.size(); ++p) Hit(static_cast<int>(p));
@@ -228,8 +227,8 @@ class Screening {
   const RuleSet::Impl& impl_;
   const Comment& comment_;
   std::optional<rules::Views> views_;
-  std::string canonical_text_;
-  std::string_view canonical_, literal_;
+  std::string squeezed_;    // canonical text with letter runs squeezed: the prefilter's input
+  std::string_view literal_;
   void Hit(int p) {
     if (!(*hit_)[p]) {
       (*hit_)[p] = 1;

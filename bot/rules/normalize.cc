@@ -897,6 +897,24 @@ std::string RepeatTolerantRegex(std::string_view canon) {
   return out;
 }
 
+std::string SqueezeLetters(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  char32_t last = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    char32_t cp = byte;
+    size_t len = 1;
+    if (byte >= 0x80 && !utf8::Decode(text, pos, &cp, &len)) cp = 0xFFFD;
+    const bool letter = byte < 0x80 ? (kBytes.cls[byte] & kAlpha) != 0 : IsLetter(cp);
+    if (!(letter && cp == last)) out.append(text.data() + pos, len);
+    last = letter ? cp : 0;
+    pos += len;
+  }
+  return out;
+}
+
 std::string CanonicalTerm(std::string_view term) {
   std::string t = Normalize(term).canonical.text;
   const size_t b = t.find_first_not_of(' ');

@@ -77,6 +77,11 @@ std::string CanonicalAsciiText(std::string_view ascii);
 // everything else is quoted.
 std::string RepeatTolerantRegex(std::string_view canonical_term);
 
+// Every run of one letter made a single letter ("kiiilll" -> "kil"). The
+// candidate filter runs over this form of the canonical text, with terms in
+// the same form; candidates are then confirmed on the canonical text itself.
+std::string SqueezeLetters(std::string_view canonical);
+
 // The canonical form of a term as an organizer wrote it (no leading or
 // trailing space): "Kill  Your-Self" -> "kill your self".
 std::string CanonicalTerm(std::string_view term);

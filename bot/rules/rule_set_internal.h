@@ -23,7 +23,8 @@ enum class View { kCanonical, kLiteral };
 
 struct Pattern {
   View view = View::kCanonical;
-  std::string regex;          // the pattern as added to the set
+  std::string regex;          // the pattern as added to the set (for terms: the
+                              // squeezed prefilter, run over the squeezed text)
   std::string locate_regex;   // the same with one capture group around the match
 
   // The single RE2 that locates spans, compiled on first use (most patterns

@@ -108,6 +108,12 @@ TEST_CASE("step 6 collapses separators and joins spaced-out letters") {
   CHECK(Apply(CollapseSeparators, "") == " ");
 }
 
+TEST_CASE("squeezing letter runs, the candidate filter's form") {
+  CHECK(SqueezeLetters(" iiiidiooot kill 1000 ") == " idiot kil 1000 ");
+  CHECK(SqueezeLetters(" ééé bb b ") == " é b b ");
+  CHECK(RepeatTolerantRegex("kill é 10") == "k+i+l+l+\\ (?:é)+\\ 10");  // QuoteMeta escapes the space
+}
+
 TEST_CASE("the views: literal keeps shape, canonical undoes every disguise") {
   const Views v = Normalize("Call ME at Ｊohn.Doe@example.com, 1d1ot");
   CHECK(v.literal.text == "call me at john.doe@example.com, 1d1ot");

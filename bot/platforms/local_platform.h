@@ -1,0 +1,53 @@
+// LocalPlatform: the embedded default, so `make run` needs no accounts.
+//
+// Publishing writes one JSON file per post to <dir>/outbox/<key>.json (the
+// key made file-name safe); publishing the same idempotency key again returns
+// the first result and writes nothing. Comments are read from JSON Lines
+// files dropped into <dir>/inbox/*.jsonl, one comment per line:
+//   {"id": "c1", "post": "local-…", "parent": "…", "text": "…",
+//    "author": {"id": "u1", "handle": "parent42", "account_age_days": 3,
+//               "followers": 10}, "created_at": "2026-…Z", "kind": "reply"}
+// (id, text and author.handle are required; parent defaults to post; kind
+// to "reply"). Files are read in name order, so name them by time
+// (e.g. 2026-11-23T01-00-00.jsonl); a file that sorts before the cursor's is
+// not read again. Only complete lines (ending in '\n') are consumed, so a
+// file still being written is picked up where it stopped.
+//
+// Cursor: "<file name>:<byte offset>" of the first unread byte; "" = start.
+// A malformed line is an Error naming file:line:column and the field; the
+// cursor is not advanced past it, so nothing after it is lost either.
+// Moderation actions are appended to <dir>/outbox/moderation.jsonl.
+// Thread safety: one instance per thread; files are written atomically.
+#pragma once
+
+#include <string>
+
+#include "bot/net/clock.h"
+#include "bot/platforms/platform.h"
+
+namespace aasr::platforms {
+
+class LocalPlatform : public Platform {
+ public:
+  LocalPlatform(std::string account, std::string dir, net::Clock* clock);
+
+  std::string name() const override { return "local"; }
+  Capabilities capabilities() const override;
+  Status CheckCredentials() override;
+  Result<Published> Publish(const ComposedPost& post) override;
+  Result<std::optional<Published>> FindPublished(const std::string& idempotency_key) override;
+  Result<CommentBatch> FetchComments(const std::string& cursor) override;
+  Status Moderate(ModerationAction action, const FetchedComment& target) override;
+
+  std::string outbox_dir() const { return dir_ + "/outbox"; }
+  std::string inbox_dir() const { return dir_ + "/inbox"; }
+
+ private:
+  std::string PostPath(const std::string& key) const;
+
+  std::string account_;
+  std::string dir_;
+  net::Clock* clock_;
+};
+
+}  // namespace aasr::platforms
