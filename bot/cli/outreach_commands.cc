@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -270,8 +271,8 @@ void RegisterOutreachCommands(CLI::App& app, int* exit_code) {
   CLI::App* posts = app.add_subcommand("posts", "Outreach: check, preview and plan posts");
   posts->require_subcommand(1);
 
-  auto* posts_dir = new std::string();
-  auto* schedules = new std::string();
+  auto posts_dir = std::make_shared<std::string>();
+  auto schedules = std::make_shared<std::string>();
 
   CLI::App* validate = posts->add_subcommand("validate", "Check graphics, templates and schedules");
   validate->add_option("--posts", *posts_dir, "posts folder (default: ./posts)");
@@ -281,9 +282,9 @@ void RegisterOutreachCommands(CLI::App& app, int* exit_code) {
                           schedules->empty() ? Default("config/schedules.yaml") : *schedules);
   });
 
-  auto* feed = new std::string();
-  auto* platform = new std::string();
-  auto* json = new bool(false);
+  auto feed = std::make_shared<std::string>();
+  auto platform = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
   CLI::App* preview = posts->add_subcommand("preview", "Show the posts exactly as they would be sent for a feed");
   preview->add_option("--feed", *feed, "feed file or URL (RSS, Atom, WordPress REST)")->required();
   preview->add_option("--platform", *platform, "mastodon, bluesky, facebook or local")->required();
@@ -291,17 +292,17 @@ void RegisterOutreachCommands(CLI::App& app, int* exit_code) {
   preview->add_option("--posts", *posts_dir, "posts folder (default: ./posts)");
   preview->callback([=] { *exit_code = Preview(*feed, *platform, *json, posts_dir->empty() ? Default("posts") : *posts_dir); });
 
-  auto* days = new int(7);
-  auto* db = new std::string("var/outreach.db");
-  auto* from = new std::string();
+  auto days = std::make_shared<int>(7);
+  auto db = std::make_shared<std::string>("var/outreach.db");
+  auto from = std::make_shared<std::string>();
   CLI::App* plan = posts->add_subcommand("plan", "The calendar of what goes out when, per account");
   plan->add_option("--days", *days, "how many days ahead (default 7)")->check(CLI::Range(1, 366));
   plan->add_option("--posts", *posts_dir, "posts folder (default: ./posts)");
   plan->add_option("--schedules", *schedules, "schedules file (default: ./config/schedules.yaml)");
   plan->add_option("--db", *db, "outreach database, for history and queued posts (default var/outreach.db)");
   plan->add_option("--from", *from, "start instead of now (RFC 3339, e.g. 2024-05-01T12:00:00Z)");
-  auto* outbox_state = new std::string();
-  auto* outbox_json = new bool(false);
+  auto outbox_state = std::make_shared<std::string>();
+  auto outbox_json = std::make_shared<bool>(false);
   CLI::App* outbox = posts->add_subcommand("outbox", "What was sent, is waiting, or failed (with the platform's error)");
   outbox->add_option("--db", *db, "outreach database (default var/outreach.db)");
   outbox->add_option("--state", *outbox_state, "only rows in this state: planned, sending, published, failed");
