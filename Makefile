@@ -26,6 +26,7 @@ test: build
 bench: build
 	$(BUILD)/bench/rules_bench
 	$(BUILD)/bench/outreach_bench
+	bash bench/review_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

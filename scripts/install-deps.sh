@@ -15,19 +15,29 @@ PACKAGES=(
   libutf8proc-dev                   # Unicode NFKC, case folding, graphemes
   libcli11-dev                      # command line
   libsqlite3-dev                    # the embedded store
+  libsodium-dev                     # Argon2id password hashes, session tokens (review page)
+  wrk curl                          # HTTP load and login for the review server benchmark
+  chromium                          # browser tests of the review page (playwright-core drives chromium)
   libhyperscan-dev libbenchmark-dev # benchmark ceiling and harness
   libpugixml-dev                    # outreach: RSS and Atom feeds
   libcctz-dev tzdata                # outreach: schedules in IANA time zones (DST-correct)
   libvips-dev                       # outreach: downscaling images over a platform's limit
   librsvg2-bin                      # outreach: rendering the sample graphics from SVG
   postgresql                        # the AT Protocol test network's database (tests/atproto)
-  nodejs                            # runs @atproto/dev-env; needs Node >= 20 (NodeSource on Debian 12)
 )
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# Node.js and npm run the browser tests and the AT Protocol test network
+# (@atproto/dev-env needs Node >= 20). A Node 20 package such as NodeSource's
+# provides both commands and conflicts with Debian's `npm` package, so Debian's
+# are installed only when the commands are missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"

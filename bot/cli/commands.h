@@ -11,6 +11,12 @@ namespace aasr::cli {
 // `rules check`, `rules test`, `screen`
 void RegisterRulesCommands(CLI::App& app, int* exit_code);
 
+// `queue ingest`, `queue list`, `users add`
+void RegisterStoreCommands(CLI::App& app, int* exit_code);
+
+// `serve`, `rules backtest`
+void RegisterReviewCommands(CLI::App& app, int* exit_code);
+
 // `posts validate`, `posts preview`, `posts plan`, `posts outbox`
 void RegisterOutreachCommands(CLI::App& app, int* exit_code);
 

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   aasr::cli::RegisterRulesCommands(app, &exit_code);
+  aasr::cli::RegisterStoreCommands(app, &exit_code);
+  aasr::cli::RegisterReviewCommands(app, &exit_code);
   aasr::cli::RegisterOutreachCommands(app, &exit_code);
   aasr::cli::RegisterPlatformCommands(app, &exit_code);
   try {

@@ -1,0 +1,192 @@
+// `aasr-bot serve`: the review page and its API, until SIGINT or SIGTERM.
+#include <csignal>
+#include <iostream>
+#include <algorithm>
+#include <iomanip>
+#include <thread>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <pplx/threadpool.h>
+#include <spdlog/spdlog.h>
+
+#include "bot/cli/commands.h"
+#include "bot/cli/store_paths.h"
+#include "bot/review/server.h"
+#include "bot/store/backtest.h"
+#include "bot/rules/active_rules.h"
+
+namespace aasr::cli {
+namespace {
+
+int Serve(const std::string& db_path, const std::string& rules_dir, const std::string& listen,
+          const std::string& web_dir) {
+  // Block the signals before any thread starts (threads inherit the mask) so
+  // only sigwait below receives them and the server stops cleanly.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // cpprestsdk's default pool has 40 threads; on the small machines the bot
+  // runs on, a few threads per core serve more requests with a shorter tail.
+  try {
+    crossplat::threadpool::initialize_with_threads(
+        std::max(4u, 2 * std::thread::hardware_concurrency()));
+  } catch (const std::exception&) {
+    // Already initialised (the pool was used earlier): keep it.
+  }
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  auto active = std::make_shared<rules::ActiveRules>(rules_dir);
+  Errors errors = active->Reload();
+  if (!errors.empty()) {
+    std::cerr << FormatErrors(errors) << errors.size() << " error(s) in " << rules_dir << "\n";
+    return 2;
+  }
+  review::ServerOptions options;
+  options.listen = listen;
+  options.web_dir = web_dir;
+  review::ReviewServer server(st, [active] { return active->current(); },
+                              std::make_shared<store::SystemClock>(), options);
+  Status s = server.Start();
+  if (!s.ok()) {
+    std::cerr << FormatErrors(s.errors());
+    return 2;
+  }
+  std::cout << "review page: " << listen << "/  (Ctrl-C stops)" << std::endl;
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("stopping on signal {}", sig);
+  server.Stop();
+  return 0;
+}
+
+std::string OneLine(const std::string& text, size_t max) {
+  std::string s = text.substr(0, max);
+  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+  if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.pop_back();
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return s + (text.size() > max ? "…" : "");
+}
+
+int BacktestCommand(const std::string& candidate_dir, const std::string& active_dir,
+                    const std::string& db_path, const std::string& since, const std::string& format) {
+  auto span = store::ParseSince(since);
+  if (!span.ok()) {
+    std::cerr << FormatErrors(span.errors());
+    return 2;
+  }
+  auto candidate = LoadRulesOrReport(candidate_dir);
+  if (!candidate) return 1;  // the candidate does not even load: that is the answer
+  auto active = LoadRulesOrReport(active_dir);
+  if (!active) return 2;
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  int64_t since_ms = std::max<int64_t>(0, store::SystemClock().NowMs() - span.value());
+  auto report = store::Backtest(*st, *active, *candidate, since_ms);
+  if (!report.ok()) {
+    std::cerr << FormatErrors(report.errors());
+    return 2;
+  }
+  const auto& r = report.value();
+  if (format == "json") {
+    nlohmann::json j{{"comments", r.comments},
+                     {"flagged_active", r.flagged_active},
+                     {"flagged_candidate", r.flagged_candidate}};
+    auto changes = [](const std::vector<store::BacktestChange>& v) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& c : v)
+        a.push_back({{"comment_id", c.comment_id}, {"item_id", c.item_id}, {"platform", c.platform},
+                     {"remote_id", c.remote_id}, {"state", c.state}, {"rules", c.rules},
+                     {"text", c.text}});
+      return a;
+    };
+    j["newly_flagged"] = changes(r.newly_flagged);
+    j["no_longer_flagged"] = changes(r.no_longer_flagged);
+    j["rules"] = nlohmann::json::array();
+    for (const auto& x : r.rules)
+      j["rules"].push_back({{"id", x.rule_id}, {"category", x.category}, {"active", x.active},
+                            {"candidate", x.candidate}, {"hits_active", x.hits_active},
+                            {"hits_candidate", x.hits_candidate}, {"removed", x.removed},
+                            {"approved", x.approved}, {"open", x.open},
+                            {"not_reviewed", x.not_reviewed}});
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  std::cout << "Backtest of " << candidate_dir << " against " << active_dir << " on " << r.comments
+            << " stored comment(s) since " << since << "\n"
+            << "  flagged by the active rules:    " << r.flagged_active << "\n"
+            << "  flagged by the candidate rules: " << r.flagged_candidate << "\n\n";
+  auto list = [](const char* title, const std::vector<store::BacktestChange>& v) {
+    std::cout << title << " (" << v.size() << ")\n";
+    size_t shown = 0;
+    for (const auto& c : v) {
+      if (++shown > 50) {
+        std::cout << "  ... and " << (v.size() - 50) << " more (use --format json)\n";
+        break;
+      }
+      std::string rules;
+      for (auto& id : c.rules) rules += (rules.empty() ? "" : ",") + id;
+      std::cout << "  " << c.platform << ":" << c.remote_id << "  ["
+                << (c.state.empty() ? "not queued" : c.state) << "]  " << rules << "  "
+                << OneLine(c.text, 70) << "\n";
+    }
+    std::cout << "\n";
+  };
+  list("Newly flagged", r.newly_flagged);
+  list("No longer flagged", r.no_longer_flagged);
+  std::cout << "Per rule (candidate hits and what moderators decided on them)\n";
+  std::cout << "  " << std::left << std::setw(44) << "rule" << std::right << std::setw(8) << "active"
+            << std::setw(10) << "candidate" << std::setw(9) << "removed" << std::setw(10)
+            << "approved" << std::setw(6) << "open" << std::setw(10) << "unseen" << "\n";
+  for (const auto& x : r.rules) {
+    std::string name = x.rule_id + (x.candidate ? (x.active ? "" : " (new)") : " (dropped)");
+    std::cout << "  " << std::left << std::setw(44) << name << std::right << std::setw(8)
+              << x.hits_active << std::setw(10) << x.hits_candidate << std::setw(9) << x.removed
+              << std::setw(10) << x.approved << std::setw(6) << x.open << std::setw(10)
+              << x.not_reviewed << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterReviewCommands(CLI::App& app, int* exit_code) {
+  auto* serve = app.add_subcommand("serve", "serve the moderators' review page");
+  auto* db = new std::string(DefaultDbPath());
+  auto* rules_dir = new std::string();
+  auto* listen = new std::string("http://127.0.0.1:8080");
+  auto* web = new std::string();
+  serve->add_option("--db", *db, "database file")->capture_default_str();
+  serve->add_option("--rules", *rules_dir, "rules directory (default: the shipped rules/)");
+  serve->add_option("--listen", *listen, "URL to listen on")->capture_default_str();
+  serve->add_option("--web", *web, "serve the page from this folder instead of the built-in copy");
+  serve->callback([=] {
+    *exit_code = Serve(*db, rules_dir->empty() ? DefaultRulesDirectory() : *rules_dir, *listen, *web);
+  });
+
+  // Under the `rules` command registered by rules_commands.cc.
+  CLI::App* rules_cmd = app.get_subcommand("rules");
+  auto* backtest = rules_cmd->add_subcommand(
+      "backtest", "screen stored comments with candidate rules; compare with the active rules and "
+                  "the moderators' decisions");
+  auto* candidate = new std::string();
+  auto* bt_active = new std::string();
+  auto* bt_db = new std::string(DefaultDbPath());
+  auto* since = new std::string("30d");
+  auto* format = new std::string("text");
+  backtest->add_option("candidate", *candidate, "directory of candidate rules")->required();
+  backtest->add_option("--active", *bt_active, "active rules (default: the shipped rules/)");
+  backtest->add_option("--db", *bt_db, "database file")->capture_default_str();
+  backtest->add_option("--since", *since, "how far back: 30d, 12h, 90m or all")->capture_default_str();
+  backtest->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  backtest->callback([=] {
+    *exit_code = BacktestCommand(*candidate, bt_active->empty() ? DefaultRulesDirectory() : *bt_active,
+                                 *bt_db, *since, *format);
+  });
+}
+
+}  // namespace aasr::cli

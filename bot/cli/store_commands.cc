@@ -1,0 +1,203 @@
+// `aasr-bot queue ingest|list` and `aasr-bot users add`.
+#include <iomanip>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/cli/commands.h"
+#include "bot/cli/store_paths.h"
+#include "bot/review/passwords.h"
+#include "bot/store/ingest.h"
+
+namespace aasr::cli {
+
+store::StorePtr OpenStoreOrReport(const std::string& path) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  auto opened = store::OpenSqliteStore(path);
+  if (!opened.ok()) {
+    std::cerr << FormatErrors(opened.errors());
+    return nullptr;
+  }
+  return opened.value();
+}
+
+rules::RuleSetPtr LoadRulesOrReport(const std::string& dir) {
+  auto loaded = rules::RuleSet::LoadDirectory(dir);
+  if (!loaded.ok()) {
+    std::cerr << FormatErrors(loaded.errors());
+    std::cerr << loaded.errors().size() << " error(s) in " << dir << "\n";
+    return nullptr;
+  }
+  return loaded.value();
+}
+
+namespace {
+
+int Ingest(const std::string& db_path, const std::string& rules_dir, const std::string& platform) {
+  auto rules = LoadRulesOrReport(rules_dir);
+  if (!rules) return 2;
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  std::string line;
+  int number = 0, stored = 0, duplicates = 0, queued = 0, failed = 0;
+  while (std::getline(std::cin, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    auto parsed = store::ParseCommentLine(line, platform, "stdin", number);
+    if (!parsed.ok()) {
+      std::cerr << FormatErrors(parsed.errors());
+      ++failed;
+      continue;
+    }
+    auto r = store::ScreenAndStore(*st, *rules, parsed.value());
+    if (!r.ok()) {
+      std::cerr << "stdin:" << number << ": " << FormatErrors(r.errors());
+      ++failed;
+      continue;
+    }
+    if (!r.value().created) ++duplicates;
+    else ++stored;
+    if (r.value().created && r.value().item_id) ++queued;
+  }
+  std::cout << "ingested " << stored << " new comment(s), " << queued << " queued, " << duplicates
+            << " already stored, " << failed << " rejected\n";
+  return failed ? 1 : 0;
+}
+
+std::string Age(int64_t now, int64_t then) {
+  int64_t m = (now - then) / 60000;
+  if (m < 60) return std::to_string(m) + "m";
+  if (m < 48 * 60) return std::to_string(m / 60) + "h";
+  return std::to_string(m / 1440) + "d";
+}
+
+int List(const std::string& db_path, const std::string& state, int limit,
+         const std::string& format) {
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  store::QueueFilter f;
+  if (!state.empty()) {
+    auto s = store::ParseState(state);
+    if (!s) {
+      std::cerr << "unknown state '" << state << "' (pending, escalated, approved, removed)\n";
+      return 2;
+    }
+    f.states = {*s};
+  }
+  f.limit = limit;
+  auto page = st->ListQueue(f);
+  if (!page.ok()) {
+    std::cerr << FormatErrors(page.errors());
+    return 2;
+  }
+  int64_t now = store::SystemClock().NowMs();
+  for (const auto& it : page.value().items) {
+    std::string cats;
+    for (auto& c : it.categories) cats += (cats.empty() ? "" : ",") + c;
+    if (format == "jsonl") {
+      std::cout << nlohmann::json{{"id", it.id},
+                                  {"state", store::StateName(it.state)},
+                                  {"priority", store::PriorityName(it.priority)},
+                                  {"categories", it.categories},
+                                  {"platform", it.platform},
+                                  {"author", it.author_handle},
+                                  {"text", it.text}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+      continue;
+    }
+    std::string snippet = it.text.substr(0, 60);
+    for (char& ch : snippet)
+      if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+    std::cout << std::setw(6) << it.id << "  " << std::setw(9) << store::StateName(it.state)
+              << "  " << std::setw(6) << store::PriorityName(it.priority) << "  " << std::setw(4)
+              << Age(now, it.created_ms) << "  " << it.platform << "  " << cats << "  @"
+              << it.author_handle << "  " << snippet << "\n";
+  }
+  if (!page.value().next_cursor.empty()) std::cout << "(more: raise --limit)\n";
+  return 0;
+}
+
+int AddUser(const std::string& db_path, const std::string& name, const std::string& role) {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.size() < review::kMinPasswordLength) {
+    std::cerr << "password too short: at least " << review::kMinPasswordLength
+              << " characters, read from the first line of stdin\n";
+    return 2;
+  }
+  auto hash = review::HashPassword(password);
+  if (!hash.ok()) {
+    std::cerr << FormatErrors(hash.errors());
+    return 2;
+  }
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  store::Moderator m;
+  m.name = name;
+  m.role = role;
+  m.password_hash = hash.value();
+  Status s = st->PutModerator(m);
+  if (!s.ok()) {
+    std::cerr << FormatErrors(s.errors());
+    return 2;
+  }
+  store::AuditEntry a;
+  a.actor = "cli";
+  a.action = "user.add";
+  a.note = name + " (" + role + ")";
+  (void)st->AppendAudit(a);
+  std::cout << "user " << name << " (" << role << ") saved\n";
+  return 0;
+}
+
+}  // namespace
+
+void RegisterStoreCommands(CLI::App& app, int* exit_code) {
+  auto* queue = app.add_subcommand("queue", "the moderation queue");
+  queue->require_subcommand(1);
+
+  auto* ingest = queue->add_subcommand(
+      "ingest", "screen comments (jsonl on stdin) and store them; flagged ones enter the queue");
+  auto* db = new std::string(DefaultDbPath());
+  auto* rules_dir = new std::string();
+  auto* platform = new std::string();
+  ingest->add_option("--db", *db, "database file")->capture_default_str();
+  ingest->add_option("--rules", *rules_dir, "rules directory (default: the shipped rules/)");
+  ingest->add_option("--platform", *platform, "platform of the comments (mastodon, bluesky, ...)")
+      ->required();
+  ingest->callback([=] {
+    *exit_code = Ingest(*db, rules_dir->empty() ? DefaultRulesDirectory() : *rules_dir, *platform);
+  });
+
+  auto* list = queue->add_subcommand("list", "print the queue, most urgent first");
+  auto* list_db = new std::string(DefaultDbPath());
+  auto* state = new std::string();
+  auto* limit = new int(50);
+  auto* format = new std::string("text");
+  list->add_option("--db", *list_db, "database file")->capture_default_str();
+  list->add_option("--state", *state, "pending, escalated, approved or removed (default: open)");
+  list->add_option("--limit", *limit, "at most this many items")->capture_default_str();
+  list->add_option("--format", *format, "text or jsonl")->check(CLI::IsMember({"text", "jsonl"}));
+  list->callback([=] { *exit_code = List(*list_db, *state, *limit, *format); });
+
+  auto* users = app.add_subcommand("users", "moderators and admins of the review page");
+  users->require_subcommand(1);
+  auto* add = users->add_subcommand("add", "add or update a user; the password is read from stdin");
+  auto* name = new std::string();
+  auto* role = new std::string();
+  auto* users_db = new std::string(DefaultDbPath());
+  add->add_option("name", *name, "user name")->required();
+  add->add_option("--role", *role, "moderator or admin")
+      ->required()
+      ->check(CLI::IsMember({"moderator", "admin"}));
+  add->add_option("--db", *users_db, "database file")->capture_default_str();
+  add->callback([=] { *exit_code = AddUser(*users_db, *name, *role); });
+}
+
+}  // namespace aasr::cli

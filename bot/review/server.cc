@@ -1,0 +1,163 @@
+#include "bot/review/server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cctype>
+
+#include <cpprest/http_listener.h>
+#include <cpprest/uri.h>
+#include <spdlog/spdlog.h>
+
+namespace aasr::review {
+
+namespace http = web::http;
+using http::experimental::listener::http_listener;
+
+namespace {
+
+constexpr size_t kMaxBody = 1 << 20;
+
+// 'self' only; no inline script or style, no plugins, no framing.
+constexpr const char* kCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+std::string Decode(std::string s) {
+  std::replace(s.begin(), s.end(), '+', ' ');
+  try {
+    return web::uri::decode(s);
+  } catch (...) {
+    return s;
+  }
+}
+
+void AddSecurityHeaders(Response* r) {
+  r->headers.push_back({"Content-Security-Policy", kCsp});
+  r->headers.push_back({"X-Content-Type-Options", "nosniff"});
+  r->headers.push_back({"Referrer-Policy", "no-referrer"});
+  r->headers.push_back({"X-Frame-Options", "DENY"});
+}
+
+}  // namespace
+
+struct ReviewServer::Listener {
+  std::unique_ptr<http_listener> listener;
+};
+
+ReviewServer::ReviewServer(store::StorePtr store, RulesProvider rules,
+                           std::shared_ptr<const store::Clock> clock, ServerOptions options)
+    : options_(std::move(options)),
+      api_(std::move(store), std::move(rules), std::move(clock), options_.api),
+      files_(options_.web_dir) {}
+
+ReviewServer::~ReviewServer() { Stop(); }
+
+void ReviewServer::Mount(const std::string& prefix, Handler handler) {
+  mounts_.emplace_back(prefix, std::move(handler));
+  std::stable_sort(mounts_.begin(), mounts_.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+Response ReviewServer::Dispatch(const Request& r) {
+  Response resp;
+  bool handled = false;
+  for (const auto& [prefix, handler] : mounts_) {
+    if (r.path.compare(0, prefix.size(), prefix) == 0) {
+      resp = handler(r);
+      handled = true;
+      break;
+    }
+  }
+  if (!handled) {
+    if (r.path.rfind("/api/", 0) == 0) resp = api_.Handle(r);
+    else resp = files_.Serve(r);
+  }
+  AddSecurityHeaders(&resp);
+  return resp;
+}
+
+Status ReviewServer::Start() {
+  if (listener_) return Ok{};
+  try {
+    auto l = std::make_unique<Listener>();
+    l->listener = std::make_unique<http_listener>(web::uri(options_.listen));
+    l->listener->support([this](http::http_request req) {
+      auto started = std::chrono::steady_clock::now();
+      Request r;
+      r.method = req.method();
+      r.path = Decode(req.relative_uri().path());
+      for (const auto& [k, v] : web::uri::split_query(req.relative_uri().query()))
+        r.query[Decode(k)] = Decode(v);
+      for (const auto& [k, v] : req.headers()) {
+        std::string name = k;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        r.headers[name] = v;
+      }
+      r.remote_address = req.remote_address();
+      auto reply = [req, started](const Request& r, Response resp) mutable {
+        http::http_response out(static_cast<http::status_code>(resp.status));
+        for (const auto& [k, v] : resp.headers) out.headers().add(k, v);
+        out.headers().set_content_type(resp.content_type);
+        out.set_body(std::vector<unsigned char>(resp.body.begin(), resp.body.end()));
+        out.headers().set_content_type(resp.content_type);
+        auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            started)
+                      .count();
+        spdlog::debug("{} {} {} {:.1f}ms", r.method, r.path, resp.status, ms);
+        req.reply(out).then([](pplx::task<void> t) {
+          try {
+            t.get();
+          } catch (const std::exception& e) {
+            spdlog::debug("reply failed: {}", e.what());
+          }
+        });
+      };
+      if (req.headers().content_length() > kMaxBody) {
+        Response resp = ErrorResponse(413, "too_large", "request body over 1 MiB");
+        AddSecurityHeaders(&resp);
+        reply(r, resp);
+        return;
+      }
+      req.extract_vector().then([this, r, reply](pplx::task<std::vector<unsigned char>> t) mutable {
+        try {
+          auto body = t.get();
+          r.body.assign(body.begin(), body.end());
+        } catch (const std::exception& e) {
+          Response resp = ErrorResponse(400, "bad_request", "could not read the request body");
+          AddSecurityHeaders(&resp);
+          reply(r, resp);
+          return;
+        }
+        Response resp;
+        try {
+          resp = Dispatch(r);
+        } catch (const std::exception& e) {
+          spdlog::error("{} {}: {}", r.method, r.path, e.what());
+          resp = ErrorResponse(500, "internal", "internal error; see the server log");
+          AddSecurityHeaders(&resp);
+        }
+        reply(r, std::move(resp));
+      });
+    });
+    l->listener->open().wait();
+    listener_ = std::move(l);
+  } catch (const std::exception& e) {
+    return Error{{options_.listen, 0, 0}, "listen", std::string("cannot listen: ") + e.what()};
+  }
+  spdlog::info("review server listening on {}", options_.listen);
+  return Ok{};
+}
+
+void ReviewServer::Stop() {
+  if (!listener_) return;
+  try {
+    listener_->listener->close().wait();
+  } catch (const std::exception& e) {
+    spdlog::warn("closing the review server: {}", e.what());
+  }
+  listener_.reset();
+}
+
+}  // namespace aasr::review

@@ -1,0 +1,59 @@
+// ReviewServer: serves the review page and its JSON API over HTTP
+// (cpprestsdk http_listener), by default on http://127.0.0.1:8080 only.
+//
+// Promises: every response carries a Content-Security-Policy that forbids
+// inline script and any origin but our own, plus nosniff, no-referrer and
+// frame-ancestors 'none'. Request bodies over 1 MiB are refused (413).
+// The access log (spdlog) names method, path, status, time and user, never
+// a query string, cookie, token or password.
+// Embedding: the daemon mounts its own routes with Mount(prefix, handler)
+// before Start(), e.g. Mount("/webhooks/facebook", ...), Mount("/healthz",
+// ...); the longest matching prefix wins over /api/ and the page.
+// Thread safety: Start/Stop/Mount from one thread; requests are handled
+// concurrently on cpprestsdk's thread pool.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bot/review/api.h"
+#include "bot/review/http_types.h"
+#include "bot/review/static_files.h"
+
+namespace aasr::review {
+
+struct ServerOptions {
+  std::string listen = "http://127.0.0.1:8080";
+  std::string web_dir;  // empty: the page compiled into the binary
+  ApiOptions api;
+};
+
+class ReviewServer {
+ public:
+  ReviewServer(store::StorePtr store, RulesProvider rules,
+               std::shared_ptr<const store::Clock> clock, ServerOptions options = {});
+  ~ReviewServer();
+  ReviewServer(const ReviewServer&) = delete;
+
+  // Routes every request whose path starts with `prefix` to `handler`.
+  void Mount(const std::string& prefix, Handler handler);
+  // Binds and starts serving; an Error names the address when it cannot.
+  Status Start();
+  void Stop();
+  const std::string& url() const { return options_.listen; }
+
+  // Dispatches one request as the server would (also used by tests).
+  Response Dispatch(const Request& r);
+
+ private:
+  struct Listener;
+  ServerOptions options_;
+  ReviewApi api_;
+  StaticFiles files_;
+  std::vector<std::pair<std::string, Handler>> mounts_;
+  std::unique_ptr<Listener> listener_;
+};
+
+}  // namespace aasr::review

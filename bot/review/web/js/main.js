@@ -1,0 +1,95 @@
+// Boot: session check, login, the view router (#queue, #stats, #rules, #try,
+// #audit) and global keys.
+import { api, setCsrf, ApiError } from './api.js';
+import { announce } from './dom.js';
+import { initQueue, loadQueue, onKey } from './queue.js';
+import { showStats, showRules, initTry, showAudit } from './views.js';
+
+const $ = (id) => document.getElementById(id);
+const views = ['login', 'queue', 'stats', 'rules', 'try', 'audit'];
+let session = null;
+
+function show(view) {
+  for (const v of views) $(`${v}-view`).hidden = v !== view;
+  for (const a of document.querySelectorAll('nav a[data-view]')) {
+    if (a.dataset.view === view) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function route() {
+  if (!session) { show('login'); $('login-user').focus(); return; }
+  let view = (location.hash || '#queue').slice(1);
+  if (!views.includes(view) || view === 'login') view = 'queue';
+  if (view === 'audit' && session.role !== 'admin') view = 'queue';
+  show(view);
+  try {
+    if (view === 'queue') await loadQueue();
+    if (view === 'stats') await showStats();
+    if (view === 'rules') await showRules();
+    if (view === 'audit') await showAudit(false);
+    if (view === 'try') $('try-text').focus();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return loggedOut('Your session ended; please log in again.');
+    announce(e.message);
+  }
+}
+
+function loggedIn(s) {
+  session = s;
+  setCsrf(s.csrf);
+  $('who').textContent = `${s.user} (${s.role})`;
+  $('nav').hidden = false;
+  for (const a of document.querySelectorAll('[data-admin]')) a.hidden = s.role !== 'admin';
+}
+
+function loggedOut(message) {
+  session = null;
+  setCsrf('');
+  $('nav').hidden = true;
+  $('login-error').textContent = message || '';
+  route();
+}
+
+async function boot() {
+  initQueue();
+  initTry();
+  $('audit-more').addEventListener('click', () => showAudit(true).catch((e) => announce(e.message)));
+  $('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    $('login-error').textContent = '';
+    try {
+      const s = await api('POST', '/api/login', { user: $('login-user').value, password: $('login-password').value });
+      $('login-password').value = '';
+      loggedIn(s);
+      if (!location.hash) location.hash = '#queue';
+      await route();
+      $('main').focus();
+    } catch (e) {
+      $('login-error').textContent = e.message;
+    }
+  });
+  $('logout').addEventListener('click', async () => {
+    try { await api('POST', '/api/logout'); } catch (_) { /* ended anyway */ }
+    loggedOut('You are logged out.');
+  });
+  $('help-button').addEventListener('click', () => $('help').showModal());
+  window.addEventListener('hashchange', route);
+  document.addEventListener('keydown', (ev) => {
+    if (!session) return;
+    if (ev.key === '?' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(ev.target.tagName)) {
+      ev.preventDefault();
+      $('help').showModal();
+      return;
+    }
+    if (!$('queue-view').hidden && !$('help').open && onKey(ev)) ev.preventDefault();
+  });
+  try {
+    loggedIn(await api('GET', '/api/session'));
+  } catch (_) {
+    session = null;
+  }
+  await route();
+}
+
+boot();

@@ -1,0 +1,170 @@
+#include "bot/store/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include "bot/store/sqlite_store.h"
+
+namespace aasr::store {
+namespace {
+
+// Never edit a migration once released: add a new one. Index i upgrades from
+// version i to version i + 1.
+const std::vector<std::string>& Steps() {
+  static const std::vector<std::string> steps = {
+      // 0 -> 1: the first schema.
+      R"sql(
+CREATE TABLE comments(
+  id INTEGER PRIMARY KEY,
+  platform TEXT NOT NULL,
+  account TEXT NOT NULL DEFAULT '',
+  remote_id TEXT NOT NULL,
+  parent TEXT NOT NULL DEFAULT '',
+  parent_text TEXT NOT NULL DEFAULT '',
+  author_id TEXT NOT NULL DEFAULT '',
+  author_handle TEXT NOT NULL DEFAULT '',
+  author_age_days REAL,
+  author_followers REAL,
+  author_first_comment INTEGER,
+  text TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  UNIQUE(platform, remote_id));
+CREATE INDEX comments_author ON comments(platform, author_handle);
+CREATE INDEX comments_received ON comments(received_ms);
+CREATE TABLE verdicts(
+  comment_id INTEGER PRIMARY KEY REFERENCES comments(id),
+  action TEXT NOT NULL CHECK(action IN ('allow','review','hide')),
+  priority INTEGER NOT NULL,
+  categories TEXT NOT NULL,
+  explanation TEXT NOT NULL);
+CREATE TABLE matches(
+  id INTEGER PRIMARY KEY,
+  comment_id INTEGER NOT NULL REFERENCES comments(id),
+  rule_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  description TEXT NOT NULL,
+  action TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  spans TEXT NOT NULL);
+CREATE INDEX matches_comment ON matches(comment_id);
+CREATE INDEX matches_rule ON matches(rule_id);
+CREATE TABLE items(
+  id INTEGER PRIMARY KEY,
+  comment_id INTEGER NOT NULL UNIQUE REFERENCES comments(id),
+  state TEXT NOT NULL CHECK(state IN ('pending','escalated','approved','removed')),
+  priority INTEGER NOT NULL,
+  hidden INTEGER NOT NULL DEFAULT 0,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  claim_expires_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE item_categories(
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  category TEXT NOT NULL,
+  PRIMARY KEY(item_id, category));
+CREATE INDEX item_categories_category ON item_categories(category, item_id);
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL DEFAULT 0,
+  actor TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  from_state TEXT NOT NULL DEFAULT '',
+  to_state TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT '',
+  undoes INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX audit_item ON audit(item_id, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE platform_actions(
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  audit_id INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK(kind IN ('hide','unhide','delete','block','report')),
+  state TEXT NOT NULL CHECK(state IN ('pending','done','failed','cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX platform_actions_state ON platform_actions(state, id);
+CREATE INDEX platform_actions_item ON platform_actions(item_id, id);
+CREATE TABLE moderators(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK(role IN ('moderator','admin')),
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE sessions(
+  token_hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL);
+)sql",
+      // 1 -> 2: crisis items sort first (denormalized for the queue index);
+      // durable per-account cursors for the platform pollers.
+      R"sql(
+ALTER TABLE items ADD COLUMN crisis INTEGER NOT NULL DEFAULT 0;
+UPDATE items SET crisis = 1
+  WHERE id IN (SELECT item_id FROM item_categories WHERE category = 'crisis');
+CREATE INDEX items_queue ON items(state, crisis DESC, priority DESC, created_ms, id);
+CREATE TABLE cursors(
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(scope, key));
+)sql",
+      // 2 -> 3: the default queue (pending and escalated) reads in sort order
+      // from a partial index instead of sorting every open item per request.
+      R"sql(
+CREATE INDEX items_open_queue ON items(crisis DESC, priority DESC, created_ms, id)
+  WHERE state IN ('pending','escalated');
+)sql",
+  };
+  return steps;
+}
+
+}  // namespace
+
+Result<int> SchemaVersion(Db& db) {
+  auto st = db.Prepare("PRAGMA user_version");
+  if (!st.ok()) return st.errors();
+  Error e;
+  if (!st.value()->Step(&e)) return e;
+  return static_cast<int>(st.value()->Int(0));
+}
+
+Result<int> Migrate(Db& db, int target) {
+  Result<int> current = SchemaVersion(db);
+  if (!current.ok()) return current.errors();
+  int v = current.value();
+  if (v > kSchemaVersion) {
+    return Error{{db.path(), 0, 0}, "schema",
+                 "database schema version " + std::to_string(v) +
+                     " is newer than this aasr-bot understands (" +
+                     std::to_string(kSchemaVersion) +
+                     "); upgrade aasr-bot or use a database made by this version"};
+  }
+  const auto& steps = Steps();
+  while (v < target) {
+    std::string sql = "BEGIN IMMEDIATE;\n" + steps[static_cast<size_t>(v)] +
+                      "\nPRAGMA user_version = " + std::to_string(v + 1) + ";\nCOMMIT;";
+    Status s = db.Exec(sql);
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      Error e = s.errors().front();
+      e.subject = "schema";
+      e.message = "migration to version " + std::to_string(v + 1) + " failed: " + e.message;
+      return e;
+    }
+    ++v;
+  }
+  return v;
+}
+
+}  // namespace aasr::store

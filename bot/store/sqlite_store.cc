@@ -1,0 +1,979 @@
+#include "bot/store/sqlite_store.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/store/migrations.h"
+#include "bot/store/sqlite_db.h"
+
+namespace aasr::store {
+namespace {
+
+using nlohmann::json;
+
+// Connections handed out one per operation; SQLite connections are not meant
+// to be shared between threads, and WAL lets several read at once.
+class Pool {
+ public:
+  void Add(std::unique_ptr<Db> db) { free_.push_back(std::move(db)); }
+
+  class Lease {
+   public:
+    Lease(Pool* p, std::unique_ptr<Db> db) : pool_(p), db_(std::move(db)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (db_) pool_->Return(std::move(db_));
+    }
+    Db& operator*() { return *db_; }
+    Db* operator->() { return db_.get(); }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<Db> db_;
+  };
+
+  Lease Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !free_.empty(); });
+    auto db = std::move(free_.back());
+    free_.pop_back();
+    return Lease(this, std::move(db));
+  }
+
+ private:
+  void Return(std::unique_ptr<Db> db) {
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(std::move(db));
+    }
+    cv_.notify_one();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Db>> free_;
+};
+
+// Rolls back unless Commit() succeeded, so an early return never leaves a
+// half-written change behind.
+class Tx {
+ public:
+  explicit Tx(Db& db, bool write) : db_(db) {
+    Status s = db_.Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!s.ok()) error_ = s.errors().front();
+    else open_ = true;
+  }
+  ~Tx() {
+    if (open_) (void)db_.Exec("ROLLBACK");
+  }
+  bool ok() const { return open_; }
+  const Error& error() const { return error_; }
+  Status Commit() {
+    Status s = db_.Exec("COMMIT");
+    if (s.ok()) open_ = false;
+    return s;
+  }
+
+ private:
+  Db& db_;
+  bool open_ = false;
+  Error error_;
+};
+
+// Shorthands: prepare or bail out with the error.
+#define AASR_PREPARE(var, db, sql)            \
+  auto var##_r = (db).Prepare(sql);           \
+  if (!var##_r.ok()) return var##_r.errors(); \
+  Stmt& var = *var##_r.value()
+
+#define AASR_RUN(stmt)            \
+  do {                            \
+    Error err_;                   \
+    if (!(stmt).Run(&err_)) return err_; \
+  } while (0)
+
+std::string SpansJson(const std::vector<std::pair<uint32_t, uint32_t>>& spans) {
+  json a = json::array();
+  for (auto& [b, e] : spans) a.push_back({b, e});
+  return a.dump();
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> ParseSpans(const std::string& s) {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  json j = json::parse(s, nullptr, false);
+  if (!j.is_array()) return out;
+  for (auto& p : j)
+    if (p.is_array() && p.size() == 2) out.emplace_back(p[0].get<uint32_t>(), p[1].get<uint32_t>());
+  return out;
+}
+
+std::vector<std::string> SplitCategories(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// Columns every item query selects, in this order.
+constexpr const char* kItemColumns =
+    "i.id, i.comment_id, i.state, i.priority, i.crisis, i.hidden, i.claimed_by, "
+    "i.claim_expires_ms, i.created_ms, i.updated_ms, i.version, "
+    "(SELECT group_concat(category, ',') FROM item_categories WHERE item_id = i.id), "
+    "c.platform, c.account, c.author_handle, c.text, c.received_ms";
+
+Item ReadItem(const Stmt& st, int base = 0) {
+  Item it;
+  it.id = st.Int(base + 0);
+  it.comment_id = st.Int(base + 1);
+  it.state = ParseState(st.Text(base + 2)).value_or(ItemState::kPending);
+  it.priority = static_cast<int>(st.Int(base + 3));
+  it.crisis = st.Int(base + 4) != 0;
+  it.hidden = st.Int(base + 5) != 0;
+  it.claimed_by = st.Text(base + 6);
+  it.claim_expires_ms = st.Int(base + 7);
+  it.created_ms = st.Int(base + 8);
+  it.updated_ms = st.Int(base + 9);
+  it.version = st.Int(base + 10);
+  it.categories = SplitCategories(st.Text(base + 11));
+  it.platform = st.Text(base + 12);
+  it.account = st.Text(base + 13);
+  it.author_handle = st.Text(base + 14);
+  it.text = st.Text(base + 15);
+  it.received_ms = st.Int(base + 16);
+  return it;
+}
+
+constexpr const char* kAuditColumns =
+    "id, item_id, actor, at_ms, action, from_state, to_state, note, undoes";
+
+AuditEntry ReadAudit(const Stmt& st) {
+  AuditEntry a;
+  a.id = st.Int(0);
+  a.item_id = st.Int(1);
+  a.actor = st.Text(2);
+  a.at_ms = st.Int(3);
+  a.action = st.Text(4);
+  a.from_state = st.Text(5);
+  a.to_state = st.Text(6);
+  a.note = st.Text(7);
+  a.undoes = st.Int(8);
+  return a;
+}
+
+constexpr const char* kActionColumns =
+    "a.id, a.item_id, a.audit_id, c.platform, c.account, c.remote_id, c.author_id, a.kind, "
+    "a.state, a.attempts, a.last_error, a.created_ms, a.updated_ms";
+
+PlatformAction ReadAction(const Stmt& st) {
+  PlatformAction a;
+  a.id = st.Int(0);
+  a.item_id = st.Int(1);
+  a.audit_id = st.Int(2);
+  a.platform = st.Text(3);
+  a.account = st.Text(4);
+  a.remote_id = st.Text(5);
+  a.author_id = st.Text(6);
+  a.kind = st.Text(7);
+  a.state = st.Text(8);
+  a.attempts = static_cast<int>(st.Int(9));
+  a.last_error = st.Text(10);
+  a.created_ms = st.Int(11);
+  a.updated_ms = st.Int(12);
+  return a;
+}
+
+Outcome Refuse(Code code, std::string message) {
+  Outcome o;
+  o.code = code;
+  o.message = std::move(message);
+  return o;
+}
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(std::shared_ptr<const Clock> clock, int version)
+      : clock_(std::move(clock)), version_(version) {}
+  Pool& pool() { return pool_; }
+
+  int schema_version() const override { return version_; }
+
+  Result<IngestResult> Ingest(const NewComment& c, const StoredVerdict& v) override {
+    auto db = pool_.Acquire();
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    IngestResult res;
+    {
+      AASR_PREPARE(find, *db, "SELECT id, (SELECT id FROM items WHERE comment_id = comments.id) "
+                              "FROM comments WHERE platform = ? AND remote_id = ?");
+      find.Bind(1, c.platform).Bind(2, c.remote_id);
+      if (find.Step()) {
+        res.comment_id = find.Int(0);
+        res.item_id = find.IsNull(1) ? 0 : find.Int(1);
+        return res;  // already stored: idempotent, nothing changes
+      }
+    }
+    int64_t now = clock_->NowMs();
+    int64_t received = c.received_ms ? c.received_ms : now;
+    {
+      AASR_PREPARE(ins, *db,
+                   "INSERT INTO comments(platform, account, remote_id, parent, parent_text, "
+                   "author_id, author_handle, author_age_days, author_followers, "
+                   "author_first_comment, text, received_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+      ins.Bind(1, c.platform).Bind(2, c.account).Bind(3, c.remote_id).Bind(4, c.parent);
+      ins.Bind(5, c.parent_text).Bind(6, c.author_id).Bind(7, c.author_handle);
+      ins.Bind(8, c.author_account_age_days).Bind(9, c.author_followers);
+      if (c.author_first_comment) ins.Bind(10, *c.author_first_comment ? 1 : 0);
+      else ins.BindNull(10);
+      ins.Bind(11, c.text).Bind(12, received);
+      AASR_RUN(ins);
+      res.comment_id = db->LastInsertId();
+      res.created = true;
+    }
+    {
+      AASR_PREPARE(ins, *db, "INSERT INTO verdicts VALUES(?,?,?,?,?)");
+      json cats = v.categories;
+      ins.Bind(1, res.comment_id).Bind(2, v.action).Bind(3, v.priority).Bind(4, cats.dump());
+      ins.Bind(5, v.explanation);
+      AASR_RUN(ins);
+    }
+    for (const auto& m : v.matches) {
+      AASR_PREPARE(ins, *db,
+                   "INSERT INTO matches(comment_id, rule_id, category, description, action, "
+                   "priority, spans) VALUES(?,?,?,?,?,?,?)");
+      ins.Bind(1, res.comment_id).Bind(2, m.rule_id).Bind(3, m.category).Bind(4, m.description);
+      ins.Bind(5, m.action).Bind(6, m.priority).Bind(7, SpansJson(m.spans));
+      AASR_RUN(ins);
+    }
+    if (v.action != "allow") {
+      bool crisis = false;
+      for (auto& cat : v.categories) crisis |= cat == "crisis";
+      {
+        AASR_PREPARE(ins, *db,
+                     "INSERT INTO items(comment_id, state, priority, crisis, created_ms, "
+                     "updated_ms) VALUES(?, 'pending', ?, ?, ?, ?)");
+        ins.Bind(1, res.comment_id).Bind(2, v.priority).Bind(3, crisis ? 1 : 0);
+        ins.Bind(4, now).Bind(5, now);
+        AASR_RUN(ins);
+        res.item_id = db->LastInsertId();
+      }
+      for (auto& cat : v.categories) {
+        AASR_PREPARE(ins, *db, "INSERT OR IGNORE INTO item_categories VALUES(?, ?)");
+        ins.Bind(1, res.item_id).Bind(2, cat);
+        AASR_RUN(ins);
+      }
+      std::string note = v.explanation;
+      if (v.action == "hide") note = "hidden at once: " + note;
+      auto audit = InsertAudit(*db, {0, res.item_id, "system", now, "queued", "", "pending", note, 0});
+      if (!audit.ok()) return audit.errors();
+      if (v.action == "hide") {
+        Status s = InsertAction(*db, res.item_id, audit.value(), "hide", now);
+        if (!s.ok()) return s.errors();
+        Status h = RecomputeHidden(*db, res.item_id);
+        if (!h.ok()) return h.errors();
+      }
+    }
+    Status s = tx.Commit();
+    if (!s.ok()) return s.errors();
+    return res;
+  }
+
+  Result<std::optional<Item>> GetItem(int64_t id) override {
+    auto db = pool_.Acquire();
+    return LoadItem(*db, id);
+  }
+
+  Result<std::optional<StoredComment>> GetComment(int64_t id) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT id, platform, account, remote_id, parent, parent_text, author_id, "
+                 "author_handle, author_age_days, author_followers, author_first_comment, text, "
+                 "received_ms FROM comments WHERE id = ?");
+    st.Bind(1, id);
+    Error e;
+    if (!st.Step(&e)) {
+      if (!e.message.empty()) return e;
+      return std::optional<StoredComment>();
+    }
+    return std::optional<StoredComment>(ReadComment(st));
+  }
+
+  Result<std::optional<StoredVerdict>> GetVerdict(int64_t comment_id) override {
+    auto db = pool_.Acquire();
+    StoredVerdict v;
+    {
+      AASR_PREPARE(st, *db,
+                   "SELECT action, priority, categories, explanation FROM verdicts "
+                   "WHERE comment_id = ?");
+      st.Bind(1, comment_id);
+      if (!st.Step()) return std::optional<StoredVerdict>();
+      v.action = st.Text(0);
+      v.priority = static_cast<int>(st.Int(1));
+      json cats = json::parse(st.Text(2), nullptr, false);
+      if (cats.is_array())
+        for (auto& c : cats) v.categories.push_back(c.get<std::string>());
+      v.explanation = st.Text(3);
+    }
+    AASR_PREPARE(st, *db,
+                 "SELECT rule_id, category, description, action, priority, spans FROM matches "
+                 "WHERE comment_id = ? ORDER BY id");
+    st.Bind(1, comment_id);
+    while (st.Step()) {
+      StoredMatch m;
+      m.rule_id = st.Text(0);
+      m.category = st.Text(1);
+      m.description = st.Text(2);
+      m.action = st.Text(3);
+      m.priority = static_cast<int>(st.Int(4));
+      m.spans = ParseSpans(st.Text(5));
+      v.matches.push_back(std::move(m));
+    }
+    return std::optional<StoredVerdict>(std::move(v));
+  }
+
+  Result<QueuePage> ListQueue(const QueueFilter& f) override {
+    auto db = pool_.Acquire();
+    std::vector<ItemState> states = f.states;
+    if (states.empty()) states = {ItemState::kPending, ItemState::kEscalated};
+    std::vector<ItemState> sorted = states;
+    std::sort(sorted.begin(), sorted.end());
+    // Without statistics SQLite prefers the (state, ...) index and sorts every
+    // open item; the partial index already holds them in queue order.
+    bool open_queue = sorted == std::vector<ItemState>{ItemState::kPending, ItemState::kEscalated};
+    std::string sql = std::string("SELECT ") + kItemColumns + " FROM items i " +
+                      (open_queue ? "INDEXED BY items_open_queue " : "") +
+                      "JOIN comments c ON c.id = i.comment_id WHERE i.state IN (";
+    // States are inlined (they come from the enum, never from the request) so
+    // that the open queue matches the partial index items_open_queue.
+    for (size_t k = 0; k < states.size(); ++k)
+      sql += std::string(k ? ",'" : "'") + StateName(states[k]) + "'";
+    sql += ")";
+    if (!f.category.empty())
+      sql += " AND EXISTS(SELECT 1 FROM item_categories ic WHERE ic.item_id = i.id AND "
+             "ic.category = :category)";
+    if (!f.platform.empty()) sql += " AND c.platform = :platform";
+    if (!f.account.empty()) sql += " AND c.account = :account";
+    if (f.priority) sql += " AND i.priority = :priority";
+    if (!f.q.empty())
+      sql += " AND (instr(lower(c.text), lower(:q)) > 0 OR instr(lower(c.author_handle), "
+             "lower(:q)) > 0)";
+    // Keyset paging on the sort order: crisis first, then priority, then the
+    // oldest; a cursor is the last row's key, so pages never skip or repeat.
+    int64_t cc = 0, cp = 0, ct = 0, ci = 0;
+    bool has_cursor = false;
+    if (!f.cursor.empty()) {
+      char dot;
+      std::istringstream in(f.cursor);
+      if (!(in >> cc >> dot >> cp >> dot >> ct >> dot >> ci))
+        return Error{{"", 0, 0}, "cursor", "malformed cursor '" + f.cursor + "'"};
+      has_cursor = true;
+      sql += " AND (-i.crisis, -i.priority, i.created_ms, i.id) > (:cc, :cp, :ct, :ci)";
+    }
+    sql += " ORDER BY i.crisis DESC, i.priority DESC, i.created_ms, i.id LIMIT :limit";
+    AASR_PREPARE(st, *db, sql);
+    auto bind = [&](const char* name, auto v) {
+      int i = st.ParamIndex(name);
+      if (i > 0) st.Bind(i, v);
+    };
+    bind(":category", f.category);
+    bind(":platform", f.platform);
+    bind(":account", f.account);
+    if (f.priority) bind(":priority", *f.priority);
+    bind(":q", f.q);
+    if (has_cursor) {
+      bind(":cc", cc);
+      bind(":cp", cp);
+      bind(":ct", ct);
+      bind(":ci", ci);
+    }
+    int limit = f.limit <= 0 ? 50 : std::min(f.limit, 500);
+    bind(":limit", limit + 1);
+    QueuePage page;
+    Error e;
+    while (st.Step(&e)) page.items.push_back(ReadItem(st));
+    if (!e.message.empty()) return e;
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.pop_back();
+      const Item& last = page.items.back();
+      page.next_cursor = std::to_string(-int(last.crisis)) + "." + std::to_string(-last.priority) +
+                         "." + std::to_string(last.created_ms) + "." + std::to_string(last.id);
+    }
+    return page;
+  }
+
+  Result<std::vector<AuthorHistoryEntry>> AuthorHistory(const std::string& platform,
+                                                        const std::string& handle,
+                                                        int64_t exclude_item,
+                                                        int limit) override {
+    auto db = pool_.Acquire();
+    std::vector<AuthorHistoryEntry> out;
+    if (handle.empty()) return out;
+    AASR_PREPARE(st, *db,
+                 std::string("SELECT ") + kItemColumns +
+                     ", (SELECT action || char(31) || actor || char(31) || at_ms FROM audit a "
+                     "WHERE a.item_id = i.id AND a.action IN ('approve','remove','escalate','undo') "
+                     "ORDER BY a.id DESC LIMIT 1) "
+                     "FROM items i JOIN comments c ON c.id = i.comment_id "
+                     "WHERE c.platform = ? AND c.author_handle = ? AND i.id != ? "
+                     "ORDER BY c.received_ms DESC, i.id DESC LIMIT ?");
+    st.Bind(1, platform).Bind(2, handle).Bind(3, exclude_item).Bind(4, limit);
+    while (st.Step()) {
+      AuthorHistoryEntry h;
+      h.item = ReadItem(st);
+      std::string last = st.Text(17);
+      size_t a = last.find('\x1f'), b = last.rfind('\x1f');
+      if (a != std::string::npos && b != a) {
+        h.last_decision = last.substr(0, a);
+        h.last_actor = last.substr(a + 1, b - a - 1);
+        h.last_at_ms = std::stoll(last.substr(b + 1));
+      }
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
+  Status ForEachComment(
+      int64_t since_ms,
+      const std::function<bool(const StoredComment&, const std::optional<Item>&)>& fn) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT id, platform, account, remote_id, parent, parent_text, author_id, "
+                 "author_handle, author_age_days, author_followers, author_first_comment, text, "
+                 "received_ms, (SELECT id FROM items WHERE comment_id = comments.id) "
+                 "FROM comments WHERE received_ms >= ? ORDER BY received_ms, id");
+    st.Bind(1, since_ms);
+    Error e;
+    while (st.Step(&e)) {
+      StoredComment c = ReadComment(st);
+      std::optional<Item> item;
+      if (!st.IsNull(13)) {
+        auto it = LoadItem(*db, st.Int(13));
+        if (!it.ok()) return it.errors();
+        item = it.value();
+      }
+      if (!fn(c, item)) break;
+    }
+    if (!e.message.empty()) return e;
+    return Ok{};
+  }
+
+  Result<Outcome> Claim(int64_t item_id, const std::string& user, int64_t ttl_ms) override {
+    auto db = pool_.Acquire();
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    auto loaded = LoadItem(*db, item_id);
+    if (!loaded.ok()) return loaded.errors();
+    Outcome out;
+    if (!loaded.value()) return Refuse(Code::kNotFound, "no item " + std::to_string(item_id));
+    Item it = *loaded.value();
+    int64_t now = clock_->NowMs();
+    if (it.state == ItemState::kApproved || it.state == ItemState::kRemoved) {
+      out.code = Code::kConflict;
+      out.message = "item already " + std::string(StateName(it.state));
+      out.by = LastDecision(*db, item_id);
+      out.item = it;
+      return out;
+    }
+    if (!it.claimed_by.empty() && it.claimed_by != user && it.claim_expires_ms > now) {
+      out.code = Code::kConflict;
+      out.message = "claimed by " + it.claimed_by;
+      out.item = it;
+      return out;
+    }
+    {
+      AASR_PREPARE(up, *db,
+                   "UPDATE items SET claimed_by = ?, claim_expires_ms = ? WHERE id = ?");
+      up.Bind(1, user).Bind(2, now + ttl_ms).Bind(3, item_id);
+      AASR_RUN(up);
+    }
+    auto audit = InsertAudit(*db, {0, item_id, user, now, "claim", StateName(it.state),
+                                   StateName(it.state), "", 0});
+    if (!audit.ok()) return audit.errors();
+    Status s = tx.Commit();
+    if (!s.ok()) return s.errors();
+    out.audit_id = audit.value();
+    auto after = GetItemIn(*db, item_id);
+    if (!after.ok()) return after.errors();
+    out.item = after.value();
+    return out;
+  }
+
+  Result<Outcome> Decide(const DecideRequest& r) override {
+    ItemState to;
+    if (r.decision == "approve") to = ItemState::kApproved;
+    else if (r.decision == "remove") to = ItemState::kRemoved;
+    else if (r.decision == "escalate") to = ItemState::kEscalated;
+    else
+      return Refuse(Code::kInvalid,
+                     "unknown decision '" + r.decision + "' (expected approve, remove or escalate)");
+    auto db = pool_.Acquire();
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    auto loaded = LoadItem(*db, r.item_id);
+    if (!loaded.ok()) return loaded.errors();
+    if (!loaded.value()) return Refuse(Code::kNotFound, "no item " + std::to_string(r.item_id));
+    Item it = *loaded.value();
+    int64_t now = clock_->NowMs();
+    Outcome out;
+    out.item = it;
+    bool final_state = it.state == ItemState::kApproved || it.state == ItemState::kRemoved;
+    if (final_state || (r.expected_version && *r.expected_version != it.version)) {
+      out.code = Code::kConflict;
+      out.by = LastDecision(*db, r.item_id);
+      out.message = out.by ? "already decided: " + out.by->action + " by " + out.by->actor
+                           : "the item changed meanwhile";
+      return out;
+    }
+    if (!it.claimed_by.empty() && it.claimed_by != r.user && it.claim_expires_ms > now) {
+      out.code = Code::kConflict;
+      out.message = "claimed by " + it.claimed_by;
+      return out;
+    }
+    if (to == it.state) {
+      out.code = Code::kInvalid;
+      out.message = "item is already " + std::string(StateName(it.state));
+      return out;
+    }
+    {
+      AASR_PREPARE(up, *db,
+                   "UPDATE items SET state = ?, version = version + 1, updated_ms = ?, "
+                   "claimed_by = '', claim_expires_ms = 0 WHERE id = ? AND version = ?");
+      up.Bind(1, StateName(to)).Bind(2, now).Bind(3, r.item_id).Bind(4, it.version);
+      AASR_RUN(up);
+      if (db->Changes() != 1) {
+        out.code = Code::kConflict;
+        out.by = LastDecision(*db, r.item_id);
+        out.message = "the item changed meanwhile";
+        return out;
+      }
+    }
+    auto audit = InsertAudit(*db, {0, r.item_id, r.user, now, r.decision, StateName(it.state),
+                                   StateName(to), r.note, 0});
+    if (!audit.ok()) return audit.errors();
+    if (to == ItemState::kRemoved && !r.remove_action.empty()) {
+      if (!(r.remove_action == "hide" && it.hidden)) {
+        Status s = InsertAction(*db, r.item_id, audit.value(), r.remove_action, now);
+        if (!s.ok()) return s.errors();
+      }
+    }
+    if (to == ItemState::kApproved && it.hidden) {
+      Status s = InsertAction(*db, r.item_id, audit.value(), "unhide", now);
+      if (!s.ok()) return s.errors();
+    }
+    Status h = RecomputeHidden(*db, r.item_id);
+    if (!h.ok()) return h.errors();
+    Status s = tx.Commit();
+    if (!s.ok()) return s.errors();
+    out.audit_id = audit.value();
+    auto after = GetItemIn(*db, r.item_id);
+    if (!after.ok()) return after.errors();
+    out.item = after.value();
+    return out;
+  }
+
+  Result<Outcome> Undo(int64_t item_id, const std::string& user, bool is_admin,
+                       int64_t window_ms) override {
+    auto db = pool_.Acquire();
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    auto loaded = LoadItem(*db, item_id);
+    if (!loaded.ok()) return loaded.errors();
+    if (!loaded.value()) return Refuse(Code::kNotFound, "no item " + std::to_string(item_id));
+    Item it = *loaded.value();
+    Outcome out;
+    out.item = it;
+    std::optional<AuditEntry> last = LastDecision(*db, item_id);
+    if (!last || last->action == "undo") {
+      out.code = Code::kInvalid;
+      out.message = "nothing to undo";
+      return out;
+    }
+    int64_t now = clock_->NowMs();
+    if (now - last->at_ms > window_ms) {
+      out.code = Code::kTooLate;
+      out.by = last;
+      out.message = "the decision is older than " + std::to_string(window_ms / 60000) +
+                    " minutes and can no longer be undone";
+      return out;
+    }
+    if (last->actor != user && !is_admin) {
+      out.code = Code::kForbidden;
+      out.by = last;
+      out.message = "only " + last->actor + " or an admin can undo this decision";
+      return out;
+    }
+    // Revert the platform actions the decision asked for.
+    std::vector<PlatformAction> acts;
+    {
+      AASR_PREPARE(st, *db, std::string("SELECT ") + kActionColumns +
+                                " FROM platform_actions a JOIN items i ON i.id = a.item_id "
+                                "JOIN comments c ON c.id = i.comment_id WHERE a.audit_id = ?");
+      st.Bind(1, last->id);
+      while (st.Step()) acts.push_back(ReadAction(st));
+    }
+    for (auto& a : acts) {
+      if (a.state == "done" && a.kind == "delete") {
+        out.code = Code::kConflict;
+        out.by = last;
+        out.message = "the comment was already deleted on " + a.platform +
+                      "; the decision cannot be undone";
+        return out;
+      }
+    }
+    auto undo_audit = InsertAudit(*db, {0, item_id, user, now, "undo", last->to_state,
+                                        last->from_state, "undo " + last->action, last->id});
+    if (!undo_audit.ok()) return undo_audit.errors();
+    for (auto& a : acts) {
+      if (a.state == "pending" || a.state == "failed") {
+        AASR_PREPARE(up, *db,
+                     "UPDATE platform_actions SET state = 'cancelled', updated_ms = ? WHERE id = ?");
+        up.Bind(1, now).Bind(2, a.id);
+        AASR_RUN(up);
+      } else if (a.state == "done" && (a.kind == "hide" || a.kind == "unhide")) {
+        Status s = InsertAction(*db, item_id, undo_audit.value(),
+                                a.kind == "hide" ? "unhide" : "hide", now);
+        if (!s.ok()) return s.errors();
+      }
+    }
+    {
+      AASR_PREPARE(up, *db,
+                   "UPDATE items SET state = ?, version = version + 1, updated_ms = ? WHERE id = ?");
+      up.Bind(1, last->from_state).Bind(2, now).Bind(3, item_id);
+      AASR_RUN(up);
+    }
+    Status h = RecomputeHidden(*db, item_id);
+    if (!h.ok()) return h.errors();
+    Status s = tx.Commit();
+    if (!s.ok()) return s.errors();
+    out.audit_id = undo_audit.value();
+    auto after = GetItemIn(*db, item_id);
+    if (!after.ok()) return after.errors();
+    out.item = after.value();
+    return out;
+  }
+
+  Result<std::vector<AuditEntry>> Audit(const AuditFilter& f) override {
+    auto db = pool_.Acquire();
+    std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit WHERE 1";
+    if (f.item_id) sql += " AND item_id = :item";
+    if (!f.actor.empty()) sql += " AND actor = :actor";
+    if (f.before_id) sql += " AND id < :before";
+    sql += " ORDER BY id DESC LIMIT :limit";
+    AASR_PREPARE(st, *db, sql);
+    auto bind = [&](const char* name, auto v) {
+      int i = st.ParamIndex(name);
+      if (i > 0) st.Bind(i, v);
+    };
+    bind(":item", f.item_id);
+    bind(":actor", f.actor);
+    bind(":before", f.before_id);
+    bind(":limit", f.limit <= 0 ? 100 : std::min(f.limit, 1000));
+    std::vector<AuditEntry> out;
+    while (st.Step()) out.push_back(ReadAudit(st));
+    return out;
+  }
+
+  Status AppendAudit(const AuditEntry& e) override {
+    auto db = pool_.Acquire();
+    AuditEntry a = e;
+    if (!a.at_ms) a.at_ms = clock_->NowMs();
+    auto r = InsertAudit(*db, a);
+    if (!r.ok()) return r.errors();
+    return Ok{};
+  }
+
+  Result<std::vector<PlatformAction>> PendingActions(int limit) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, std::string("SELECT ") + kActionColumns +
+                              " FROM platform_actions a JOIN items i ON i.id = a.item_id "
+                              "JOIN comments c ON c.id = i.comment_id "
+                              "WHERE a.state IN ('pending','failed') ORDER BY a.id LIMIT ?");
+    st.Bind(1, limit);
+    std::vector<PlatformAction> out;
+    while (st.Step()) out.push_back(ReadAction(st));
+    return out;
+  }
+
+  Result<std::vector<PlatformAction>> ActionsForItem(int64_t item_id) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, std::string("SELECT ") + kActionColumns +
+                              " FROM platform_actions a JOIN items i ON i.id = a.item_id "
+                              "JOIN comments c ON c.id = i.comment_id "
+                              "WHERE a.item_id = ? ORDER BY a.id");
+    st.Bind(1, item_id);
+    std::vector<PlatformAction> out;
+    while (st.Step()) out.push_back(ReadAction(st));
+    return out;
+  }
+
+  Status MarkActionDone(int64_t id) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "UPDATE platform_actions SET state = 'done', attempts = attempts + 1, "
+                 "last_error = '', updated_ms = ? WHERE id = ?");
+    st.Bind(1, clock_->NowMs()).Bind(2, id);
+    AASR_RUN(st);
+    if (db->Changes() != 1)
+      return Error{{db->path(), 0, 0}, "action " + std::to_string(id), "no such platform action"};
+    return Ok{};
+  }
+
+  Status MarkActionFailed(int64_t id, const std::string& error) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "UPDATE platform_actions SET state = 'failed', attempts = attempts + 1, "
+                 "last_error = ?, updated_ms = ? WHERE id = ?");
+    st.Bind(1, error).Bind(2, clock_->NowMs()).Bind(3, id);
+    AASR_RUN(st);
+    if (db->Changes() != 1)
+      return Error{{db->path(), 0, 0}, "action " + std::to_string(id), "no such platform action"};
+    return Ok{};
+  }
+
+  Result<std::vector<CategoryDay>> CategoriesPerDay(int64_t since_ms) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT strftime('%Y-%m-%d', c.received_ms / 1000, 'unixepoch') AS day, "
+                 "ic.category, COUNT(*) FROM item_categories ic JOIN items i ON i.id = ic.item_id "
+                 "JOIN comments c ON c.id = i.comment_id WHERE c.received_ms >= ? "
+                 "GROUP BY day, ic.category ORDER BY day, ic.category");
+    st.Bind(1, since_ms);
+    std::vector<CategoryDay> out;
+    while (st.Step()) out.push_back({st.Text(0), st.Text(1), st.Int(2)});
+    return out;
+  }
+
+  Result<std::vector<RuleStats>> RuleStatistics(int64_t since_ms) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT m.rule_id, min(m.category), COUNT(*), "
+                 "COALESCE(SUM(i.state = 'approved'), 0), COALESCE(SUM(i.state = 'removed'), 0), "
+                 "COALESCE(SUM(i.state IN ('pending','escalated')), 0) "
+                 "FROM matches m JOIN comments c ON c.id = m.comment_id "
+                 "LEFT JOIN items i ON i.comment_id = m.comment_id "
+                 "WHERE c.received_ms >= ? GROUP BY m.rule_id ORDER BY COUNT(*) DESC, m.rule_id");
+    st.Bind(1, since_ms);
+    std::vector<RuleStats> out;
+    while (st.Step())
+      out.push_back({st.Text(0), st.Text(1), st.Int(2), st.Int(3), st.Int(4), st.Int(5)});
+    return out;
+  }
+
+  Status PutModerator(const Moderator& m) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "INSERT INTO moderators(name, role, password_hash, disabled, created_ms) "
+                 "VALUES(?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
+                 "password_hash = excluded.password_hash, disabled = excluded.disabled");
+    st.Bind(1, m.name).Bind(2, m.role).Bind(3, m.password_hash).Bind(4, m.disabled ? 1 : 0);
+    st.Bind(5, m.created_ms ? m.created_ms : clock_->NowMs());
+    AASR_RUN(st);
+    return Ok{};
+  }
+
+  Result<std::optional<Moderator>> GetModerator(const std::string& name) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT id, name, role, password_hash, disabled, created_ms FROM moderators "
+                 "WHERE name = ?");
+    st.Bind(1, name);
+    if (!st.Step()) return std::optional<Moderator>();
+    return std::optional<Moderator>(ReadModerator(st));
+  }
+
+  Result<std::vector<Moderator>> ListModerators() override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT id, name, role, password_hash, disabled, created_ms FROM moderators "
+                 "ORDER BY name");
+    std::vector<Moderator> out;
+    while (st.Step()) out.push_back(ReadModerator(st));
+    return out;
+  }
+
+  Status PutSession(const Session& s) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, "INSERT OR REPLACE INTO sessions VALUES(?,?,?,?,?)");
+    st.Bind(1, s.token_hash).Bind(2, s.user).Bind(3, s.csrf);
+    st.Bind(4, s.created_ms ? s.created_ms : clock_->NowMs()).Bind(5, s.expires_ms);
+    AASR_RUN(st);
+    return Ok{};
+  }
+
+  Result<std::optional<Session>> GetSession(const std::string& token_hash) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT s.token_hash, s.user, m.role, s.csrf, s.created_ms, s.expires_ms "
+                 "FROM sessions s JOIN moderators m ON m.name = s.user "
+                 "WHERE s.token_hash = ? AND s.expires_ms > ? AND m.disabled = 0");
+    st.Bind(1, token_hash).Bind(2, clock_->NowMs());
+    if (!st.Step()) return std::optional<Session>();
+    Session s{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4), st.Int(5)};
+    return std::optional<Session>(std::move(s));
+  }
+
+  Status DeleteSession(const std::string& token_hash) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, "DELETE FROM sessions WHERE token_hash = ? OR expires_ms <= ?");
+    st.Bind(1, token_hash).Bind(2, clock_->NowMs());
+    AASR_RUN(st);
+    return Ok{};
+  }
+
+  Result<std::optional<std::string>> GetCursor(const std::string& scope,
+                                               const std::string& key) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, "SELECT value FROM cursors WHERE scope = ? AND key = ?");
+    st.Bind(1, scope).Bind(2, key);
+    if (!st.Step()) return std::optional<std::string>();
+    return std::optional<std::string>(st.Text(0));
+  }
+
+  Status PutCursor(const std::string& scope, const std::string& key,
+                   const std::string& value) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "INSERT INTO cursors VALUES(?,?,?,?) ON CONFLICT(scope, key) DO UPDATE SET "
+                 "value = excluded.value, updated_ms = excluded.updated_ms");
+    st.Bind(1, scope).Bind(2, key).Bind(3, value).Bind(4, clock_->NowMs());
+    AASR_RUN(st);
+    return Ok{};
+  }
+
+ private:
+  static StoredComment ReadComment(const Stmt& st) {
+    StoredComment c;
+    c.id = st.Int(0);
+    c.platform = st.Text(1);
+    c.account = st.Text(2);
+    c.remote_id = st.Text(3);
+    c.parent = st.Text(4);
+    c.parent_text = st.Text(5);
+    c.author_id = st.Text(6);
+    c.author_handle = st.Text(7);
+    c.author_account_age_days = st.OptDouble(8);
+    c.author_followers = st.OptDouble(9);
+    if (!st.IsNull(10)) c.author_first_comment = st.Int(10) != 0;
+    c.text = st.Text(11);
+    c.received_ms = st.Int(12);
+    return c;
+  }
+
+  static Moderator ReadModerator(const Stmt& st) {
+    Moderator m;
+    m.id = st.Int(0);
+    m.name = st.Text(1);
+    m.role = st.Text(2);
+    m.password_hash = st.Text(3);
+    m.disabled = st.Int(4) != 0;
+    m.created_ms = st.Int(5);
+    return m;
+  }
+
+  Result<std::optional<Item>> LoadItem(Db& db, int64_t id) {
+    AASR_PREPARE(st, db, std::string("SELECT ") + kItemColumns +
+                             " FROM items i JOIN comments c ON c.id = i.comment_id WHERE i.id = ?");
+    st.Bind(1, id);
+    Error e;
+    if (!st.Step(&e)) {
+      if (!e.message.empty()) return e;
+      return std::optional<Item>();
+    }
+    return std::optional<Item>(ReadItem(st));
+  }
+
+  Result<Item> GetItemIn(Db& db, int64_t id) {
+    auto r = LoadItem(db, id);
+    if (!r.ok()) return r.errors();
+    if (!r.value()) return Error{{db.path(), 0, 0}, "item", "item vanished"};
+    return *r.value();
+  }
+
+  std::optional<AuditEntry> LastDecision(Db& db, int64_t item_id) {
+    auto st = db.Prepare(std::string("SELECT ") + kAuditColumns +
+                         " FROM audit WHERE item_id = ? AND action IN "
+                         "('approve','remove','escalate','undo') ORDER BY id DESC LIMIT 1");
+    if (!st.ok()) return std::nullopt;
+    st.value()->Bind(1, item_id);
+    if (!st.value()->Step()) return std::nullopt;
+    return ReadAudit(*st.value());
+  }
+
+  Result<int64_t> InsertAudit(Db& db, const AuditEntry& a) {
+    AASR_PREPARE(st, db,
+                 "INSERT INTO audit(item_id, actor, at_ms, action, from_state, to_state, note, "
+                 "undoes) VALUES(?,?,?,?,?,?,?,?)");
+    st.Bind(1, a.item_id).Bind(2, a.actor).Bind(3, a.at_ms).Bind(4, a.action);
+    st.Bind(5, a.from_state).Bind(6, a.to_state).Bind(7, a.note).Bind(8, a.undoes);
+    AASR_RUN(st);
+    return db.LastInsertId();
+  }
+
+  Status InsertAction(Db& db, int64_t item_id, int64_t audit_id, const std::string& kind,
+                      int64_t now) {
+    AASR_PREPARE(st, db,
+                 "INSERT INTO platform_actions(item_id, audit_id, kind, state, created_ms, "
+                 "updated_ms) VALUES(?,?,?,'pending',?,?)");
+    st.Bind(1, item_id).Bind(2, audit_id).Bind(3, kind).Bind(4, now).Bind(5, now);
+    AASR_RUN(st);
+    return Ok{};
+  }
+
+  // An item is hidden when its latest live hide/unhide action is a hide.
+  Status RecomputeHidden(Db& db, int64_t item_id) {
+    AASR_PREPARE(st, db,
+                 "UPDATE items SET hidden = COALESCE((SELECT kind = 'hide' FROM platform_actions "
+                 "WHERE item_id = ?1 AND kind IN ('hide','unhide') AND state != 'cancelled' "
+                 "ORDER BY id DESC LIMIT 1), 0) WHERE id = ?1");
+    st.Bind(1, item_id);
+    AASR_RUN(st);
+    return Ok{};
+  }
+
+  std::shared_ptr<const Clock> clock_;
+  int version_;
+  Pool pool_;
+};
+
+}  // namespace
+}  // namespace aasr::store
+
+namespace aasr::store {
+
+Result<StorePtr> OpenSqliteStore(const std::string& path, std::shared_ptr<const Clock> clock,
+                                 int pool_size) {
+  if (!clock) clock = std::make_shared<SystemClock>();
+  auto first = Db::Open(path);
+  if (!first.ok()) return first.errors();
+  auto version = Migrate(*first.value(), kSchemaVersion);
+  if (!version.ok()) return version.errors();
+  auto store = std::make_shared<SqliteStore>(clock, version.value());
+  store->pool().Add(std::move(first).value());
+  for (int i = 1; i < pool_size; ++i) {
+    auto db = Db::Open(path);
+    if (!db.ok()) return db.errors();
+    store->pool().Add(std::move(db).value());
+  }
+  return StorePtr(store);
+}
+
+Status CreateSchemaAtVersion(const std::string& path, int version) {
+  auto db = Db::Open(path);
+  if (!db.ok()) return db.errors();
+  auto v = Migrate(*db.value(), version);
+  if (!v.ok()) return v.errors();
+  return Ok{};
+}
+
+}  // namespace aasr::store

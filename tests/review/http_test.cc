@@ -1,0 +1,404 @@
+// The review API over real HTTP on loopback: sessions, CSRF, roles, rate
+// limits, 409 on concurrent decisions, undo, audit, mounting extra routes,
+// and logs that never show a secret.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <cpprest/http_client.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "bot/review/passwords.h"
+#include "bot/review/server.h"
+#include "bot/store/ingest.h"
+#include "bot/store/sqlite_store.h"
+
+namespace http = web::http;
+using nlohmann::json;
+using namespace aasr;
+
+namespace {
+
+struct Reply {
+  int status = 0;
+  json body;
+  std::map<std::string, std::string> headers;
+};
+
+// A browser-like client: keeps the session cookie and the CSRF token.
+class Client {
+ public:
+  explicit Client(std::string base, std::string address_hint = "")
+      : base_(std::move(base)), hint_(std::move(address_hint)) {}
+
+  Reply Call(const std::string& method, const std::string& path, const json& body = nullptr,
+             bool send_csrf = true) {
+    http::client::http_client client(base_);
+    http::http_request req(method);
+    req.set_request_uri(path);
+    if (!cookie_.empty()) req.headers().add("Cookie", cookie_);
+    if (send_csrf && !csrf_.empty()) req.headers().add("X-CSRF-Token", csrf_);
+    if (!body.is_null()) req.set_body(body.dump(), "application/json");
+    http::http_response resp = client.request(req).get();
+    Reply r;
+    r.status = resp.status_code();
+    for (const auto& [k, v] : resp.headers()) r.headers[k] = v;
+    std::string text = resp.extract_utf8string(true).get();
+    r.body = json::parse(text, nullptr, false);
+    return r;
+  }
+
+  Reply Login(const std::string& user, const std::string& password) {
+    Reply r = Call("POST", "/api/login", json{{"user", user}, {"password", password}});
+    if (r.status == 200) {
+      std::string set = r.headers["Set-Cookie"];
+      cookie_ = set.substr(0, set.find(';'));
+      csrf_ = r.body["csrf"].get<std::string>();
+    }
+    return r;
+  }
+  const std::string& cookie() const { return cookie_; }
+  const std::string& csrf() const { return csrf_; }
+
+ private:
+  std::string base_, hint_, cookie_, csrf_;
+};
+
+std::string TempPath() {
+  static std::atomic<int> n{0};
+  auto dir = std::filesystem::temp_directory_path() /
+             ("aasr-review-" + std::to_string(getpid()) + "-" + std::to_string(n++));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return (dir / "aasr.db").string();
+}
+
+// One server per test on its own loopback port.
+struct Fixture {
+  std::string db_path = TempPath();
+  std::shared_ptr<store::ManualClock> clock = std::make_shared<store::ManualClock>();
+  store::StorePtr st;
+  rules::RuleSetPtr rules;
+  std::unique_ptr<review::ReviewServer> server;
+  std::string base;
+  std::ostringstream log;
+
+  explicit Fixture(std::function<void(review::ReviewServer&)> mount = nullptr) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+    spdlog::set_level(spdlog::level::debug);
+    st = store::OpenSqliteStore(db_path, clock).value();
+    auto loaded = rules::RuleSet::LoadDirectory(AASR_SOURCE_DIR "/tests/review/fixtures/rules");
+    REQUIRE(loaded.ok());
+    rules = loaded.value();
+    AddUser("ana", "moderator");
+    AddUser("ben", "moderator");
+    AddUser("root", "admin");
+    static std::atomic<int> port{18300 + (getpid() % 20) * 4};
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      int p = port++;
+      if (port >= 18400) port = 18300;
+      review::ServerOptions o;
+      o.listen = "http://127.0.0.1:" + std::to_string(p);
+      server = std::make_unique<review::ReviewServer>(
+          st, [r = rules] { return r; }, clock, o);
+      if (mount) mount(*server);
+      if (server->Start().ok()) {
+        base = o.listen;
+        return;
+      }
+    }
+    FAIL("no free port in 18300-18399");
+  }
+  ~Fixture() {
+    server.reset();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "quiet", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    std::filesystem::remove_all(std::filesystem::path(db_path).parent_path());
+  }
+  void AddUser(const std::string& name, const std::string& role) {
+    store::Moderator m;
+    m.name = name;
+    m.role = role;
+    m.password_hash = review::HashPassword("password-of-" + name).value();
+    REQUIRE(st->PutModerator(m).ok());
+  }
+  int64_t Ingest(const std::string& remote_id, const std::string& text,
+                 const std::string& platform = "facebook", const std::string& handle = "troll") {
+    store::NewComment c;
+    c.platform = platform;
+    c.account = "aasr-page";
+    c.remote_id = remote_id;
+    c.parent = "post-1";
+    c.parent_text = "Seclusion rooms are not classrooms";
+    c.author_handle = handle;
+    c.text = text;
+    auto r = store::ScreenAndStore(*st, *rules, c);
+    REQUIRE(r.ok());
+    clock->Advance(1000);
+    return r.value().item_id;
+  }
+  Client LoggedIn(const std::string& user) {
+    Client c(base);
+    REQUIRE(c.Login(user, "password-of-" + user).status == 200);
+    return c;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("login sets an HttpOnly SameSite=Strict cookie; bad passwords are refused",
+          "[review][http][auth]") {
+  Fixture f;
+  Client c(f.base);
+  CHECK(c.Call("GET", "/api/queue").status == 401);
+  Reply bad = c.Login("ana", "wrong password");
+  CHECK(bad.status == 401);
+  CHECK(bad.body["code"] == "bad_credentials");
+  CHECK(c.Login("nobody", "whatever-it-is").status == 401);
+  Reply ok = c.Login("ana", "password-of-ana");
+  REQUIRE(ok.status == 200);
+  std::string cookie = ok.headers["Set-Cookie"];
+  CHECK_THAT(cookie, Catch::Contains("aasr_session="));
+  CHECK_THAT(cookie, Catch::Contains("HttpOnly"));
+  CHECK_THAT(cookie, Catch::Contains("SameSite=Strict"));
+  CHECK_THAT(ok.headers["Content-Security-Policy"], Catch::Contains("script-src 'self'"));
+  CHECK_THAT(ok.headers["Content-Security-Policy"], !Catch::Contains("unsafe-inline"));
+  CHECK(ok.body["role"] == "moderator");
+  CHECK(c.Call("GET", "/api/queue").status == 200);
+  Reply session = c.Call("GET", "/api/session");
+  CHECK(session.body["csrf"] == c.csrf());
+
+  SECTION("sessions expire") {
+    f.clock->Advance(13LL * 3600 * 1000);
+    CHECK(c.Call("GET", "/api/queue").status == 401);
+  }
+  SECTION("logout ends the session") {
+    CHECK(c.Call("POST", "/api/logout").status == 200);
+    CHECK(c.Call("GET", "/api/queue").status == 401);
+  }
+  SECTION("no password, token or cookie in the log") {
+    std::string log = f.log.str();
+    CHECK_THAT(log, Catch::Contains("login: ana"));
+    CHECK_THAT(log, !Catch::Contains("password-of-ana"));
+    CHECK_THAT(log, !Catch::Contains("wrong password"));
+    CHECK_THAT(log, !Catch::Contains(c.cookie().substr(c.cookie().find('=') + 1)));
+    CHECK_THAT(log, !Catch::Contains(c.csrf()));
+  }
+}
+
+TEST_CASE("logins are rate-limited per user", "[review][http][auth]") {
+  Fixture f;
+  Client c(f.base);
+  for (int i = 0; i < 5; ++i) CHECK(c.Login("ben", "guess " + std::to_string(i)).status == 401);
+  Reply limited = c.Login("ben", "password-of-ben");  // even the right one waits
+  CHECK(limited.status == 429);
+  CHECK(!limited.headers["Retry-After"].empty());
+  CHECK(c.Login("ana", "password-of-ana").status == 200);  // others are not locked out
+  f.clock->Advance(15LL * 60 * 1000 + 1);
+  CHECK(c.Login("ben", "password-of-ben").status == 200);
+}
+
+TEST_CASE("state changes need the CSRF header", "[review][http][csrf]") {
+  Fixture f;
+  int64_t id = f.Ingest("c1", "You are an idiot");
+  Client c = f.LoggedIn("ana");
+  Reply no_csrf = c.Call("POST", "/api/items/" + std::to_string(id) + "/decision",
+                         json{{"decision", "remove"}}, /*send_csrf=*/false);
+  CHECK(no_csrf.status == 403);
+  CHECK(no_csrf.body["code"] == "csrf");
+  CHECK(f.st->GetItem(id).value()->state == store::ItemState::kPending);
+  CHECK(c.Call("POST", "/api/items/" + std::to_string(id) + "/decision",
+               json{{"decision", "remove"}}).status == 200);
+}
+
+TEST_CASE("queue, item view with spans, history and the post answered", "[review][http]") {
+  Fixture f;
+  f.Ingest("c1", "You are an idiot", "facebook", "troll");
+  int64_t crisis = f.Ingest("c2", "some days I want to die", "facebook", "parent");
+  int64_t spam = f.Ingest("c3", "Crypto giveaway! double your bitcoin", "facebook", "troll");
+  f.Ingest("c4", "Thank you for the seclusion report", "facebook", "troll");  // allowed
+  Client c = f.LoggedIn("ana");
+  Reply q = c.Call("GET", "/api/queue");
+  REQUIRE(q.status == 200);
+  REQUIRE(q.body["items"].size() == 3);
+  CHECK(q.body["items"][0]["id"] == crisis);
+  CHECK(q.body["items"][0]["crisis"] == true);
+  CHECK_THAT(q.body["support_wording"].get<std::string>(), Catch::Contains("988"));
+  CHECK(q.body["items"][1]["id"] == spam);
+  Reply filtered = c.Call("GET", "/api/queue?category=spam");
+  CHECK(filtered.body["items"].size() == 1);
+  Reply searched = c.Call("GET", "/api/queue?q=IDIOT");
+  CHECK(searched.body["items"].size() == 1);
+  Reply paged = c.Call("GET", "/api/queue?limit=2");
+  REQUIRE(paged.body["items"].size() == 2);
+  Reply rest = c.Call("GET", "/api/queue?limit=2&cursor=" + paged.body["next_cursor"].get<std::string>());
+  CHECK(rest.body["items"].size() == 1);
+  CHECK(c.Call("GET", "/api/queue?cursor=zzz").status == 400);
+  CHECK(c.Call("GET", "/api/queue?priority=extreme").status == 400);
+
+  Reply item = c.Call("GET", "/api/items/" + std::to_string(spam));
+  REQUIRE(item.status == 200);
+  CHECK(item.body["comment"]["text"] == "Crypto giveaway! double your bitcoin");
+  CHECK(item.body["post"]["text"] == "Seclusion rooms are not classrooms");
+  auto spans = item.body["verdict"]["matches"][0]["spans"];
+  REQUIRE(spans.size() >= 1);
+  CHECK(spans[0][0] == 0);
+  CHECK(spans[0][1] == 15);
+  CHECK(item.body["history"].size() == 1);  // the insult by the same author
+  CHECK(item.body["actions"][0]["kind"] == "hide");  // `hide` rule on Facebook
+  CHECK(c.Call("GET", "/api/items/9999").status == 404);
+  CHECK(c.Call("GET", "/api/items/abc").status == 404);
+}
+
+TEST_CASE("two moderators decide the same item at once over HTTP: one 200, one 409",
+          "[review][http][race]") {
+  Fixture f;
+  Client ana = f.LoggedIn("ana");
+  Client ben = f.LoggedIn("ben");
+  for (int round = 0; round < 5; ++round) {
+    int64_t id = f.Ingest("r" + std::to_string(round), "what a moron");
+    std::string path = "/api/items/" + std::to_string(id) + "/decision";
+    Reply a, b;
+    std::thread ta([&] { a = ana.Call("POST", path, json{{"decision", "approve"}}); });
+    std::thread tb([&] { b = ben.Call("POST", path, json{{"decision", "remove"}}); });
+    ta.join();
+    tb.join();
+    REQUIRE(((a.status == 200 && b.status == 409) || (a.status == 409 && b.status == 200)));
+    const Reply& lost = a.status == 409 ? a : b;
+    CHECK(lost.body["code"] == "conflict");
+    CHECK(lost.body["decided_by"] == (a.status == 409 ? "ben" : "ana"));
+    CHECK(lost.body["decided_at_ms"].get<int64_t>() > 0);
+  }
+}
+
+TEST_CASE("claims, undo within 10 minutes, and the platform actions they imply",
+          "[review][http][undo]") {
+  Fixture f;
+  int64_t id = f.Ingest("u1", "You are an idiot", "facebook");
+  std::string base = "/api/items/" + std::to_string(id);
+  Client ana = f.LoggedIn("ana");
+  Client ben = f.LoggedIn("ben");
+  CHECK(ana.Call("POST", base + "/claim").status == 200);
+  Reply claimed = ben.Call("POST", base + "/decision", json{{"decision", "approve"}});
+  CHECK(claimed.status == 409);
+  CHECK_THAT(claimed.body["error"].get<std::string>(), Catch::Contains("ana"));
+  Reply removed = ana.Call("POST", base + "/decision", json{{"decision", "remove"}, {"note", "insult"}});
+  REQUIRE(removed.status == 200);
+  CHECK(removed.body["item"]["state"] == "removed");
+  CHECK(removed.body["item"]["hidden"] == true);
+  CHECK(ben.Call("POST", base + "/undo").status == 403);  // not ben's decision
+  f.clock->Advance(9 * 60 * 1000);
+  Reply undone = ana.Call("POST", base + "/undo");
+  REQUIRE(undone.status == 200);
+  CHECK(undone.body["item"]["state"] == "pending");
+  CHECK(ana.Call("POST", base + "/decision", json{{"decision", "remove"}}).status == 200);
+  f.clock->Advance(10 * 60 * 1000 + 1);
+  Reply late = ana.Call("POST", base + "/undo");
+  CHECK(late.status == 409);
+  CHECK(late.body["code"] == "too_late");
+  Reply item = ana.Call("GET", base);
+  std::vector<std::string> log;
+  for (auto& e : item.body["audit"]) log.push_back(e["action"].get<std::string>());
+  CHECK(log == std::vector<std::string>{"remove", "undo", "remove", "claim", "queued"});
+  // A Mastodon comment cannot be hidden by us: remove asks nothing of the platform.
+  int64_t m = f.Ingest("m1", "You are an idiot", "mastodon");
+  CHECK(ana.Call("POST", "/api/items/" + std::to_string(m) + "/decision",
+                 json{{"decision", "remove"}}).status == 200);
+  CHECK(f.st->ActionsForItem(m).value().empty());
+}
+
+TEST_CASE("bulk decisions report each item", "[review][http]") {
+  Fixture f;
+  int64_t a = f.Ingest("b1", "what a moron");
+  int64_t b = f.Ingest("b2", "You are an idiot");
+  Client ana = f.LoggedIn("ana");
+  CHECK(ana.Call("POST", "/api/items/" + std::to_string(b) + "/decision",
+                 json{{"decision", "approve"}}).status == 200);
+  Reply bulk = ana.Call("POST", "/api/bulk", json{{"ids", {a, b, 999}}, {"decision", "remove"}});
+  REQUIRE(bulk.status == 200);
+  CHECK(bulk.body["decided"] == 1);
+  CHECK(bulk.body["results"][0]["status"] == 200);
+  CHECK(bulk.body["results"][1]["status"] == 409);
+  CHECK(bulk.body["results"][1]["decided_by"] == "ana");
+  CHECK(bulk.body["results"][2]["status"] == 404);
+  CHECK(ana.Call("POST", "/api/bulk", json{{"ids", json::array()}, {"decision", "remove"}}).status == 400);
+  CHECK(ana.Call("POST", "/api/bulk", json{{"ids", {a}}, {"decision", "delete"}}).status == 400);
+}
+
+TEST_CASE("audit and users are for admins; stats, rules and try for all", "[review][http][roles]") {
+  Fixture f;
+  int64_t id = f.Ingest("s1", "You are an idiot");
+  f.Ingest("s2", "what a moron");
+  Client ana = f.LoggedIn("ana");
+  Client root = f.LoggedIn("root");
+  CHECK(ana.Call("POST", "/api/items/" + std::to_string(id) + "/decision",
+                 json{{"decision", "remove"}}).status == 200);
+  CHECK(ana.Call("GET", "/api/audit").status == 403);
+  CHECK(ana.Call("GET", "/api/users").status == 403);
+  Reply audit = root.Call("GET", "/api/audit");
+  REQUIRE(audit.status == 200);
+  bool saw_remove = false;
+  for (auto& e : audit.body["entries"]) saw_remove |= e["action"] == "remove" && e["actor"] == "ana";
+  CHECK(saw_remove);
+  Reply users = root.Call("GET", "/api/users");
+  CHECK(users.body["users"].size() == 3);
+  CHECK(users.body.dump().find("argon2") == std::string::npos);
+
+  Reply stats = ana.Call("GET", "/api/stats?days=7");
+  REQUIRE(stats.status == 200);
+  CHECK(stats.body["per_day"][0]["category"] == "harassment");
+  CHECK(stats.body["per_day"][0]["count"] == 2);
+  Reply rules = ana.Call("GET", "/api/rules");
+  REQUIRE(rules.status == 200);
+  CHECK(rules.body["rules"].size() == 4);
+  CHECK(rules.body["rules"][0]["id"] == "harassment.insult");
+  CHECK(rules.body["rules"][0]["hits"] == 2);
+  CHECK(rules.body["rules"][0]["removed"] == 1);
+  CHECK(rules.body["rules"][0]["removed_share"] == 1.0);
+
+  Reply tried = ana.Call("POST", "/api/try", json{{"text", "honestly you are a clown"}});
+  REQUIRE(tried.status == 200);
+  CHECK(tried.body["action"] == "review");
+  CHECK(tried.body["matches"][0]["rule_id"] == "harassment.insult");
+  CHECK(tried.body["matches"][0]["spans"][0][0] == 9);
+  CHECK(ana.Call("POST", "/api/try", json{{"nothing", 1}}).status == 400);
+  CHECK(ana.Call("POST", "/api/try", json::array()).status == 400);
+}
+
+TEST_CASE("the daemon can mount its own routes; the page is served with its CSP",
+          "[review][http][mount]") {
+  Fixture f([](review::ReviewServer& s) {
+    s.Mount("/healthz", [](const review::Request&) {
+      review::Response r;
+      r.content_type = "text/plain";
+      r.body = "ok\n";
+      return r;
+    });
+    s.Mount("/webhooks/facebook", [](const review::Request& r) {
+      return review::JsonResponse(200, json{{"got", r.body}, {"verify", r.Query("hub.challenge")}});
+    });
+  });
+  Client c(f.base);
+  Reply hook = c.Call("POST", "/webhooks/facebook?hub.challenge=42", json{{"entry", 1}});
+  REQUIRE(hook.status == 200);
+  CHECK(hook.body["verify"] == "42");
+  CHECK(hook.body["got"] == R"({"entry":1})");
+  http::client::http_client client(f.base);
+  auto health = client.request("GET", "/healthz").get();
+  CHECK(health.status_code() == 200);
+  CHECK(health.extract_utf8string(true).get() == "ok\n");
+  auto page = client.request("GET", "/").get();
+  CHECK(page.status_code() == 200);
+  CHECK_THAT(page.headers().content_type(), Catch::Contains("text/html"));
+  CHECK_THAT(page.headers()["Content-Security-Policy"], Catch::Contains("default-src 'none'"));
+  CHECK(client.request("GET", "/../etc/passwd").get().status_code() == 404);
+  CHECK(client.request("GET", "/nope.js").get().status_code() == 404);
+}

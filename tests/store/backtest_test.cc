@@ -1,0 +1,118 @@
+// Backtests: newly flagged, no longer flagged, and per-rule decisions.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include "bot/store/backtest.h"
+#include "bot/store/ingest.h"
+#include "tests/store/test_util.h"
+
+using namespace aasr;
+using namespace aasr::store;
+
+namespace {
+
+rules::RuleSetPtr Load(const std::string& yaml, const std::string& name) {
+  auto r = rules::RuleSet::LoadString(yaml, name);
+  if (!r.ok()) FAIL(FormatErrors(r.errors()));
+  return r.value();
+}
+
+const char* kActive = R"(
+rules:
+  - id: harassment.insult
+    category: harassment
+    description: Name-calling.
+    action: review
+    words: [idiot, clown]
+  - id: spam.crypto
+    category: spam
+    description: Crypto schemes.
+    action: review
+    phrases: ["crypto giveaway"]
+)";
+
+// The candidate drops "clown" (moderators kept approving it), adds "moron",
+// and retires the crypto rule.
+const char* kCandidate = R"(
+rules:
+  - id: harassment.insult
+    category: harassment
+    description: Name-calling.
+    action: review
+    words: [idiot, moron]
+)";
+
+}  // namespace
+
+TEST_CASE("backtest compares candidate rules with active rules and decisions", "[store][backtest]") {
+  testing::TempDb tmp;
+  auto clock = std::make_shared<ManualClock>();
+  StorePtr st = OpenSqliteStore(tmp.path(), clock).value();
+  auto active = Load(kActive, "active.yaml");
+  auto candidate = Load(kCandidate, "candidate.yaml");
+  auto ingest = [&](const std::string& id, const std::string& text) {
+    auto r = ScreenAndStore(*st, *active, testing::MakeComment(id, text));
+    REQUIRE(r.ok());
+    clock->Advance(1000);
+    return r.value().item_id;
+  };
+  int64_t idiot1 = ingest("1", "you idiot");
+  int64_t idiot2 = ingest("2", "what an idiot");
+  int64_t clown = ingest("3", "the school board is a clown show");
+  ingest("4", "crypto giveaway now");
+  int64_t moron = ingest("5", "what a moron");  // not flagged by the active set
+  CHECK(moron == 0);
+  ingest("6", "thank you for the seclusion report");
+  auto decide = [&](int64_t item, const char* d) {
+    DecideRequest r;
+    r.item_id = item;
+    r.user = "ana";
+    r.decision = d;
+    REQUIRE(st->Decide(r).value().code == Code::kOk);
+  };
+  decide(idiot1, "remove");
+  decide(idiot2, "approve");
+  decide(clown, "approve");
+
+  auto report = Backtest(*st, *active, *candidate, 0);
+  REQUIRE(report.ok());
+  const auto& r = report.value();
+  CHECK(r.comments == 6);
+  CHECK(r.flagged_active == 4);
+  CHECK(r.flagged_candidate == 3);
+  REQUIRE(r.newly_flagged.size() == 1);
+  CHECK(r.newly_flagged[0].remote_id == "5");
+  CHECK(r.newly_flagged[0].state == "");
+  REQUIRE(r.no_longer_flagged.size() == 2);
+  CHECK(r.no_longer_flagged[0].remote_id == "3");
+  CHECK(r.no_longer_flagged[0].state == "approved");
+  CHECK(r.no_longer_flagged[1].rules == std::vector<std::string>{"spam.crypto"});
+  REQUIRE(r.rules.size() == 2);
+  const BacktestRule& insult = r.rules[0];
+  CHECK(insult.rule_id == "harassment.insult");
+  CHECK(insult.active);
+  CHECK(insult.candidate);
+  CHECK(insult.hits_active == 3);
+  CHECK(insult.hits_candidate == 3);
+  CHECK(insult.removed == 1);
+  CHECK(insult.approved == 1);
+  CHECK(insult.not_reviewed == 1);
+  CHECK(r.rules[1].rule_id == "spam.crypto");
+  CHECK_FALSE(r.rules[1].candidate);
+  CHECK(r.rules[1].hits_candidate == 0);
+
+  // --since limits the comments considered.
+  auto recent = Backtest(*st, *active, *candidate, clock->NowMs() - 2500);
+  CHECK(recent.value().comments == 2);
+}
+
+TEST_CASE("backtest since spans: 30d, 12h, 90m, all", "[store][backtest]") {
+  CHECK(ParseSince("30d").value() == 30LL * 86'400'000);
+  CHECK(ParseSince("12h").value() == 12LL * 3'600'000);
+  CHECK(ParseSince("90m").value() == 90LL * 60'000);
+  CHECK(ParseSince("all").ok());
+  CHECK_FALSE(ParseSince("30").ok());
+  CHECK_FALSE(ParseSince("3w").ok());
+  CHECK_FALSE(ParseSince("-1d").ok());
+  CHECK_THAT(FormatErrors(ParseSince("soon").errors()), Catch::Contains("--since"));
+}

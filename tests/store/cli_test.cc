@@ -1,0 +1,114 @@
+// `aasr-bot queue ingest|list` and `users add`, end to end through the binary.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/store/test_util.h"
+
+using aasr::store::testing::TempDb;
+
+namespace {
+
+struct Run {
+  int rc;
+  std::string out;
+};
+
+// Runs a shell command line, capturing stdout and stderr together.
+Run Sh(const std::string& cmd) {
+  Run r{0, ""};
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.rc = WEXITSTATUS(status);
+  return r;
+}
+
+const std::string kBot = AASR_BOT;
+const std::string kRules = AASR_SOURCE_DIR "/tests/review/fixtures/rules";
+
+}  // namespace
+
+TEST_CASE("queue ingest stores, screens, queues, reports bad lines and is idempotent",
+          "[cli][store]") {
+  TempDb tmp;
+  std::string input = tmp.path() + ".jsonl";
+  std::ofstream(input)
+      << R"({"remote_id":"1","account":"aasr","parent":"p1","text":"You are an idiot","author":{"handle":"troll","account_age_days":2}})"
+      << "\n"
+      << R"({"remote_id":"2","text":"Thank you for the report on seclusion rooms"})" << "\n"
+      << "this is not json\n"
+      << R"({"remote_id":"3","text":"some days I want to die","platform":"bluesky"})" << "\n"
+      << R"({"text":"no id"})" << "\n";
+  std::string ingest = kBot + " queue ingest --db " + tmp.path() + " --rules " + kRules +
+                       " --platform mastodon < " + input;
+  Run first = Sh(ingest);
+  CHECK(first.rc == 1);  // two lines were rejected
+  CHECK_THAT(first.out, Catch::Contains("stdin:3: not valid JSON"));
+  CHECK_THAT(first.out, Catch::Contains("stdin:5: missing field 'remote_id'"));
+  CHECK_THAT(first.out, Catch::Contains("ingested 3 new comment(s), 2 queued, 0 already stored"));
+  Run second = Sh(ingest);
+  CHECK_THAT(second.out, Catch::Contains("ingested 0 new comment(s), 0 queued, 3 already stored"));
+
+  Run list = Sh(kBot + " queue list --format jsonl --db " + tmp.path());
+  REQUIRE(list.rc == 0);
+  // Crisis first, then the insult.
+  auto crisis = list.out.find("want to die");
+  auto insult = list.out.find("You are an idiot");
+  REQUIRE(crisis != std::string::npos);
+  REQUIRE(insult != std::string::npos);
+  CHECK(crisis < insult);
+  CHECK_THAT(list.out, Catch::Contains(R"("platform":"bluesky")"));
+}
+
+TEST_CASE("users add hashes the password from stdin with Argon2id", "[cli][users]") {
+  TempDb tmp;
+  Run ok = Sh("echo 'correct horse battery' | " + kBot + " users add dana --role admin --db " +
+              tmp.path());
+  REQUIRE(ok.rc == 0);
+  CHECK_THAT(ok.out, Catch::Contains("user dana (admin) saved"));
+  CHECK_THAT(ok.out, !Catch::Contains("correct horse"));
+  auto st = aasr::store::OpenSqliteStore(tmp.path()).value();
+  auto m = st->GetModerator("dana").value().value();
+  CHECK(m.password_hash.rfind("$argon2id$", 0) == 0);
+  Run shortpw = Sh("echo 'short' | " + kBot + " users add x --role moderator --db " + tmp.path());
+  CHECK(shortpw.rc == 2);
+  CHECK_THAT(shortpw.out, Catch::Contains("password too short"));
+  Run badrole = Sh("echo 'correct horse battery' | " + kBot + " users add x --role owner --db " +
+                   tmp.path());
+  CHECK(badrole.rc == 2);
+}
+
+TEST_CASE("rules backtest reports the candidate's effect", "[cli][backtest]") {
+  TempDb tmp;
+  std::string input = tmp.path() + ".jsonl";
+  std::ofstream(input) << R"({"remote_id":"1","text":"You are an idiot"})" << "\n"
+                       << R"({"remote_id":"2","text":"crypto giveaway today"})" << "\n";
+  REQUIRE(Sh(kBot + " queue ingest --db " + tmp.path() + " --rules " + kRules +
+             " --platform mastodon < " + input).rc == 0);
+  // Candidate: the fixture rules without the crypto rule.
+  std::string cand = tmp.path() + "-candidate";
+  std::filesystem::create_directories(cand);
+  std::ofstream(cand + "/r.yaml") << "rules:\n  - id: harassment.insult\n    category: harassment\n"
+                                     "    description: Name-calling.\n    action: review\n"
+                                     "    words: [idiot]\n";
+  Run r = Sh(kBot + " rules backtest " + cand + " --active " + kRules + " --db " + tmp.path() +
+             " --since 1d");
+  REQUIRE(r.rc == 0);
+  CHECK_THAT(r.out, Catch::Contains("on 2 stored comment(s)"));
+  CHECK_THAT(r.out, Catch::Contains("No longer flagged (1)"));
+  CHECK_THAT(r.out, Catch::Contains("mastodon:2  [pending]  spam.crypto"));
+  CHECK_THAT(r.out, Catch::Contains("spam.crypto (dropped)"));
+  Run json = Sh(kBot + " rules backtest " + cand + " --active " + kRules + " --db " + tmp.path() +
+                " --format json");
+  CHECK_THAT(json.out, Catch::Contains("\"flagged_candidate\": 1"));
+  Run bad = Sh(kBot + " rules backtest " + cand + " --db " + tmp.path() + " --since soon");
+  CHECK(bad.rc == 2);
+  CHECK_THAT(bad.out, Catch::Contains("--since"));
+  std::filesystem::remove_all(cand);
+}

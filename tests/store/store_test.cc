@@ -1,0 +1,219 @@
+// The store's promises: migrations, idempotent and atomic ingest, the
+// append-only audit log, moderators, sessions and cursors.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include "tests/store/test_util.h"
+
+using namespace aasr::store;
+using aasr::store::testing::MakeComment;
+using aasr::store::testing::MakeVerdict;
+using aasr::store::testing::TempDb;
+
+namespace {
+
+int64_t Count(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  int64_t n = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+int ExecRaw(const std::string& path, const std::string& sql, std::string* err = nullptr) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+  if (msg && err) *err = msg;
+  sqlite3_free(msg);
+  sqlite3_close(db);
+  return rc;
+}
+
+StorePtr Open(const std::string& path, std::shared_ptr<ManualClock> clock = nullptr) {
+  if (!clock) clock = std::make_shared<ManualClock>();
+  auto r = OpenSqliteStore(path, clock);
+  if (!r.ok()) FAIL(aasr::FormatErrors(r.errors()));
+  return r.value();
+}
+
+}  // namespace
+
+TEST_CASE("a new database gets the current schema in WAL mode", "[store][migrations]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  CHECK(s->schema_version() == kSchemaVersion);
+  CHECK(Count(tmp.path(), "PRAGMA user_version") == kSchemaVersion);
+  sqlite3* db = nullptr;
+  sqlite3_open(tmp.path().c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  // Reopening runs no migration twice.
+  s.reset();
+  StorePtr again = Open(tmp.path());
+  CHECK(again->schema_version() == kSchemaVersion);
+}
+
+TEST_CASE("a database newer than this build is refused and left untouched",
+          "[store][migrations]") {
+  TempDb tmp;
+  REQUIRE(CreateSchemaAtVersion(tmp.path(), kSchemaVersion).ok());
+  REQUIRE(ExecRaw(tmp.path(), "PRAGMA user_version = 99") == SQLITE_OK);
+  auto r = OpenSqliteStore(tmp.path(), std::make_shared<ManualClock>());
+  REQUIRE_FALSE(r.ok());
+  std::string msg = aasr::FormatErrors(r.errors());
+  CHECK_THAT(msg, Catch::Contains("schema version 99 is newer"));
+  CHECK_THAT(msg, Catch::Contains(tmp.path()));
+  CHECK(Count(tmp.path(), "PRAGMA user_version") == 99);
+}
+
+TEST_CASE("a version 1 database upgrades in place and keeps its data", "[store][migrations]") {
+  TempDb tmp;
+  REQUIRE(CreateSchemaAtVersion(tmp.path(), 1).ok());
+  REQUIRE(Count(tmp.path(), "PRAGMA user_version") == 1);
+  // Rows as version 1 wrote them: a crisis comment and a spam one, queued.
+  std::string err;
+  REQUIRE(ExecRaw(tmp.path(), R"sql(
+    INSERT INTO comments(id, platform, remote_id, text, received_ms)
+      VALUES (1, 'bluesky', 'at://a/1', 'buy followers now', 1000),
+             (2, 'bluesky', 'at://a/2', 'i do not want to be here anymore', 2000);
+    INSERT INTO verdicts VALUES (1, 'review', 1, '["spam"]', 'spam'),
+                                (2, 'review', 3, '["crisis"]', 'crisis');
+    INSERT INTO items(id, comment_id, state, priority, created_ms, updated_ms)
+      VALUES (1, 1, 'pending', 3, 1000, 1000), (2, 2, 'pending', 3, 2000, 2000);
+    INSERT INTO item_categories VALUES (1, 'spam'), (2, 'crisis');
+    INSERT INTO audit(item_id, actor, at_ms, action, to_state) VALUES (1, 'system', 1000, 'queued', 'pending');
+  )sql", &err) == SQLITE_OK);
+  INFO(err);
+  StorePtr s = Open(tmp.path());
+  CHECK(s->schema_version() == kSchemaVersion);
+  auto page = s->ListQueue({});
+  REQUIRE(page.ok());
+  REQUIRE(page.value().items.size() == 2);
+  // The crisis flag was backfilled, so the newer crisis item comes first.
+  CHECK(page.value().items[0].id == 2);
+  CHECK(page.value().items[0].crisis);
+  CHECK_FALSE(page.value().items[1].crisis);
+  // New tables of version 2 work.
+  REQUIRE(s->PutCursor("mastodon:aasr", "notifications", "since:1234").ok());
+  CHECK(s->GetCursor("mastodon:aasr", "notifications").value().value() == "since:1234");
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM audit") == 1);
+}
+
+TEST_CASE("ingesting the same comment twice yields one item", "[store][ingest]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  auto c = MakeComment("109876", "you are an idiot");
+  auto v = MakeVerdict("review", "harassment", 2, 11, 16);
+  auto first = s->Ingest(c, v);
+  REQUIRE(first.ok());
+  CHECK(first.value().created);
+  CHECK(first.value().item_id > 0);
+  auto second = s->Ingest(c, v);
+  REQUIRE(second.ok());
+  CHECK_FALSE(second.value().created);
+  CHECK(second.value().comment_id == first.value().comment_id);
+  CHECK(second.value().item_id == first.value().item_id);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments") == 1);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM items") == 1);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM matches") == 1);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM audit") == 1);
+  // Same remote id on another platform is another comment.
+  c.platform = "bluesky";
+  auto other = s->Ingest(c, v);
+  REQUIRE(other.ok());
+  CHECK(other.value().created);
+  CHECK(other.value().comment_id != first.value().comment_id);
+}
+
+TEST_CASE("ingest keeps the verdict, spans and author; allowed comments are not queued",
+          "[store][ingest]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  auto allowed = s->Ingest(MakeComment("1", "Thank you for the seclusion report"),
+                           MakeVerdict("allow", "", 0));
+  REQUIRE(allowed.ok());
+  CHECK(allowed.value().item_id == 0);
+  auto c = MakeComment("2", "Call me at 555-123-4567 idiot");
+  c.author_first_comment = true;
+  auto flagged = s->Ingest(c, MakeVerdict("hide", "privacy", 2, 11, 23));
+  REQUIRE(flagged.ok());
+  auto item = s->GetItem(flagged.value().item_id).value().value();
+  CHECK(item.state == ItemState::kPending);
+  CHECK(item.hidden);  // `hide` asked the platform at once
+  CHECK(item.categories == std::vector<std::string>{"privacy"});
+  auto acts = s->ActionsForItem(item.id).value();
+  REQUIRE(acts.size() == 1);
+  CHECK(acts[0].kind == "hide");
+  CHECK(acts[0].remote_id == "2");
+  CHECK(acts[0].platform == "mastodon");
+  auto verdict = s->GetVerdict(item.comment_id).value().value();
+  REQUIRE(verdict.matches.size() == 1);
+  CHECK(verdict.matches[0].spans == std::vector<std::pair<uint32_t, uint32_t>>{{11, 23}});
+  auto stored = s->GetComment(item.comment_id).value().value();
+  CHECK(stored.author_first_comment == true);
+  CHECK(stored.author_followers == 2);
+  CHECK(stored.parent_text == "New story: A seclusion room is not a classroom");
+}
+
+TEST_CASE("a failed ingest leaves nothing behind", "[store][ingest]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  auto v = MakeVerdict("review", "spam", 1);
+  v.action = "shout";  // violates the verdicts table's CHECK after the comment row is written
+  auto r = s->Ingest(MakeComment("3", "crypto giveaway"), v);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(aasr::FormatErrors(r.errors()), Catch::Contains("CHECK"));
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments") == 0);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM verdicts") == 0);
+}
+
+TEST_CASE("the audit log refuses updates and deletes", "[store][audit]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  REQUIRE(s->Ingest(MakeComment("4", "idiot"), MakeVerdict("review", "harassment", 1)).ok());
+  std::string err;
+  CHECK(ExecRaw(tmp.path(), "UPDATE audit SET actor = 'someone'", &err) != SQLITE_OK);
+  CHECK_THAT(err, Catch::Contains("append-only"));
+  CHECK(ExecRaw(tmp.path(), "DELETE FROM audit", &err) != SQLITE_OK);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM audit") == 1);
+}
+
+TEST_CASE("moderators, sessions that expire, and durable cursors", "[store][users]") {
+  TempDb tmp;
+  auto clock = std::make_shared<ManualClock>();
+  StorePtr s = Open(tmp.path(), clock);
+  REQUIRE(s->PutModerator({0, "dana", "moderator", "$argon2id$fake", false, 0}).ok());
+  REQUIRE(s->PutModerator({0, "dana", "admin", "$argon2id$other", false, 0}).ok());
+  auto m = s->GetModerator("dana").value().value();
+  CHECK(m.role == "admin");
+  CHECK(m.password_hash == "$argon2id$other");
+  CHECK(s->ListModerators().value().size() == 1);
+  CHECK_FALSE(s->GetModerator("nobody").value().has_value());
+
+  Session sess{"hash1", "dana", "", "csrf1", 0, clock->NowMs() + 60'000};
+  REQUIRE(s->PutSession(sess).ok());
+  auto got = s->GetSession("hash1").value();
+  REQUIRE(got.has_value());
+  CHECK(got->role == "admin");
+  CHECK(got->csrf == "csrf1");
+  clock->Advance(60'001);
+  CHECK_FALSE(s->GetSession("hash1").value().has_value());
+  REQUIRE(s->DeleteSession("hash1").ok());
+
+  CHECK_FALSE(s->GetCursor("bluesky:aasr", "notifications").value().has_value());
+  REQUIRE(s->PutCursor("bluesky:aasr", "notifications", "c1").ok());
+  REQUIRE(s->PutCursor("bluesky:aasr", "notifications", "c2").ok());
+  CHECK(s->GetCursor("bluesky:aasr", "notifications").value().value() == "c2");
+}

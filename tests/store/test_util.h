@@ -1,0 +1,70 @@
+// Helpers shared by the store tests: a fresh database file per test, and
+// fixtures built from the site's own wording.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+
+#include <unistd.h>
+
+#include "bot/store/sqlite_store.h"
+
+namespace aasr::store::testing {
+
+// A database path in a fresh directory, removed at scope exit.
+class TempDb {
+ public:
+  TempDb() {
+    static std::atomic<int> n{0};
+    dir_ = std::filesystem::temp_directory_path() /
+           ("aasr-store-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  ~TempDb() { std::filesystem::remove_all(dir_); }
+  std::string path() const { return (dir_ / "aasr.db").string(); }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+inline NewComment MakeComment(const std::string& remote_id, const std::string& text,
+                              const std::string& handle = "parent_of_three") {
+  NewComment c;
+  c.platform = "mastodon";
+  c.account = "aasr@mastodon.social";
+  c.remote_id = remote_id;
+  c.parent = "https://mastodon.social/@aasr/1001";
+  c.parent_text = "New story: A seclusion room is not a classroom";
+  c.author_id = "id-" + handle;
+  c.author_handle = handle;
+  c.author_account_age_days = 3;
+  c.author_followers = 2;
+  c.text = text;
+  return c;
+}
+
+inline StoredVerdict MakeVerdict(const std::string& action, const std::string& category,
+                                 int priority, uint32_t b = 0, uint32_t e = 5) {
+  StoredVerdict v;
+  v.action = action;
+  v.priority = priority;
+  if (action != "allow") {
+    v.categories = {category};
+    StoredMatch m;
+    m.rule_id = category + ".test";
+    m.category = category;
+    m.description = "test rule for " + category;
+    m.action = action;
+    m.priority = priority;
+    m.spans = {{b, e}};
+    v.matches.push_back(m);
+    v.explanation = "matched " + m.rule_id;
+  } else {
+    v.explanation = "no rule matched";
+  }
+  return v;
+}
+
+}  // namespace aasr::store::testing
