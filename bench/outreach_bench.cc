@@ -104,7 +104,7 @@ int main() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto store = OutreachStore::Open((dir / "outreach.db").string()).value();
-  FakeClock clock(1714564800);
+  aasr::ManualClock clock(int64_t{1714564800} * 1000);
   Outbox outbox(*store, clock);
   const int kRows = 300;
   s = Seconds([&] {

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int n = argc > 2 ? std::atoi(argv[2]) : 100000;
-  auto clock = std::make_shared<ManualClock>(1'790'000'000'000);
+  auto clock = std::make_shared<aasr::ManualClock>(1'790'000'000'000);
   auto opened = OpenSqliteStore(argv[1], clock);
   if (!opened.ok()) {
     std::fprintf(stderr, "%s", aasr::FormatErrors(opened.errors()).c_str());

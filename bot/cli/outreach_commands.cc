@@ -167,7 +167,7 @@ int PlanCommand(int days, const std::string& posts_dir, const std::string& sched
     std::cerr << FormatErrors(errors);
     return 2;
   }
-  int64_t from = SystemClock().NowUnix();
+  int64_t from = aasr::SystemClock().NowUnix();
   if (!from_text.empty() && !ParseRfc3339(from_text, false, &from)) {
     std::cerr << "--from: '" << from_text << "' is not an RFC 3339 time such as 2024-05-01T12:00:00Z\n";
     return 2;

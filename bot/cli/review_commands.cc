@@ -49,7 +49,7 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   options.listen = listen;
   options.web_dir = web_dir;
   review::ReviewServer server(st, [active] { return active->current(); },
-                              std::make_shared<store::SystemClock>(), options);
+                              std::make_shared<aasr::SystemClock>(), options);
   Status s = server.Start();
   if (!s.ok()) {
     std::cerr << FormatErrors(s.errors());
@@ -85,7 +85,7 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
   if (!active) return 2;
   auto st = OpenStoreOrReport(db_path);
   if (!st) return 2;
-  int64_t since_ms = std::max<int64_t>(0, store::SystemClock().NowMs() - span.value());
+  int64_t since_ms = std::max<int64_t>(0, aasr::SystemClock().NowMs() - span.value());
   auto report = store::Backtest(*st, *active, *candidate, since_ms);
   if (!report.ok()) {
     std::cerr << FormatErrors(report.errors());

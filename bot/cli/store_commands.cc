@@ -94,7 +94,7 @@ int List(const std::string& db_path, const std::string& state, int limit,
     std::cerr << FormatErrors(page.errors());
     return 2;
   }
-  int64_t now = store::SystemClock().NowMs();
+  int64_t now = aasr::SystemClock().NowMs();
   for (const auto& it : page.value().items) {
     std::string cats;
     for (auto& c : it.categories) cats += (cats.empty() ? "" : ",") + c;

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/outreach/clock.h"
+#include "bot/util/clock.h"
 #include "bot/outreach/planner.h"
 #include "bot/outreach/store.h"
 #include "bot/platforms/platform.h"

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/outreach/clock.h"
+#include "bot/util/clock.h"
 #include "bot/outreach/http_getter.h"
 #include "bot/outreach/store.h"
 #include "bot/outreach/story.h"

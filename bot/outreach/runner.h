@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 
-#include "bot/outreach/clock.h"
+#include "bot/util/clock.h"
 #include "bot/outreach/composer.h"
 #include "bot/outreach/graphics.h"
 #include "bot/outreach/http_getter.h"

@@ -148,7 +148,7 @@ void AppendKey(std::string* out, const char* key) {
 }  // namespace
 
 ReviewApi::ReviewApi(store::StorePtr store, RulesProvider rules,
-                     std::shared_ptr<const store::Clock> clock, ApiOptions options)
+                     std::shared_ptr<const aasr::Clock> clock, ApiOptions options)
     : store_(std::move(store)),
       rules_(std::move(rules)),
       clock_(std::move(clock)),

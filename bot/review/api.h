@@ -53,7 +53,7 @@ using RulesProvider = std::function<rules::RuleSetPtr()>;
 
 class ReviewApi {
  public:
-  ReviewApi(store::StorePtr store, RulesProvider rules, std::shared_ptr<const store::Clock> clock,
+  ReviewApi(store::StorePtr store, RulesProvider rules, std::shared_ptr<const aasr::Clock> clock,
             ApiOptions options = {});
 
   // Answers any request under /api/; 404 for unknown routes.
@@ -94,7 +94,7 @@ class ReviewApi {
 
   store::StorePtr store_;
   RulesProvider rules_;
-  std::shared_ptr<const store::Clock> clock_;
+  std::shared_ptr<const aasr::Clock> clock_;
   ApiOptions options_;
   LoginLimiter limiter_;
 };

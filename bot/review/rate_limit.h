@@ -15,13 +15,13 @@
 #include <mutex>
 #include <string>
 
-#include "bot/store/clock.h"
+#include "bot/util/clock.h"
 
 namespace aasr::review {
 
 class LoginLimiter {
  public:
-  LoginLimiter(std::shared_ptr<const store::Clock> clock, int max_user_failures,
+  LoginLimiter(std::shared_ptr<const aasr::Clock> clock, int max_user_failures,
                int max_address_attempts, int64_t window_ms)
       : clock_(std::move(clock)),
         max_user_(max_user_failures),
@@ -35,7 +35,7 @@ class LoginLimiter {
 
  private:
   void Prune(std::deque<int64_t>& q, int64_t now);
-  std::shared_ptr<const store::Clock> clock_;
+  std::shared_ptr<const aasr::Clock> clock_;
   const int max_user_, max_addr_;
   const int64_t window_;
   std::mutex mu_;

@@ -46,7 +46,7 @@ struct ReviewServer::Listener {
 };
 
 ReviewServer::ReviewServer(store::StorePtr store, RulesProvider rules,
-                           std::shared_ptr<const store::Clock> clock, ServerOptions options)
+                           std::shared_ptr<const aasr::Clock> clock, ServerOptions options)
     : options_(std::move(options)),
       api_(std::move(store), std::move(rules), std::move(clock), options_.api),
       files_(options_.web_dir) {}

@@ -33,7 +33,7 @@ struct ServerOptions {
 class ReviewServer {
  public:
   ReviewServer(store::StorePtr store, RulesProvider rules,
-               std::shared_ptr<const store::Clock> clock, ServerOptions options = {});
+               std::shared_ptr<const aasr::Clock> clock, ServerOptions options = {});
   ~ReviewServer();
   ReviewServer(const ReviewServer&) = delete;
 

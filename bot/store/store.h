@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/store/clock.h"
+#include "bot/util/clock.h"
 #include "bot/util/error.h"
 
 namespace aasr::store {

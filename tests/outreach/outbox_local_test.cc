@@ -62,7 +62,7 @@ TEST_CASE("local platform: crash between publish and record, restart, exactly on
   aasr::net::FakeClock net_clock(std::chrono::system_clock::from_time_t(1714564800));
   platforms::LocalPlatform local("local", (dir / "var").string(), &net_clock);
   CrashAfterPublish platform(local);
-  FakeClock clock(1714564800);
+  aasr::ManualClock clock(int64_t{1714564800} * 1000);
   auto platform_for = [&](const std::string&) -> platforms::Platform* { return &platform; };
 
   PlanEntry e;

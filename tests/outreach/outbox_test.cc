@@ -51,7 +51,7 @@ aasr::platforms::ComposedPost Post(const std::string& text) {
 TEST_CASE("crash between send and record, then restart: published exactly once") {
   TempDb db("crash");
   FakePlatform masto;
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
   int64_t id = 0;
   {
@@ -72,7 +72,7 @@ TEST_CASE("crash between send and record, then restart: published exactly once")
   // Restart with a fresh connection.
   auto store = OutreachStore::Open(db.path).value();
   Outbox outbox(*store, clock);
-  clock.Advance(30);
+  clock.Advance(30 * 1000);
   const SendReport report = outbox.SendDue(platform_for);
   CHECK(report.reconciled == 1);
   CHECK(report.published == 0);
@@ -91,7 +91,7 @@ TEST_CASE("crash between send and record, then restart: published exactly once")
 TEST_CASE("crash before the platform got it: the restart sends it, once") {
   TempDb db("crash_before");
   FakePlatform masto;
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
   int64_t id;
   {
@@ -106,7 +106,7 @@ TEST_CASE("crash before the platform got it: the restart sends it, once") {
   const SendReport r1 = outbox.SendDue(platform_for);
   CHECK(r1.retrying == 1);  // reconciled back to planned, retried after backoff
   CHECK(masto.posts.empty());
-  clock.Advance(3600);
+  clock.Advance(3600 * 1000);
   const SendReport r2 = outbox.SendDue(platform_for);
   CHECK(r2.published + r2.reconciled == 1);
   CHECK(masto.posts.size() == 1);
@@ -117,7 +117,7 @@ TEST_CASE("crash before the platform got it: the restart sends it, once") {
 TEST_CASE("an unknown outcome that cannot be checked stays sending, never guessed") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
   Outbox outbox(*store, clock);
   const int64_t id = outbox.Enqueue(Entry("s", kNow), Post("text")).value();
@@ -130,7 +130,7 @@ TEST_CASE("an unknown outcome that cannot be checked stays sending, never guesse
   CHECK(store->GetOutbox(id).value()->state == OutboxState::kSending);
   masto.find_fails = false;
   outbox.SendDue(platform_for);
-  clock.Advance(3600);
+  clock.Advance(3600 * 1000);
   outbox.SendDue(platform_for);
   CHECK(masto.posts.size() == 1);
   CHECK(store->GetOutbox(id).value()->state == OutboxState::kPublished);
@@ -139,7 +139,7 @@ TEST_CASE("an unknown outcome that cannot be checked stays sending, never guesse
 TEST_CASE("failures retry with backoff, then stay visible as failed with the platform's error") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
   Outbox outbox(*store, clock, RetryPolicy{3, 60, 3600});
   const int64_t id = outbox.Enqueue(Entry("s", kNow), Post("text")).value();
@@ -152,13 +152,13 @@ TEST_CASE("failures retry with backoff, then stay visible as failed with the pla
   CHECK(row->next_attempt_at == kNow + 60);
   CHECK(row->error.find("HTTP 503") != std::string::npos);
 
-  clock.Advance(59);
+  clock.Advance(59 * 1000);
   outbox.SendDue(platform_for);
   CHECK(masto.publish_calls == 1);  // not due yet
-  clock.Advance(1);
+  clock.Advance(1 * 1000);
   outbox.SendDue(platform_for);
   CHECK(store->GetOutbox(id).value()->next_attempt_at == kNow + 60 + 120);
-  clock.Advance(120);
+  clock.Advance(120 * 1000);
   const SendReport last = outbox.SendDue(platform_for);
   CHECK(last.failed == 1);
   row = store->GetOutbox(id).value();
@@ -166,7 +166,7 @@ TEST_CASE("failures retry with backoff, then stay visible as failed with the pla
   CHECK(row->attempts == 3);
   CHECK(row->error.find("HTTP 503: Service Unavailable") != std::string::npos);
   CHECK(store->ListOutbox(OutboxState::kFailed).value().size() == 1);
-  clock.Advance(86400);
+  clock.Advance(86400 * 1000);
   outbox.SendDue(platform_for);
   CHECK(masto.publish_calls == 3);  // failed rows are not retried silently
 }
@@ -174,7 +174,7 @@ TEST_CASE("failures retry with backoff, then stay visible as failed with the pla
 TEST_CASE("a retry after a lost answer finds the first post instead of posting again") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
   Outbox outbox(*store, clock);
   const int64_t id = outbox.Enqueue(Entry("s", kNow), Post("text")).value();
@@ -191,7 +191,7 @@ TEST_CASE("a retry after a lost answer finds the first post instead of posting a
 TEST_CASE("planning twice cannot post twice; not-yet-due rows wait") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
   Outbox outbox(*store, clock);
   const auto a = outbox.Enqueue(Entry("s", kNow + 600), Post("text"));
@@ -201,7 +201,7 @@ TEST_CASE("planning twice cannot post twice; not-yet-due rows wait") {
   CHECK(a.value() == b.value());
   outbox.SendDue(platform_for);
   CHECK(masto.publish_calls == 0);
-  clock.Advance(600);
+  clock.Advance(600 * 1000);
   outbox.SendDue(platform_for);
   outbox.SendDue(platform_for);
   CHECK(masto.publish_calls == 1);
@@ -214,7 +214,7 @@ TEST_CASE("planning twice cannot post twice; not-yet-due rows wait") {
 
 TEST_CASE("end to end: pending story and graphic slot composed, enqueued, published once") {
   auto store = OutreachStore::Open(":memory:").value();
-  FakeClock clock(kNow);  // Wed 2024-05-01 08:00 EDT
+  aasr::ManualClock clock(kNow * 1000);  // Wed 2024-05-01 08:00 EDT
   auto config = LoadSchedulesFromString(
       "feeds:\n  - {name: site, url: https://endseclusion.example/feed/}\n"
       "schedules:\n"
@@ -248,7 +248,7 @@ TEST_CASE("end to end: pending story and graphic slot composed, enqueued, publis
   // Still pending: the Bluesky account has no row yet.
   CHECK(store->StoriesWithDisposition(StoryDisposition::kPending).value().size() == 1);
 
-  clock.Advance(2 * 3600 + 60);  // 10:01 EDT
+  clock.Advance((2 * 3600 + 60) * 1000);  // 10:01 EDT
   r = EnqueueDue(config.value(), catalog.value(), composer, *store, clock, 3600);
   REQUIRE(r.ok());
   CHECK(r.value().enqueued == 1);

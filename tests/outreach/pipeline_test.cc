@@ -15,7 +15,7 @@ constexpr int64_t kNow = 1714564800;  // 2024-05-01T12:00:00Z, 08:00 EDT
 
 struct Env {
   std::unique_ptr<OutreachStore> store = OutreachStore::Open(":memory:").value();
-  FakeClock clock{kNow};
+  aasr::ManualClock clock{kNow * 1000};
   ScheduleConfig config;
   GraphicsCatalog catalog;
   Templates templates;

@@ -39,7 +39,7 @@ struct Env {
   FixtureServer server;
   std::unique_ptr<HttpGetter> http = aasr::outreach::testing::TestGetter();
   std::unique_ptr<OutreachStore> store = OutreachStore::Open(":memory:").value();
-  FakeClock clock{kNow};
+  aasr::ManualClock clock{kNow * 1000};
   FeedPoller poller{*http, *store, clock};
   FeedSource source;
   Env() {
@@ -172,7 +172,7 @@ TEST_CASE("WordPress REST source through the server, remembered across restarts"
   server.Serve("/wp-json/wp/v2/posts", {ReadFixture("aasr_wp_posts.json"), "application/json", "", ""});
   FeedSource source{"aasr-rest", server.Url("/wp-json/wp/v2/posts?_embed"), 7 * 24 * 3600, true};
   auto http = aasr::outreach::testing::TestGetter();
-  FakeClock clock(kNow);
+  aasr::ManualClock clock(kNow * 1000);
   {
     auto store = OutreachStore::Open(db).value();
     FeedPoller poller(*http, *store, clock);

@@ -27,7 +27,7 @@ TEST_CASE("runner: backlog first, then a new story goes out once, within the pol
   Composer composer(templates.value(), "/tmp/aasr_runner_cache");
   auto store = OutreachStore::Open(":memory:").value();
   auto http = aasr::outreach::testing::TestGetter();
-  FakeClock clock(1693576800);  // 2023-09-01T14:00:00Z, 10:00 EDT
+  aasr::ManualClock clock(int64_t{1693576800} * 1000);  // 2023-09-01T14:00:00Z, 10:00 EDT
   FakePlatform masto;
   RunnerDeps deps;
   deps.config = &config.value();
@@ -55,11 +55,11 @@ TEST_CASE("runner: backlog first, then a new story goes out once, within the pol
              "<description>Christopher Ripke is an advocate for people with Developmental Disabilities in "
              "Nevada.</description></item>");
   server.Serve("/feed/", {rss, "application/rss+xml", "\"v2\"", ""});
-  clock.Advance(300);
+  clock.Advance(300 * 1000);
   CHECK(runner.Tick().feeds_polled == 0);
   CHECK(masto.posts.empty());
 
-  clock.Advance(300);  // 10 minutes after the first poll
+  clock.Advance(300 * 1000);  // 10 minutes after the first poll
   TickReport t3 = runner.Tick();
   CHECK(t3.feeds_polled == 1);
   CHECK(t3.new_stories == 1);
@@ -69,7 +69,7 @@ TEST_CASE("runner: backlog first, then a new story goes out once, within the pol
   CHECK(masto.posts[0].text.rfind("Meet Disability Advocate and AASR Volunteer Christopher Ripke", 0) == 0);
 
   for (int i = 0; i < 3; ++i) {
-    clock.Advance(600);
+    clock.Advance(600 * 1000);
     const TickReport t = runner.Tick();
     CHECK(t.feeds_not_modified == 1);
   }

@@ -7,7 +7,7 @@
 using namespace aasr;
 
 TEST_CASE("queue item writer equals the JSON tree, whatever the text", "[review][json]") {
-  auto clock = std::make_shared<store::ManualClock>();
+  auto clock = std::make_shared<aasr::ManualClock>();
   review::ReviewApi api(nullptr, nullptr, clock);
   store::Item it;
   it.id = 42;

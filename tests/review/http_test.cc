@@ -83,7 +83,7 @@ std::string TempPath() {
 // One server per test on its own loopback port.
 struct Fixture {
   std::string db_path = TempPath();
-  std::shared_ptr<store::ManualClock> clock = std::make_shared<store::ManualClock>();
+  std::shared_ptr<aasr::ManualClock> clock = std::make_shared<aasr::ManualClock>();
   store::StorePtr st;
   rules::RuleSetPtr rules;
   std::unique_ptr<review::ReviewServer> server;

@@ -3,10 +3,10 @@
 #include "bot/review/rate_limit.h"
 
 using aasr::review::LoginLimiter;
-using aasr::store::ManualClock;
+using aasr::ManualClock;
 
 TEST_CASE("login limiter: per user failures and per address attempts", "[review][limits]") {
-  auto clock = std::make_shared<ManualClock>();
+  auto clock = std::make_shared<aasr::ManualClock>();
   LoginLimiter l(clock, 3, 5, 60'000);
   for (int i = 0; i < 3; ++i) {
     CHECK(l.RetryAfterMs("dana", "10.0.0.1") == 0);

@@ -46,7 +46,7 @@ rules:
 
 TEST_CASE("backtest compares candidate rules with active rules and decisions", "[store][backtest]") {
   testing::TempDb tmp;
-  auto clock = std::make_shared<ManualClock>();
+  auto clock = std::make_shared<aasr::ManualClock>();
   StorePtr st = OpenSqliteStore(tmp.path(), clock).value();
   auto active = Load(kActive, "active.yaml");
   auto candidate = Load(kCandidate, "candidate.yaml");

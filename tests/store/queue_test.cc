@@ -15,7 +15,7 @@ namespace {
 
 struct Fixture {
   TempDb tmp;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  std::shared_ptr<aasr::ManualClock> clock = std::make_shared<aasr::ManualClock>();
   StorePtr s;
   Fixture() {
     auto r = OpenSqliteStore(tmp.path(), clock);

@@ -37,8 +37,8 @@ int ExecRaw(const std::string& path, const std::string& sql, std::string* err = 
   return rc;
 }
 
-StorePtr Open(const std::string& path, std::shared_ptr<ManualClock> clock = nullptr) {
-  if (!clock) clock = std::make_shared<ManualClock>();
+StorePtr Open(const std::string& path, std::shared_ptr<aasr::ManualClock> clock = nullptr) {
+  if (!clock) clock = std::make_shared<aasr::ManualClock>();
   auto r = OpenSqliteStore(path, clock);
   if (!r.ok()) FAIL(aasr::FormatErrors(r.errors()));
   return r.value();
@@ -70,7 +70,7 @@ TEST_CASE("a database newer than this build is refused and left untouched",
   TempDb tmp;
   REQUIRE(CreateSchemaAtVersion(tmp.path(), kSchemaVersion).ok());
   REQUIRE(ExecRaw(tmp.path(), "PRAGMA user_version = 99") == SQLITE_OK);
-  auto r = OpenSqliteStore(tmp.path(), std::make_shared<ManualClock>());
+  auto r = OpenSqliteStore(tmp.path(), std::make_shared<aasr::ManualClock>());
   REQUIRE_FALSE(r.ok());
   std::string msg = aasr::FormatErrors(r.errors());
   CHECK_THAT(msg, Catch::Contains("schema version 99 is newer"));
@@ -192,7 +192,7 @@ TEST_CASE("the audit log refuses updates and deletes", "[store][audit]") {
 
 TEST_CASE("moderators, sessions that expire, and durable cursors", "[store][users]") {
   TempDb tmp;
-  auto clock = std::make_shared<ManualClock>();
+  auto clock = std::make_shared<aasr::ManualClock>();
   StorePtr s = Open(tmp.path(), clock);
   REQUIRE(s->PutModerator({0, "dana", "moderator", "$argon2id$fake", false, 0}).ok());
   REQUIRE(s->PutModerator({0, "dana", "admin", "$argon2id$other", false, 0}).ok());

@@ -1,21 +1,26 @@
-// Clock: the one source of "now" for the store and the review server.
+// Clock: the one source of "now" for the store, the review server and
+// outreach, injected everywhere so that expiries (claims, sessions, the undo
+// window), polling, max-age checks, schedules and retry backoff are
+// deterministic in tests.
 //
-// Promises: NowMs() returns milliseconds since the Unix epoch (UTC). Production
-// code uses SystemClock; tests use ManualClock so that expiries (claims,
-// sessions, the 10-minute undo window) are checked without sleeping.
-// Thread safety: both implementations may be called from any thread.
+// Promises: NowMs() is milliseconds since the Unix epoch (UTC); NowUnix() is
+// whole seconds. Civil time is only ever computed with cctz from an explicit
+// zone. Production code uses SystemClock; tests use ManualClock, which moves
+// only when told to. Both may be called from any thread.
+// (bot/net/clock.h is the HTTP layer's clock: it also sleeps.)
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 
-namespace aasr::store {
+namespace aasr {
 
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual int64_t NowMs() const = 0;
+  int64_t NowUnix() const { return NowMs() / 1000; }
 };
 
 class SystemClock : public Clock {
@@ -27,7 +32,6 @@ class SystemClock : public Clock {
   }
 };
 
-// A clock that only moves when told to.
 class ManualClock : public Clock {
  public:
   explicit ManualClock(int64_t start_ms = 1'790'000'000'000) : now_(start_ms) {}
@@ -39,4 +43,4 @@ class ManualClock : public Clock {
   std::atomic<int64_t> now_;
 };
 
-}  // namespace aasr::store
+}  // namespace aasr
