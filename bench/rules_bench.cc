@@ -560,7 +560,7 @@ int Run(int argc, char** argv) {
       w.Lap(&wall[kCanonicalSet][r][k], &cpu[kCanonicalSet][r][k]);
       literal_set.Pass(literal_texts, b, e);
       w.Lap(&wall[kLiteralSet][r][k], &cpu[kLiteralSet][r][k]);
-      for (size_t i = b; i < e; ++i) g_sink = g_sink + rules::ComputeFeatures(comments[i].text).link_domains.size();
+      for (size_t i = b; i < e; ++i) g_sink = g_sink + rules::ComputeFeatures(comments[i].text).length + rules::FindLinkDomains(comments[i].text).size();
       w.Lap(&wall[kFeatures][r][k], &cpu[kFeatures][r][k]);
       ScreenIndexes(*shipped.set, comments, corpus, block_all[k], r == 0 ? &shipped_run : &discard);
       w.Lap(&wall[kShipped][r][k], &cpu[kShipped][r][k]);

@@ -65,7 +65,6 @@ std::vector<std::string> FindLinkDomains(std::string_view text) {
 
 TextFeatures ComputeFeatures(std::string_view text) {
   TextFeatures f;
-  f.link_domains = FindLinkDomains(text);
   // Mentions: '@' at a word start followed by a handle character.
   for (size_t i = 0; i + 1 < text.size(); ++i) {
     if (text[i] != '@') continue;
