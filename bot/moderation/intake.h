@@ -1,0 +1,98 @@
+// Intake: the one path from "a platform has new comments" to "each is stored
+// with its verdict, flagged ones are queued, and `hide` verdicts are carried
+// out". `aasr-bot comments fetch` runs one round; the daemon runs a round per
+// account on its poll interval, and feeds webhook deliveries (Facebook) into
+// IngestFetched().
+//
+//   IntakeDeps d{&platform, &store, rules, &clock, "aasr-bsky"};
+//   Result<IntakeReport> r = FetchAndScreen(d);   // one poll
+//   ActionReport a = CarryOutActions(d, ActionRetry{});  // moderators' decisions
+//
+// Promises:
+// - Nothing is lost and nothing is stored twice. The cursor (store cursors,
+//   scope "comments", key = account) is read before fetching and written only
+//   after every comment of the batch is stored; storing is idempotent on
+//   (platform, remote_id), so a crash anywhere in a round only repeats work.
+// - A comment whose verdict is `hide` gets its hide action carried out in the
+//   same round where the platform can hide (capabilities().hide_replies);
+//   elsewhere the platform's fallback runs (e.g. Mastodon: block + report) and
+//   the item stays in the queue with the platform's note.
+// - CarryOutActions() performs this account's pending platform actions
+//   (hide, unhide, delete, block, report) oldest first. A failure is retried
+//   with exponential backoff up to ActionRetry::max_attempts; an action the
+//   platform cannot do, or a fallback already carried out, is final at once
+//   (the note stays on the action for moderators). Never throws.
+// Errors: a failed fetch returns its Error (the cursor is untouched); errors
+// on single comments or actions are collected in the reports and the round
+// goes on with the rest.
+// Thread safety: one round at a time per (account, platform instance); the
+// Store and RuleSet may be shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bot/platforms/platform.h"
+#include "bot/rules/rules.h"
+#include "bot/store/store.h"
+#include "bot/util/clock.h"
+#include "bot/util/error.h"
+
+namespace aasr::moderation {
+
+struct IntakeDeps {
+  platforms::Platform* platform = nullptr;
+  store::Store* store = nullptr;
+  rules::RuleSetPtr rules;  // the set in force for this round
+  const Clock* clock = nullptr;
+  std::string account;      // the config's account name
+};
+
+// What happened to one fetched comment, for the CLI's JSON lines and the
+// daemon's metrics.
+struct IntakeItem {
+  platforms::FetchedComment comment;
+  rules::Verdict verdict;
+  int64_t comment_id = 0;
+  int64_t item_id = 0;          // 0: allowed, not queued
+  bool created = false;         // false: already stored by an earlier round
+  bool hidden = false;          // the platform hid it in this round
+  std::string hide_note;        // why it is not hidden (platform lacks hide, fallback, error)
+  int64_t created_at_ms = 0;    // the comment's creation time (0 when unknown)
+  int64_t verdict_at_ms = 0;    // clock time when the verdict was stored
+  int64_t hidden_at_ms = 0;     // clock time when the hide was carried out
+};
+
+struct IntakeReport {
+  std::vector<IntakeItem> items;  // in fetch order
+  std::string cursor_before, cursor_after;
+  Errors errors;  // per-comment problems (the round went on)
+};
+
+// One poll of one account: fetch since the cursor, screen, store, queue,
+// carry out `hide` verdicts, then persist the cursor.
+Result<IntakeReport> FetchAndScreen(const IntakeDeps& d);
+
+// A comment delivered by other means (a webhook): screen, store, queue and
+// hide as FetchAndScreen does for each comment. Idempotent.
+Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedComment& c);
+
+struct ActionRetry {
+  int max_attempts = 6;
+  int64_t base_delay_ms = 30'000;  // 30 s, 1 min, 2 min ... capped
+  int64_t max_delay_ms = 3'600'000;
+};
+
+struct ActionReport {
+  int done = 0;
+  int retrying = 0;  // failed now, will be retried after a delay
+  int failed = 0;    // final: gave up or the platform cannot do it
+  Errors errors;
+};
+
+// Carries out this account's due platform actions (moderators' decisions
+// and hides not yet done).
+ActionReport CarryOutActions(const IntakeDeps& d, const ActionRetry& retry);
+
+}  // namespace aasr::moderation
