@@ -27,6 +27,7 @@ bench: build
 	$(BUILD)/bench/rules_bench
 	$(BUILD)/bench/outreach_bench
 	bash bench/review_bench.sh $(BUILD)
+	$(BUILD)/bench/daemon_bench
 
 clean:
 	rm -rf $(BUILD)

@@ -124,9 +124,10 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
     masto.AddMention("fan" + std::to_string(i % 37) + "@mastodon.example", "<p>" + text + "</p>", "");
     expected[marker] = {text, "mastodon"};
   }
-  // Slow answers to posting: the status exists, the answer is late.
+  // Slow answers to posting: the status exists, the answer comes 2.5 s late,
+  // longer than any run lives, so the kill lands between send and record.
   for (int i = 0; i < 4; ++i)
-    masto.AddFault({"/api/v1/statuses", FakeMastodon::Fault::Kind::kSlow, 0, 700});
+    masto.AddFault({"/api/v1/statuses", FakeMastodon::Fault::Kind::kSlow, 0, 2500});
   {
     // The cursor of a bot that ran before (see the top of the file).
     auto st = store::OpenSqliteStore(ws.File("var/aasr.db"));
@@ -387,6 +388,8 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
   CHECK(sends_per_key.count("") == 0);
   int resends = 0;
   for (const auto& [k, n] : sends_per_key) resends += n - 1;
+  // Reconciliation after "sent, not recorded" reads the account's statuses.
+  const size_t reconcile_reads = masto.requests_to("GET", "/api/v1/accounts/1/statuses").size();
   // The local outbox: one file per post, no text twice.
   std::set<std::string> local_texts;
   int local_files = 0;
@@ -402,7 +405,8 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
   std::cout << "crash_test: seed " << seed << ", " << kills << " kills; " << expected.size() << " comments stored once; "
             << items << " queued; " << hide_local_ids.size() << " local hides (" << repeated_hides
             << " repeated after kills); " << rows.value().size() << " posts published once (" << resends
-            << " Mastodon re-sends deduplicated by Idempotency-Key)" << std::endl;
+            << " Mastodon re-sends deduplicated by Idempotency-Key, " << reconcile_reads
+            << " reads of the account's statuses to reconcile)" << std::endl;
 }
 
 TEST_CASE("daemon: a database that cannot be created is a clear error with exit 2", "[daemon]") {
