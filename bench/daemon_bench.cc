@@ -119,7 +119,12 @@ std::vector<std::string> FlagExamples(const std::string& rules_dir) {
     for (const auto& r : root["rules"]) {
       const YAML::Node flag = r["examples"]["flag"];
       if (!flag || !flag.IsSequence()) continue;
-      for (const auto& t : flag) out.push_back(t.as<std::string>());
+      for (const auto& t : flag) {
+        // A plain string, or {text, author} for metadata rules (the author
+        // is dropped here; the screening below keeps only what still flags).
+        if (t.IsScalar()) out.push_back(t.as<std::string>());
+        else if (t.IsMap() && t["text"] && t["text"].IsScalar()) out.push_back(t["text"].as<std::string>());
+      }
     }
   }
   return out;
