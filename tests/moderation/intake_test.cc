@@ -381,7 +381,7 @@ TEST_CASE("a malformed inbox line fails the round at file:line and loses nothing
   CHECK(ById(fixed.value(), "b3").hidden);
 }
 
-TEST_CASE("moderators' actions: retried with backoff, then done; unsupported ones fail at once",
+TEST_CASE("moderators' actions: retried with backoff, then done, and unsupported ones fail at once",
           "[moderation][actions]") {
   TempDir dir;
   auto clock = std::make_shared<ManualClock>(1'795'000'000'000);
