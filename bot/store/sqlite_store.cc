@@ -772,6 +772,14 @@ class SqliteStore : public Store {
     return tx.Commit();
   }
 
+  Result<std::map<std::string, int64_t>> CountItemsByState() override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, "SELECT state, COUNT(*) FROM items GROUP BY state");
+    std::map<std::string, int64_t> out;
+    while (st.Step()) out[st.Text(0)] = st.Int(1);
+    return out;
+  }
+
   Result<std::vector<CategoryDay>> CategoriesPerDay(int64_t since_ms) override {
     auto db = pool_.Acquire();
     AASR_PREPARE(st, *db,

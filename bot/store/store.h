@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -286,6 +287,9 @@ class Store {
                                                        const std::string& key) = 0;
   virtual Status PutCursor(const std::string& scope, const std::string& key,
                            const std::string& value) = 0;
+
+  // Items per state ("pending", "escalated", ...), for /metrics.
+  virtual Result<std::map<std::string, int64_t>> CountItemsByState() = 0;
 
   virtual int schema_version() const = 0;
 };
