@@ -111,5 +111,5 @@ export async function showStatus() {
   body.append(h('h3', {}, 'Accounts'));
   const accounts = Array.isArray(s.accounts) ? s.accounts : [];
   body.append(accounts.length ? accountsTable(accounts)
-    : h('p', { class: 'muted' }, s.mode === 'serve' ? 'This is `aasr-bot serve` alone: it polls no accounts. The daemon shows them here.' : 'No accounts are configured.'));
+    : h('p', { class: 'muted' }, s.mode === 'serve' ? 'This is “aasr-bot serve” alone: it polls no accounts. The daemon shows them here.' : 'No accounts are configured.'));
 }
