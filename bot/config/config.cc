@@ -73,6 +73,128 @@ void ReadSecret(const YAML::Node& map, const char* key, bool required, Context& 
   *value = *v;
 }
 
+
+// An integer in [min, max]; absent keeps *out.
+bool ReadInt(const YAML::Node& map, const char* key, int min, int max, Context& ctx, const std::string& subject,
+             int* out) {
+  const YAML::Node n = map[key];
+  if (!n.IsDefined() || n.IsNull()) return false;
+  int v = 0;
+  try {
+    if (!n.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "");
+    v = n.as<int>();
+  } catch (const YAML::Exception&) {
+    ctx.errors->push_back(yaml::ErrorAt(n, ctx.file, std::string(key) + " must be a whole number", subject));
+    return false;
+  }
+  if (v < min || v > max) {
+    ctx.errors->push_back(yaml::ErrorAt(n, ctx.file,
+                                        std::string(key) + " must be between " + std::to_string(min) + " and " +
+                                            std::to_string(max) + ", not " + std::to_string(v),
+                                        subject));
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool ReadDouble(const YAML::Node& map, const char* key, double min, double max, Context& ctx,
+                const std::string& subject, double* out) {
+  const YAML::Node n = map[key];
+  if (!n.IsDefined() || n.IsNull()) return false;
+  double v = 0;
+  try {
+    if (!n.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "");
+    v = n.as<double>();
+  } catch (const YAML::Exception&) {
+    ctx.errors->push_back(yaml::ErrorAt(n, ctx.file, std::string(key) + " must be a number", subject));
+    return false;
+  }
+  if (!(v >= min && v <= max)) {
+    ctx.errors->push_back(yaml::ErrorAt(n, ctx.file,
+                                        std::string(key) + " must be between " + std::to_string(min) + " and " +
+                                            std::to_string(max),
+                                        subject));
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// A section that is one path (`database: var/aasr.db`).
+template <std::string Config::*Field>
+void ParsePath(const YAML::Node& node, Context& ctx, Config* out) {
+  std::string v;
+  if (!yaml::ReadString(node, ctx.file, "", "path", &v, ctx.errors)) return;
+  if (v.empty()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "the path must not be empty"));
+    return;
+  }
+  out->*Field = v;
+}
+
+void ParseReview(const YAML::Node& node, Context& ctx, Config* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "review must be a map, e.g. {listen: \"http://127.0.0.1:8080\"}"));
+    return;
+  }
+  yaml::CheckKeys(node, {"listen"}, ctx.file, "review", ctx.errors);
+  if (ReadOptional(node, "listen", ctx, "review", &out->review_listen))
+    CheckUrl(node, "listen", out->review_listen, ctx, "review");
+}
+
+void ParsePolling(const YAML::Node& node, Context& ctx, Config* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "polling must be a map"));
+    return;
+  }
+  yaml::CheckKeys(node, {"seconds", "jitter", "actions_seconds", "outreach_seconds", "reload_seconds"}, ctx.file,
+                  "polling", ctx.errors);
+  ReadInt(node, "seconds", 1, 86400, ctx, "polling", &out->poll_seconds);
+  ReadDouble(node, "jitter", 0.0, 0.5, ctx, "polling", &out->poll_jitter);
+  ReadInt(node, "actions_seconds", 1, 3600, ctx, "polling", &out->actions_seconds);
+  ReadInt(node, "outreach_seconds", 1, 3600, ctx, "polling", &out->outreach_seconds);
+  ReadInt(node, "reload_seconds", 1, 3600, ctx, "polling", &out->reload_seconds);
+}
+
+bool CheckLevel(const YAML::Node& n, const std::string& level, Context& ctx, const std::string& subject) {
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  for (const auto& l : kLevels)
+    if (l == level) return true;
+  std::string hint = yaml::DidYouMean(level, kLevels);
+  ctx.errors->push_back(yaml::ErrorAt(n, ctx.file,
+                                      "unknown log level '" + level + "'" +
+                                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                          "; one of trace, debug, info, warn, error, critical, off",
+                                      subject));
+  return false;
+}
+
+void ParseLog(const YAML::Node& node, Context& ctx, Config* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "log must be a map"));
+    return;
+  }
+  yaml::CheckKeys(node, {"format", "level", "components"}, ctx.file, "log", ctx.errors);
+  if (ReadOptional(node, "format", ctx, "log", &out->log.format) && out->log.format != "text" &&
+      out->log.format != "json") {
+    ctx.errors->push_back(yaml::ErrorAt(node["format"], ctx.file, "log format must be text or json", "log"));
+  }
+  if (ReadOptional(node, "level", ctx, "log", &out->log.level)) CheckLevel(node["level"], out->log.level, ctx, "log");
+  const YAML::Node comps = node["components"];
+  if (!comps.IsDefined() || comps.IsNull()) return;
+  if (!comps.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(comps, ctx.file, "log components must be a map of component: level", "log"));
+    return;
+  }
+  for (const auto& kv : comps) {
+    std::string name, level;
+    if (!yaml::ReadString(kv.first, ctx.file, "log", "component", &name, ctx.errors)) continue;
+    if (!yaml::ReadString(kv.second, ctx.file, "log", name, &level, ctx.errors)) continue;
+    if (CheckLevel(kv.second, level, ctx, "log component " + name)) out->log.components.emplace_back(name, level);
+  }
+}
+
 void ParseAccount(const YAML::Node& node, Context& ctx, std::set<std::string>* names, Config* out) {
   if (!node.IsMap()) {
     ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "each account must be a map with name and platform"));
@@ -94,7 +216,8 @@ void ParseAccount(const YAML::Node& node, Context& ctx, std::set<std::string>* n
   std::string platform;
   if (!ReadRequired(node, "platform", ctx, subject, &platform)) return;
   const std::vector<std::string> platforms = {"local", "mastodon", "bluesky", "facebook"};
-  std::vector<std::string> keys = {"name", "platform"};
+  std::vector<std::string> keys = {"name", "platform", "poll_seconds"};
+  ReadInt(node, "poll_seconds", 5, 86400, ctx, subject, &a.poll_seconds);
   if (platform == "local") {
     a.platform = PlatformKind::kLocal;
     keys.insert(keys.end(), {"dir"});
@@ -171,6 +294,13 @@ void ParseAccounts(const YAML::Node& node, Context& ctx, Config* out) {
 
 const Section kSections[] = {
     {"accounts", ParseAccounts},
+    {"database", ParsePath<&Config::database>},
+    {"rules", ParsePath<&Config::rules_dir>},
+    {"posts", ParsePath<&Config::posts_dir>},
+    {"schedules", ParsePath<&Config::schedules>},
+    {"review", ParseReview},
+    {"polling", ParsePolling},
+    {"log", ParseLog},
 };
 
 }  // namespace

@@ -1,10 +1,14 @@
 // Config: the one loader of the bot's config file (YAML).
 //
-// Today it reads the `accounts:` list; later sections (database path, listen
-// address, schedules) are added to the same loader: one struct field and one
-// entry in the section table of config.cc, so every section gets the same
-// unknown-key ("did you mean") checks and file:line:column errors.
+// Sections: `accounts` (below), and for the daemon `database`, `rules`,
+// `posts`, `schedules`, `review`, `polling`, `log` (see config/README.md).
+// A section is one struct field and one entry in the section table of
+// config.cc, so every section gets the same unknown-key ("did you mean")
+// checks and file:line:column errors. Relative paths are kept as written
+// (the daemon resolves them against its working directory).
 //
+//   database: var/aasr.db
+//   review: {listen: "http://127.0.0.1:8080"}
 //   accounts:
 //     - {name: local, platform: local, dir: var}
 //     - name: aasr-masto
@@ -23,6 +27,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bot/util/error.h"
@@ -36,6 +41,7 @@ struct Account {
   std::string name;
   PlatformKind platform = PlatformKind::kLocal;
   Location where;  // the account's entry in the file
+  int poll_seconds = 0;  // 0: polling.seconds
 
   // local
   std::string dir = "var";
@@ -56,9 +62,27 @@ struct Account {
   std::string verify_token_env, verify_token;
 };
 
+struct LogConfig {
+  std::string format = "text";             // "text" | "json"
+  std::string level = "info";              // trace debug info warn error critical off
+  std::vector<std::pair<std::string, std::string>> components;  // component -> level
+};
+
 struct Config {
   std::string file;
   std::vector<Account> accounts;
+  // The daemon's sections; defaults are the embedded default's.
+  std::string database = "var/aasr.db";
+  std::string rules_dir = "rules";
+  std::string posts_dir = "posts";
+  std::string schedules;                   // empty: no outreach schedules
+  std::string review_listen = "http://127.0.0.1:8080";
+  int poll_seconds = 60;                   // per account unless it says otherwise
+  double poll_jitter = 0.1;                // +-10% so accounts do not poll in step
+  int actions_seconds = 2;                 // how often moderators' decisions are carried out
+  int outreach_seconds = 30;               // outreach tick
+  int reload_seconds = 2;                  // how often files are checked for changes
+  LogConfig log;
 
   const Account* FindAccount(const std::string& name) const;
 };

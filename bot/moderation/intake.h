@@ -68,6 +68,9 @@ struct IntakeReport {
   std::vector<IntakeItem> items;  // in fetch order
   std::string cursor_before, cursor_after;
   Errors errors;  // per-comment problems (the round went on)
+  // Every fetched comment was stored and the cursor persisted; false: the
+  // next round fetches the same batch again (nothing lost, nothing doubled).
+  bool complete = true;
 };
 
 // One poll of one account: fetch since the cursor, screen, store, queue,

@@ -190,6 +190,7 @@ Status HttpClient::Pace(const Request& request) {
       }
     }
     spdlog::debug("{}: pacing {} ms before {}", options_.subject, wait.count(), Describe(request));
+    Count(0, 0, wait);
     clock_->SleepFor(wait);
   }
 }
@@ -262,6 +263,7 @@ Result<Response> HttpClient::Send(const Request& request) {
     if (!paced.ok()) return paced.errors();
     Attempt a = impl_->Once(uri, request, options_);
     if (!a.response) {
+      Count(1, 1, std::nullopt);
       last_failure = a.failure;
       spdlog::warn("{}: {} failed (attempt {}/{}): {}", options_.subject, Describe(request), attempt, attempts,
                    RedactText(a.failure));
@@ -271,6 +273,7 @@ Result<Response> HttpClient::Send(const Request& request) {
     }
     Response resp = std::move(*a.response);
     resp.attempts = attempt;
+    Count(1, resp.status >= 400 ? 1 : 0, std::nullopt);
     spdlog::debug("{}: {} -> {} (attempt {})", options_.subject, Describe(request), resp.status, attempt);
     Remember(resp);
     if (resp.status == 429) {
@@ -283,6 +286,7 @@ Result<Response> HttpClient::Send(const Request& request) {
         return e;
       }
       if (attempt == attempts) return resp;
+      Count(0, 0, wait);
       clock_->SleepFor(wait);
       continue;
     }
@@ -295,6 +299,21 @@ Result<Response> HttpClient::Send(const Request& request) {
   return Error{{Describe(request)}, options_.subject,
                "no answer after " + std::to_string(request.retry ? attempts : 1) +
                    " attempt(s): " + RedactText(last_failure)};
+}
+
+void HttpClient::Count(int64_t requests, int64_t errors, std::optional<Millis> waited) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  stats_.requests += requests;
+  stats_.errors += errors;
+  if (waited) {
+    ++stats_.rate_limit_waits;
+    stats_.rate_limit_wait_seconds += static_cast<double>(waited->count()) / 1000.0;
+  }
+}
+
+HttpStats HttpClient::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return stats_;
 }
 
 Result<Response> HttpClient::Get(const std::string& url, Headers headers) {

@@ -93,6 +93,14 @@ struct Options {
 std::vector<Budget> MastodonBudgets();  // "requests" 300/5 min, "media" 30/30 min
 std::vector<Budget> BlueskyBudgets();   // "points" 5,000/hour (create 3, update 2, delete 1)
 
+// What a client has done so far, for the daemon's /metrics. Monotonic.
+struct HttpStats {
+  int64_t requests = 0;          // attempts that went out
+  int64_t errors = 0;            // transport failures and answers >= 400
+  int64_t rate_limit_waits = 0;  // pauses for budgets, 429s or reset headers
+  double rate_limit_wait_seconds = 0;
+};
+
 class HttpClient {
  public:
   HttpClient(Options options, Clock* clock, Random* random);
@@ -106,6 +114,7 @@ class HttpClient {
   Result<Response> Get(const std::string& url, Headers headers = {});
 
   const Options& options() const { return options_; }
+  HttpStats stats() const;
 
  private:
   struct Impl;
@@ -123,6 +132,9 @@ class HttpClient {
   std::mutex mu_;
   std::map<std::string, std::vector<std::pair<WallTime, int>>> spent_;  // budget -> (when, cost)
   std::optional<WallTime> server_blocked_until_;
+  mutable std::mutex stats_mu_;
+  HttpStats stats_;
+  void Count(int64_t requests, int64_t errors, std::optional<Millis> waited);
 };
 
 // "GET https://host/path?access_token=REDACTED": where an Error happened.

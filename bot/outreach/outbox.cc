@@ -89,10 +89,12 @@ void Outbox::RecordFailure(const OutboxRow& row, int attempts, const std::string
   }
   if (final) {
     ++report->failed;
+    ++report->by_account[row.account].failed;
     spdlog::error("outbox row {} ({} {} for {}): failed after {} attempts: {}", row.id, row.kind, row.item_id,
                   row.account, attempts, error);
   } else {
     ++report->retrying;
+    ++report->by_account[row.account].retrying;
     spdlog::warn("outbox row {}: attempt {} failed, retrying in {} s: {}", row.id, attempts,
                  policy_.DelayAfter(attempts), error);
   }
@@ -133,6 +135,7 @@ void Outbox::SendOne(const OutboxRow& row, platforms::Platform& platform, SendRe
     return;
   }
   ++report->published;
+  ++report->by_account[row.account].published;
   spdlog::info("outbox row {}: published {} {} for {} at {}", row.id, row.kind, row.item_id, row.account,
                published.value().url);
 }

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ struct SendReport {
   int failed = 0;
   int reconciled = 0;  // rows found already published on the platform
   Errors errors;       // what went wrong, per row (subject "outbox row N")
+  struct PerAccount {
+    int published = 0, retrying = 0, failed = 0;
+  };
+  std::map<std::string, PerAccount> by_account;  // for metrics
 };
 
 class Outbox {

@@ -154,6 +154,7 @@ Result<ScheduleConfig> LoadSchedulesFromString(const std::string& text, const st
     std::set<std::string> accounts;
     for (const YAML::Node& s : list) {
       AccountSchedule a;
+      a.where = yaml::Where(s, name);
       std::string subject = "schedule";
       if (!s.IsMap()) {
         errors.push_back(yaml::ErrorAt(s, name, "each schedule must be a map", subject));

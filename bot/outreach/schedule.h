@@ -42,6 +42,7 @@ struct FeedConfig {
 };
 
 struct AccountSchedule {
+  Location where;  // the entry in the schedules file
   std::string account;
   std::string platform;
   std::string zone_name;

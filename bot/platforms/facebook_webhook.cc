@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "bot/net/rfc3339.h"
+
 namespace aasr::platforms {
 namespace {
 
@@ -82,6 +84,53 @@ WebhookResponse FacebookWebhook::Handle(const WebhookRequest& request) const {
   if (event.is_discarded()) return {400, "text/plain", "body is not JSON"};
   if (on_event_) on_event_(event);
   return {200, "text/plain", "EVENT_RECEIVED"};
+}
+
+}  // namespace aasr::platforms
+
+namespace aasr::platforms {
+
+std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event, Errors* errors) {
+  std::vector<FetchedComment> out;
+  if (!event.is_object() || !event.contains("entry") || !event["entry"].is_array()) return out;
+  const auto str = [](const nlohmann::json& j, const char* key) -> std::string {
+    if (!j.is_object() || !j.contains(key)) return "";
+    const auto& v = j[key];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+    return "";
+  };
+  for (size_t e = 0; e < event["entry"].size(); ++e) {
+    const auto& entry = event["entry"][e];
+    if (!entry.is_object() || !entry.contains("changes") || !entry["changes"].is_array()) continue;
+    for (size_t c = 0; c < entry["changes"].size(); ++c) {
+      const auto& change = entry["changes"][c];
+      if (str(change, "field") != "feed" || !change.contains("value")) continue;
+      const auto& v = change["value"];
+      const std::string verb = str(v, "verb");
+      if (str(v, "item") != "comment" || (verb != "add" && verb != "edited")) continue;
+      const std::string where = "webhook entry[" + std::to_string(e) + "].changes[" + std::to_string(c) + "]";
+      FetchedComment fc;
+      fc.remote_id = str(v, "comment_id");
+      fc.text = str(v, "message");
+      if (fc.remote_id.empty() || !v.contains("message")) {
+        if (errors) errors->push_back(Error{{where, 0, 0}, "value", "a comment change needs comment_id and message"});
+        continue;
+      }
+      fc.root_remote_id = str(v, "post_id");
+      fc.parent_remote_id = str(v, "parent_id");
+      if (fc.parent_remote_id.empty()) fc.parent_remote_id = fc.root_remote_id;
+      if (v.contains("from")) {
+        fc.author_id = str(v["from"], "id");
+        fc.author_handle = str(v["from"], "name");
+      }
+      if (v.contains("created_time") && v["created_time"].is_number_integer())
+        fc.created_at = net::FormatRfc3339(net::WallTime(std::chrono::seconds(v["created_time"].get<int64_t>())));
+      fc.kind = "comment";
+      out.push_back(std::move(fc));
+    }
+  }
+  return out;
 }
 
 }  // namespace aasr::platforms

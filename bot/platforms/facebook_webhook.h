@@ -19,6 +19,7 @@
 
 #include "bot/net/form.h"
 #include "bot/net/http_client.h"
+#include "bot/platforms/platform.h"
 
 namespace aasr::platforms {
 
@@ -50,6 +51,13 @@ class FacebookWebhook {
   std::string verify_token_;
   EventHandler on_event_;
 };
+
+// The comments an event (the POST body, already verified) carries: Page
+// `feed` changes with item "comment" and verb "add" or "edited"
+// (value: comment_id, post_id, parent_id, from {id, name}, message,
+// created_time in Unix seconds). Other changes are ignored; a comment change
+// missing comment_id or message is reported in *errors naming the entry.
+std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event, Errors* errors);
 
 // Lowercase hex HMAC-SHA256 (also the Graph API's appsecret_proof).
 std::string HmacSha256Hex(const std::string& key, const std::string& data);

@@ -70,7 +70,7 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
   c.text = j["text"].get<std::string>();
   c.platform = platform;
   for (auto [key, out] : {std::pair{"remote_id", &c.remote_id}, {"account", &c.account},
-                          {"parent", &c.parent}, {"parent_text", &c.parent_text},
+                          {"parent", &c.parent}, {"root", &c.root}, {"parent_text", &c.parent_text},
                           {"platform", &c.platform}})
     if (auto e = str(j, key, out, "")) return *e;
   if (c.remote_id.empty()) {

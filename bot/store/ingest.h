@@ -3,7 +3,7 @@
 // `aasr-bot queue ingest` and, later, the daemon's platform pollers.
 //
 // Promises: ParseCommentLine reads the `screen` jsonl shape plus `remote_id`,
-// `account`, `parent` (and optional `parent_text`, `author.id`,
+// `account`, `parent` (and optional `root`, `parent_text`, `author.id`,
 // `received_at_ms`); a line it cannot use yields an Error naming the source,
 // line and field, never a half-filled comment. ScreenAndStore screens with the
 // given rule set and stores comment and verdict in one transaction

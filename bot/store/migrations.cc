@@ -125,6 +125,14 @@ CREATE TABLE cursors(
 CREATE INDEX items_open_queue ON items(crisis DESC, priority DESC, created_ms, id)
   WHERE state IN ('pending','escalated');
 )sql",
+      // 3 -> 4: the thread's root post (Bluesky hides replies through the
+      // root's threadgate); platform actions retry on a schedule. Failed
+      // actions of version 3 were retried on every pass: keep them due.
+      R"sql(
+ALTER TABLE comments ADD COLUMN root TEXT NOT NULL DEFAULT '';
+ALTER TABLE platform_actions ADD COLUMN retry_at_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE platform_actions SET retry_at_ms = max(updated_ms, 1) WHERE state = 'failed';
+)sql",
   };
   return steps;
 }

@@ -174,7 +174,8 @@ AuditEntry ReadAudit(const Stmt& st) {
 
 constexpr const char* kActionColumns =
     "a.id, a.item_id, a.audit_id, c.platform, c.account, c.remote_id, c.author_id, a.kind, "
-    "a.state, a.attempts, a.last_error, a.created_ms, a.updated_ms";
+    "a.state, a.attempts, a.last_error, a.created_ms, a.updated_ms, c.parent, c.root, "
+    "a.retry_at_ms, c.author_handle";
 
 PlatformAction ReadAction(const Stmt& st) {
   PlatformAction a;
@@ -191,6 +192,10 @@ PlatformAction ReadAction(const Stmt& st) {
   a.last_error = st.Text(10);
   a.created_ms = st.Int(11);
   a.updated_ms = st.Int(12);
+  a.parent = st.Text(13);
+  a.root = st.Text(14);
+  a.retry_at_ms = st.Int(15);
+  a.author_handle = st.Text(16);
   return a;
 }
 
@@ -230,13 +235,13 @@ class SqliteStore : public Store {
       AASR_PREPARE(ins, *db,
                    "INSERT INTO comments(platform, account, remote_id, parent, parent_text, "
                    "author_id, author_handle, author_age_days, author_followers, "
-                   "author_first_comment, text, received_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+                   "author_first_comment, text, received_ms, root) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
       ins.Bind(1, c.platform).Bind(2, c.account).Bind(3, c.remote_id).Bind(4, c.parent);
       ins.Bind(5, c.parent_text).Bind(6, c.author_id).Bind(7, c.author_handle);
       ins.Bind(8, c.author_account_age_days).Bind(9, c.author_followers);
       if (c.author_first_comment) ins.Bind(10, *c.author_first_comment ? 1 : 0);
       else ins.BindNull(10);
-      ins.Bind(11, c.text).Bind(12, received);
+      ins.Bind(11, c.text).Bind(12, received).Bind(13, c.root);
       AASR_RUN(ins);
       res.comment_id = db->LastInsertId();
       res.created = true;
@@ -299,7 +304,7 @@ class SqliteStore : public Store {
     AASR_PREPARE(st, *db,
                  "SELECT id, platform, account, remote_id, parent, parent_text, author_id, "
                  "author_handle, author_age_days, author_followers, author_first_comment, text, "
-                 "received_ms FROM comments WHERE id = ?");
+                 "received_ms, root FROM comments WHERE id = ?");
     st.Bind(1, id);
     Error e;
     if (!st.Step(&e)) {
@@ -450,15 +455,15 @@ class SqliteStore : public Store {
     AASR_PREPARE(st, *db,
                  "SELECT id, platform, account, remote_id, parent, parent_text, author_id, "
                  "author_handle, author_age_days, author_followers, author_first_comment, text, "
-                 "received_ms, (SELECT id FROM items WHERE comment_id = comments.id) "
+                 "received_ms, root, (SELECT id FROM items WHERE comment_id = comments.id) "
                  "FROM comments WHERE received_ms >= ? ORDER BY received_ms, id");
     st.Bind(1, since_ms);
     Error e;
     while (st.Step(&e)) {
       StoredComment c = ReadComment(st);
       std::optional<Item> item;
-      if (!st.IsNull(13)) {
-        auto it = LoadItem(*db, st.Int(13));
+      if (!st.IsNull(14)) {
+        auto it = LoadItem(*db, st.Int(14));
         if (!it.ok()) return it.errors();
         item = it.value();
       }
@@ -693,13 +698,25 @@ class SqliteStore : public Store {
     return Ok{};
   }
 
-  Result<std::vector<PlatformAction>> PendingActions(int limit) override {
+  Result<std::vector<PlatformAction>> PendingActions(const ActionFilter& f) override {
     auto db = pool_.Acquire();
-    AASR_PREPARE(st, *db, std::string("SELECT ") + kActionColumns +
-                              " FROM platform_actions a JOIN items i ON i.id = a.item_id "
-                              "JOIN comments c ON c.id = i.comment_id "
-                              "WHERE a.state IN ('pending','failed') ORDER BY a.id LIMIT ?");
-    st.Bind(1, limit);
+    std::string sql = std::string("SELECT ") + kActionColumns +
+                      " FROM platform_actions a JOIN items i ON i.id = a.item_id "
+                      "JOIN comments c ON c.id = i.comment_id "
+                      "WHERE (a.state = 'pending' OR (a.state = 'failed' AND a.retry_at_ms > 0 "
+                      "AND a.retry_at_ms <= :now))";
+    if (!f.account.empty()) sql += " AND c.account = :account";
+    if (!f.platform.empty()) sql += " AND c.platform = :platform";
+    sql += " ORDER BY a.id LIMIT :limit";
+    AASR_PREPARE(st, *db, sql);
+    auto bind = [&](const char* name, auto v) {
+      int i = st.ParamIndex(name);
+      if (i > 0) st.Bind(i, v);
+    };
+    bind(":now", f.now_ms ? f.now_ms : clock_->NowMs());
+    bind(":account", f.account);
+    bind(":platform", f.platform);
+    bind(":limit", f.limit <= 0 ? 100 : std::min(f.limit, 1000));
     std::vector<PlatformAction> out;
     while (st.Step()) out.push_back(ReadAction(st));
     return out;
@@ -729,16 +746,38 @@ class SqliteStore : public Store {
     return Ok{};
   }
 
-  Status MarkActionFailed(int64_t id, const std::string& error) override {
+  Status MarkActionFailed(int64_t id, const std::string& error, int64_t retry_at_ms) override {
     auto db = pool_.Acquire();
-    AASR_PREPARE(st, *db,
-                 "UPDATE platform_actions SET state = 'failed', attempts = attempts + 1, "
-                 "last_error = ?, updated_ms = ? WHERE id = ?");
-    st.Bind(1, error).Bind(2, clock_->NowMs()).Bind(3, id);
-    AASR_RUN(st);
-    if (db->Changes() != 1)
-      return Error{{db->path(), 0, 0}, "action " + std::to_string(id), "no such platform action"};
-    return Ok{};
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    int64_t item_id = 0;
+    {
+      AASR_PREPARE(st, *db, "SELECT item_id FROM platform_actions WHERE id = ?");
+      st.Bind(1, id);
+      if (!st.Step())
+        return Error{{db->path(), 0, 0}, "action " + std::to_string(id), "no such platform action"};
+      item_id = st.Int(0);
+    }
+    {
+      AASR_PREPARE(st, *db,
+                   "UPDATE platform_actions SET state = 'failed', attempts = attempts + 1, "
+                   "last_error = ?, retry_at_ms = ?, updated_ms = ? WHERE id = ?");
+      st.Bind(1, error).Bind(2, retry_at_ms < 0 ? 0 : retry_at_ms).Bind(3, clock_->NowMs());
+      st.Bind(4, id);
+      AASR_RUN(st);
+    }
+    // A hide given up on no longer makes the item count as hidden.
+    Status h = RecomputeHidden(*db, item_id);
+    if (!h.ok()) return h.errors();
+    return tx.Commit();
+  }
+
+  Result<std::map<std::string, int64_t>> CountItemsByState() override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, "SELECT state, COUNT(*) FROM items GROUP BY state");
+    std::map<std::string, int64_t> out;
+    while (st.Step()) out[st.Text(0)] = st.Int(1);
+    return out;
   }
 
   Result<std::vector<CategoryDay>> CategoriesPerDay(int64_t since_ms) override {
@@ -867,6 +906,7 @@ class SqliteStore : public Store {
     if (!st.IsNull(10)) c.author_first_comment = st.Int(10) != 0;
     c.text = st.Text(11);
     c.received_ms = st.Int(12);
+    c.root = st.Text(13);
     return c;
   }
 
@@ -930,11 +970,13 @@ class SqliteStore : public Store {
     return Ok{};
   }
 
-  // An item is hidden when its latest live hide/unhide action is a hide.
+  // An item is hidden when its latest live hide/unhide action is a hide
+  // (live: neither cancelled nor finally failed).
   Status RecomputeHidden(Db& db, int64_t item_id) {
     AASR_PREPARE(st, db,
                  "UPDATE items SET hidden = COALESCE((SELECT kind = 'hide' FROM platform_actions "
                  "WHERE item_id = ?1 AND kind IN ('hide','unhide') AND state != 'cancelled' "
+                 "AND NOT (state = 'failed' AND retry_at_ms = 0) "
                  "ORDER BY id DESC LIMIT 1), 0) WHERE id = ?1");
     st.Bind(1, item_id);
     AASR_RUN(st);

@@ -19,7 +19,7 @@
 namespace aasr::store {
 
 // The schema version this build writes.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 Result<StorePtr> OpenSqliteStore(const std::string& path,
                                  std::shared_ptr<const Clock> clock = nullptr,

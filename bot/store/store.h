@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,8 @@ struct NewComment {
   std::string account;    // our account it arrived on
   std::string remote_id;  // the platform's id; unique per platform
   std::string parent;     // the post (or comment) it answers, as a remote id or URL
+  std::string root;       // our post at the top of the thread ("" when unknown);
+                          // Bluesky hides a reply through the root's threadgate
   std::string parent_text;  // the text of that post when known
   std::string author_id;
   std::string author_handle;
@@ -114,12 +117,25 @@ struct PlatformAction {
   int64_t id = 0;
   int64_t item_id = 0;
   int64_t audit_id = 0;  // the state change that asked for it
-  std::string platform, account, remote_id, author_id;
+  // Of the comment, joined: what Platform::Moderate() needs.
+  std::string platform, account, remote_id, author_id, author_handle, parent, root;
   std::string kind;      // "hide" | "unhide" | "delete" | "block" | "report"
   std::string state;     // "pending" | "done" | "failed" | "cancelled"
   int attempts = 0;
   std::string last_error;
+  // state "failed": when to try again; 0 = final (given up, or the platform
+  // cannot do it; last_error says why).
+  int64_t retry_at_ms = 0;
   int64_t created_ms = 0, updated_ms = 0;
+};
+
+// Which platform actions are due: state "pending", or "failed" with
+// 0 < retry_at_ms <= now_ms. Oldest first.
+struct ActionFilter {
+  std::string account;  // empty: every account
+  std::string platform; // empty: every platform
+  int64_t now_ms = 0;   // 0: the store's clock
+  int limit = 100;
 };
 
 struct Moderator {
@@ -243,10 +259,14 @@ class Store {
   virtual Status AppendAudit(const AuditEntry& e) = 0;  // for events not about items
 
   // --- platform actions ---
-  virtual Result<std::vector<PlatformAction>> PendingActions(int limit) = 0;
+  // Due actions (see ActionFilter), oldest first.
+  virtual Result<std::vector<PlatformAction>> PendingActions(const ActionFilter& f) = 0;
   virtual Result<std::vector<PlatformAction>> ActionsForItem(int64_t item_id) = 0;
   virtual Status MarkActionDone(int64_t action_id) = 0;
-  virtual Status MarkActionFailed(int64_t action_id, const std::string& error) = 0;
+  // Counts an attempt and keeps the error. retry_at_ms > 0: due again at that
+  // time; 0: final (a final hide no longer counts towards Item::hidden).
+  virtual Status MarkActionFailed(int64_t action_id, const std::string& error,
+                                  int64_t retry_at_ms) = 0;
 
   // --- statistics ---
   virtual Result<std::vector<CategoryDay>> CategoriesPerDay(int64_t since_ms) = 0;
@@ -267,6 +287,9 @@ class Store {
                                                        const std::string& key) = 0;
   virtual Status PutCursor(const std::string& scope, const std::string& key,
                            const std::string& value) = 0;
+
+  // Items per state ("pending", "escalated", ...), for /metrics.
+  virtual Result<std::map<std::string, int64_t>> CountItemsByState() = 0;
 
   virtual int schema_version() const = 0;
 };

@@ -147,3 +147,60 @@ TEST_CASE("accounts check: ok and FAIL lines - exit 1 naming the failed account"
   CHECK(err3.str().find("bot.yaml:5:") != std::string::npos);
   CHECK(err3.str().find("environment variable AASR_TEST_UNSET_VAR (password_env) is not set") != std::string::npos);
 }
+
+TEST_CASE("config: the daemon's sections and their defaults", "[config]") {
+  auto c = LoadConfigString(R"(
+database: var/test.db
+rules: my-rules
+posts: my-posts
+schedules: config/schedules.local.yaml
+review: {listen: "http://127.0.0.1:9099"}
+polling: {seconds: 30, jitter: 0.2, actions_seconds: 1, outreach_seconds: 15, reload_seconds: 3}
+log: {format: json, level: debug, components: {intake: trace, review: warn}}
+accounts:
+  - {name: local, platform: local, dir: var, poll_seconds: 10}
+)", "bot.yaml", MapEnv({}));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  const Config& k = c.value();
+  CHECK(k.database == "var/test.db");
+  CHECK(k.rules_dir == "my-rules");
+  CHECK(k.posts_dir == "my-posts");
+  CHECK(k.schedules == "config/schedules.local.yaml");
+  CHECK(k.review_listen == "http://127.0.0.1:9099");
+  CHECK(k.poll_seconds == 30);
+  CHECK(k.poll_jitter == Approx(0.2));
+  CHECK(k.actions_seconds == 1);
+  CHECK(k.outreach_seconds == 15);
+  CHECK(k.reload_seconds == 3);
+  CHECK(k.log.format == "json");
+  CHECK(k.log.level == "debug");
+  REQUIRE(k.log.components.size() == 2);
+  CHECK(k.log.components[0] == std::make_pair(std::string("intake"), std::string("trace")));
+  CHECK(k.accounts[0].poll_seconds == 10);
+
+  auto d = LoadConfigString("accounts: []\n", "bot.yaml", MapEnv({}));
+  REQUIRE(d.ok());
+  CHECK(d.value().database == "var/aasr.db");
+  CHECK(d.value().review_listen == "http://127.0.0.1:8080");
+  CHECK(d.value().poll_seconds == 60);
+  CHECK(d.value().log.format == "text");
+}
+
+TEST_CASE("config: daemon section mistakes are located", "[config]") {
+  auto c = LoadConfigString(R"(polling: {seconds: 0, jiter: 0.1}
+log: {format: xml, level: verbose}
+review: {listen: "127.0.0.1:8080"}
+accounts:
+  - {name: local, platform: local, poll_seconds: soon}
+)", "bot.yaml", MapEnv({}));
+  REQUIRE_FALSE(c.ok());
+  std::string all = Errs(c.errors());
+  INFO(all);
+  CHECK(all.find("bot.yaml:1:20: seconds must be between 1 and 86400, not 0 (polling)") != std::string::npos);
+  CHECK(all.find("bot.yaml:1:23: unknown key 'jiter' (did you mean 'jitter'?)") != std::string::npos);
+  CHECK(all.find("bot.yaml:2:15: log format must be text or json") != std::string::npos);
+  CHECK(all.find("unknown log level 'verbose'") != std::string::npos);
+  CHECK(all.find("bot.yaml:3:18: '127.0.0.1:8080' is not an http(s) URL (listen)") != std::string::npos);
+  CHECK(all.find("bot.yaml:5:50: poll_seconds must be a whole number (account local)") != std::string::npos);
+}

@@ -116,3 +116,17 @@ TEST_CASE("backtest since spans: 30d, 12h, 90m, all", "[store][backtest]") {
   CHECK_FALSE(ParseSince("-1d").ok());
   CHECK_THAT(FormatErrors(ParseSince("soon").errors()), Catch::Contains("--since"));
 }
+
+TEST_CASE("a comment line may name the thread's root post", "[store][ingest]") {
+  auto c = ParseCommentLine(
+      R"({"remote_id":"at://x/2","parent":"at://aasr/1","root":"at://aasr/0","text":"hi"})",
+      "bluesky", "in.jsonl", 4);
+  REQUIRE(c.ok());
+  CHECK(c.value().root == "at://aasr/0");
+  CHECK(c.value().parent == "at://aasr/1");
+  auto bad = ParseCommentLine(R"({"remote_id":"r","root":[1],"text":"hi"})", "bluesky",
+                              "in.jsonl", 7);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.errors().front().where.line == 7);
+  CHECK(bad.errors().front().subject == "root");
+}

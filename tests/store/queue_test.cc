@@ -173,7 +173,7 @@ TEST_CASE("remove hides, approve after a hide unhides, and undo reverts within 1
     CHECK(o.item.state == ItemState::kPending);
     CHECK_FALSE(o.item.hidden);
     CHECK(f.s->ActionsForItem(id).value()[0].state == "cancelled");
-    CHECK(f.s->PendingActions(10).value().empty());
+    CHECK(f.s->PendingActions({}).value().empty());
     CHECK(f.s->Undo(id, "ana", false, window).value().code == Code::kInvalid);
   }
   SECTION("undo after the hide was carried out asks for an unhide") {
@@ -199,12 +199,18 @@ TEST_CASE("remove hides, approve after a hide unhides, and undo reverts within 1
     auto da = f.s->ActionsForItem(d).value();
     REQUIRE(da.size() == 1);
     CHECK(da[0].kind == "delete");
-    REQUIRE(f.s->MarkActionFailed(da[0].id, "HTTP 503 from graph.facebook.com").ok());
-    auto pending = f.s->PendingActions(10).value();
+    int64_t retry_at = f.clock->NowMs() + 30'000;
+    REQUIRE(f.s->MarkActionFailed(da[0].id, "HTTP 503 from graph.facebook.com", retry_at).ok());
+    // Not due before its retry time.
+    auto not_yet = f.s->PendingActions({}).value();
+    for (auto& a : not_yet) CHECK(a.id != da[0].id);
+    f.clock->Advance(30'000);
+    auto pending = f.s->PendingActions({}).value();
     auto it = std::find_if(pending.begin(), pending.end(), [&](auto& a) { return a.id == da[0].id; });
     REQUIRE(it != pending.end());
     CHECK(it->attempts == 1);
     CHECK(it->last_error == "HTTP 503 from graph.facebook.com");
+    CHECK(it->retry_at_ms == retry_at);
     REQUIRE(f.s->MarkActionDone(da[0].id).ok());
     CHECK(f.s->Undo(d, "ana", false, window).value().code == Code::kConflict);
   }

@@ -217,3 +217,91 @@ TEST_CASE("moderators, sessions that expire, and durable cursors", "[store][user
   REQUIRE(s->PutCursor("bluesky:aasr", "notifications", "c2").ok());
   CHECK(s->GetCursor("bluesky:aasr", "notifications").value().value() == "c2");
 }
+
+TEST_CASE("a version 3 database upgrades to 4: thread roots and scheduled retries",
+          "[store][migrations]") {
+  TempDb tmp;
+  REQUIRE(CreateSchemaAtVersion(tmp.path(), 3).ok());
+  std::string err;
+  // A removed comment whose hide failed under version 3 (retried every pass).
+  REQUIRE(ExecRaw(tmp.path(), R"sql(
+    INSERT INTO comments(id, platform, account, remote_id, text, received_ms)
+      VALUES (1, 'bluesky', 'aasr', 'at://a/1', 'buy followers now', 1000);
+    INSERT INTO verdicts VALUES (1, 'review', 1, '["spam"]', 'spam');
+    INSERT INTO items(id, comment_id, state, priority, hidden, created_ms, updated_ms)
+      VALUES (1, 1, 'removed', 1, 1, 1000, 1000);
+    INSERT INTO audit(item_id, actor, at_ms, action, to_state) VALUES (1, 'ana', 1500, 'remove', 'removed');
+    INSERT INTO platform_actions(item_id, audit_id, kind, state, attempts, last_error, created_ms, updated_ms)
+      VALUES (1, 1, 'hide', 'failed', 1, 'HTTP 503', 1500, 1600);
+  )sql", &err) == SQLITE_OK);
+  INFO(err);
+  auto clock = std::make_shared<aasr::ManualClock>(2000);
+  StorePtr s = Open(tmp.path(), clock);
+  CHECK(s->schema_version() == 4);
+  auto c = s->GetComment(1).value();
+  REQUIRE(c);
+  CHECK(c->root.empty());
+  // The old failed action stays due, so nothing is silently dropped.
+  auto due = s->PendingActions({}).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].state == "failed");
+  CHECK(due[0].retry_at_ms == 1600);
+  CHECK(due[0].last_error == "HTTP 503");
+  // New columns are written and read back.
+  auto nc = MakeComment("at://b/2", "a new reply");
+  nc.root = "at://did:plc:aasr/app.bsky.feed.post/3k";
+  auto id = s->Ingest(nc, MakeVerdict("hide", "threat", 3)).value();
+  CHECK(s->GetComment(id.comment_id).value()->root == nc.root);
+  auto acts = s->ActionsForItem(id.item_id).value();
+  REQUIRE(acts.size() == 1);
+  CHECK(acts[0].root == nc.root);
+  CHECK(acts[0].parent == nc.parent);
+  CHECK(acts[0].retry_at_ms == 0);
+}
+
+TEST_CASE("due actions: by account, pending or failed with a retry time reached; final failures stop",
+          "[store][actions]") {
+  TempDb tmp;
+  auto clock = std::make_shared<aasr::ManualClock>(1'000'000);
+  StorePtr s = Open(tmp.path(), clock);
+  auto a = MakeComment("m1", "you are vermin");
+  auto b = MakeComment("m2", "you are vermin too");
+  b.account = "other@mastodon.social";
+  auto ia = s->Ingest(a, MakeVerdict("hide", "threat", 3)).value();
+  auto ib = s->Ingest(b, MakeVerdict("hide", "threat", 3)).value();
+  CHECK(s->GetItem(ia.item_id).value()->hidden);  // a pending hide counts
+
+  ActionFilter mine;
+  mine.account = a.account;
+  auto due = s->PendingActions(mine).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].item_id == ia.item_id);
+  CHECK(due[0].remote_id == "m1");
+  ActionFilter other_platform = mine;
+  other_platform.platform = "bluesky";
+  CHECK(s->PendingActions(other_platform).value().empty());
+  CHECK(s->PendingActions({}).value().size() == 2);
+
+  SECTION("a retry is due only from its time on") {
+    REQUIRE(s->MarkActionFailed(due[0].id, "HTTP 502", 1'060'000).ok());
+    CHECK(s->PendingActions(mine).value().empty());
+    ActionFilter later = mine;
+    later.now_ms = 1'060'000;
+    REQUIRE(s->PendingActions(later).value().size() == 1);
+    CHECK(s->PendingActions(later).value()[0].attempts == 1);
+    CHECK(s->GetItem(ia.item_id).value()->hidden);  // still expected to happen
+  }
+  SECTION("a final failure is never due again and the item is not counted hidden") {
+    REQUIRE(s->MarkActionFailed(due[0].id, "hide replies is not supported", 0).ok());
+    ActionFilter much_later = mine;
+    much_later.now_ms = 9'000'000'000;
+    CHECK(s->PendingActions(much_later).value().empty());
+    auto acts = s->ActionsForItem(ia.item_id).value();
+    CHECK(acts[0].state == "failed");
+    CHECK(acts[0].retry_at_ms == 0);
+    CHECK(acts[0].last_error == "hide replies is not supported");
+    CHECK_FALSE(s->GetItem(ia.item_id).value()->hidden);
+    CHECK(s->GetItem(ib.item_id).value()->hidden);
+  }
+  CHECK_FALSE(s->MarkActionFailed(999, "x", 0).ok());
+}

@@ -1,0 +1,608 @@
+#include "bot/daemon/daemon.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "bot/daemon/account_runner.h"
+#include "bot/daemon/loaded.h"
+#include "bot/daemon/metrics.h"
+#include "bot/net/clock.h"
+#include "bot/outreach/http_getter.h"
+#include "bot/outreach/runner.h"
+#include "bot/outreach/store.h"
+#include "bot/platforms/facebook_webhook.h"
+#include "bot/review/passwords.h"
+#include "bot/review/server.h"
+#include "bot/store/sqlite_store.h"
+#include "bot/util/logging.h"
+
+namespace aasr::daemon {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kVersion = "0.2.0";
+
+nlohmann::json ErrorsJson(const Errors& errors) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const Error& e : errors)
+    a.push_back({{"file", e.where.file}, {"line", e.where.line}, {"column", e.where.column},
+                 {"subject", e.subject}, {"message", e.message}, {"text", e.ToString()}});
+  return a;
+}
+
+LogSettings LogSettingsOf(const config::Config& c, const std::string& format_override) {
+  LogSettings s;
+  s.format = format_override.empty() ? c.log.format : format_override;
+  s.level = c.log.level;
+  s.components = c.log.components;
+  return s;
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  DaemonOptions options;
+  std::shared_ptr<const aasr::Clock> clock;
+  std::shared_ptr<spdlog::logger> log = Log("daemon");
+
+  // What the files say; swapped whole on a valid reload.
+  mutable std::mutex loaded_mu;
+  LoadedPtr loaded;
+  Fingerprint fingerprint;
+  int64_t started_ms = 0;
+  int64_t last_reload_ok_ms = 0;
+  int64_t last_reload_attempt_ms = 0;
+  Errors reload_errors;
+
+  store::StorePtr store;
+  std::unique_ptr<review::ReviewServer> server;
+  std::string database, listen;  // fixed at start
+
+  mutable std::mutex accounts_mu;
+  std::map<std::string, std::shared_ptr<AccountRunner>> accounts;
+  std::unique_ptr<net::SeededRandom> random;
+  uint64_t seed = 1;
+
+  // Background threads (outreach, reload) wait on this.
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  std::thread outreach_thread, reload_thread;
+
+  // Metrics.
+  Metrics metrics;
+  Counter* screened = nullptr;
+  Counter* comments_in = nullptr;
+  Histogram* time_to_verdict = nullptr;
+  Histogram* time_to_hide = nullptr;
+  Counter* hides = nullptr;
+  Counter* actions = nullptr;
+  Counter* intake_errors = nullptr;
+  Counter* posts_published = nullptr;
+  Counter* posts_failed = nullptr;
+  Counter* posts_retrying = nullptr;
+  Counter* feed_errors = nullptr;
+  Counter* reloads = nullptr;
+  Gauge* queue_depth = nullptr;
+  Gauge* api_requests = nullptr;
+  Gauge* api_errors = nullptr;
+  Gauge* rate_waits = nullptr;
+  Gauge* rate_wait_seconds = nullptr;
+  Gauge* up = nullptr;
+
+  rules::RuleSetPtr Rules() const {
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    return loaded->rules;
+  }
+  LoadedPtr Current() const {
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    return loaded;
+  }
+
+  void SetUpMetrics();
+  void ObserveIntake(const std::string& account, const moderation::IntakeReport& r);
+  Result<std::shared_ptr<AccountRunner>> MakeRunner(const config::Account& a, const config::Config& c);
+  Status StartAccounts(const config::Config& c);
+  void ApplyAccounts(const config::Config& c);
+  void OutreachLoop();
+  void ReloadLoop();
+  void CheckReload();
+  bool WaitStop(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(stop_mu);
+    return stop_cv.wait_for(lock, d, [this] { return stopping; });
+  }
+  void MountRoutes();
+  nlohmann::json Health() const;
+  nlohmann::json StatusView() const;
+  std::vector<AccountStatus> AccountStatuses() const {
+    std::vector<AccountStatus> out;
+    std::lock_guard<std::mutex> lock(accounts_mu);
+    for (const auto& [name, runner] : accounts) out.push_back(runner->status());
+    return out;
+  }
+};
+
+void Daemon::Impl::SetUpMetrics() {
+  const std::vector<double> latency = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+  comments_in = &metrics.AddCounter("aasr_comments_fetched_total", "Comments received from platforms", {"account"});
+  screened = &metrics.AddCounter("aasr_comments_screened_total",
+                                 "Comments screened and stored, by verdict action and category (none: no rule "
+                                 "matched)",
+                                 {"action", "category"});
+  time_to_verdict = &metrics.AddHistogram("aasr_comment_to_verdict_seconds",
+                                          "Time from a comment's creation on the platform to its stored verdict",
+                                          {"account"}, latency);
+  time_to_hide = &metrics.AddHistogram("aasr_comment_to_hide_seconds",
+                                       "Time from a comment's creation to its hide on the platform", {"account"},
+                                       latency);
+  hides = &metrics.AddCounter("aasr_hides_total", "Hide verdicts by outcome (hidden, not_hidden)", {"account", "outcome"});
+  actions = &metrics.AddCounter("aasr_platform_actions_total",
+                                "Moderation actions carried out on platforms, by outcome (done, retrying, failed)",
+                                {"account", "outcome"});
+  intake_errors = &metrics.AddCounter("aasr_poll_errors_total", "Comment polls that failed", {"account"});
+  posts_published = &metrics.AddCounter("aasr_posts_published_total", "Posts published", {"account"});
+  posts_failed = &metrics.AddCounter("aasr_posts_failed_total", "Posts that failed for good", {"account"});
+  posts_retrying = &metrics.AddCounter("aasr_post_attempts_failed_total", "Post attempts that failed and will be retried",
+                                       {"account"});
+  feed_errors = &metrics.AddCounter("aasr_feed_errors_total", "Feed polls or planning steps that failed");
+  reloads = &metrics.AddCounter("aasr_reloads_total", "Reloads of the watched files, by result (ok, rejected)",
+                                {"result"});
+  queue_depth = &metrics.AddGauge("aasr_queue_items", "Review queue items by state", {"state"});
+  api_requests = &metrics.AddGauge("aasr_platform_api_requests_total", "HTTP requests sent to the platform (counter)",
+                                   {"account"});
+  api_errors = &metrics.AddGauge("aasr_platform_api_errors_total",
+                                 "Platform API failures: transport errors and HTTP >= 400 (counter)", {"account"});
+  rate_waits = &metrics.AddGauge("aasr_rate_limit_waits_total", "Pauses to stay within rate limits (counter)",
+                                 {"account"});
+  rate_wait_seconds = &metrics.AddGauge("aasr_rate_limit_wait_seconds_total",
+                                        "Seconds spent waiting for rate limits (counter)", {"account"});
+  up = &metrics.AddGauge("aasr_account_up", "1 when the account's last poll succeeded", {"account", "platform"});
+  metrics.AddCollector([this] {
+    auto counts = store->CountItemsByState();
+    if (counts.ok())
+      for (const char* s : {"pending", "escalated", "approved", "removed"}) {
+        auto it = counts.value().find(s);
+        queue_depth->Set({s}, it == counts.value().end() ? 0 : static_cast<double>(it->second));
+      }
+    std::lock_guard<std::mutex> lock(accounts_mu);
+    for (const auto& [name, runner] : accounts) {
+      AccountStatus st = runner->status();
+      up->Set({name, st.platform}, st.state == "ok" ? 1 : 0);
+      if (net::HttpClient* http = runner->http()) {
+        net::HttpStats h = http->stats();
+        api_requests->Set({name}, static_cast<double>(h.requests));
+        api_errors->Set({name}, static_cast<double>(h.errors));
+        rate_waits->Set({name}, static_cast<double>(h.rate_limit_waits));
+        rate_wait_seconds->Set({name}, h.rate_limit_wait_seconds);
+      }
+    }
+  });
+}
+
+void Daemon::Impl::ObserveIntake(const std::string& account, const moderation::IntakeReport& r) {
+  for (const moderation::IntakeItem& it : r.items) {
+    comments_in->Inc({account});
+    if (!it.created) continue;  // stored by an earlier round: counted then
+    const char* action = rules::ActionName(it.verdict.action);
+    if (it.verdict.categories.empty()) screened->Inc({action, "none"});
+    for (const std::string& c : it.verdict.categories) screened->Inc({action, c});
+    if (it.created_at_ms > 0 && it.verdict_at_ms >= it.created_at_ms)
+      time_to_verdict->Observe({account}, (it.verdict_at_ms - it.created_at_ms) / 1000.0);
+    if (it.verdict.action == rules::Action::kHide) {
+      hides->Inc({account, it.hidden ? "hidden" : "not_hidden"});
+      if (it.hidden && it.created_at_ms > 0 && it.hidden_at_ms >= it.created_at_ms)
+        time_to_hide->Observe({account}, (it.hidden_at_ms - it.created_at_ms) / 1000.0);
+    }
+  }
+  for (const Error& e : r.errors) log->warn("{}: {}", account, e.ToString());
+  if (!r.items.empty()) log->info("{}: {} comment(s) screened", account, r.items.size());
+}
+
+Result<std::shared_ptr<AccountRunner>> Daemon::Impl::MakeRunner(const config::Account& a, const config::Config& c) {
+  platforms::PlatformDeps deps;
+  deps.random = random.get();
+  // Short attempts so a stop is never held up for long by a slow server.
+  deps.timeout = net::Millis(10000);
+  deps.max_attempts = 3;
+  auto p = platforms::MakePlatform(a, deps);
+  if (!p.ok()) return p.errors();
+  AccountRunnerDeps d;
+  d.store = store.get();
+  d.clock = clock.get();
+  d.rules = [this] { return Rules(); };
+  d.poll_seconds = c.poll_seconds;
+  d.jitter = c.poll_jitter;
+  d.actions_seconds = c.actions_seconds;
+  d.seed = seed + std::hash<std::string>{}(a.name);
+  d.on_intake = [this](const std::string& acc, const moderation::IntakeReport& r) { ObserveIntake(acc, r); };
+  d.on_actions = [this](const std::string& acc, const moderation::ActionReport& r) {
+    if (r.done) actions->Inc({acc, "done"}, r.done);
+    if (r.retrying) actions->Inc({acc, "retrying"}, r.retrying);
+    if (r.failed) actions->Inc({acc, "failed"}, r.failed);
+    for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
+  };
+  d.on_error = [this](const std::string& acc, const Errors& errors) {
+    intake_errors->Inc({acc});
+    for (const Error& e : errors) log->error("{}: poll failed: {}", acc, e.ToString());
+  };
+  return std::make_shared<AccountRunner>(a, std::move(p).value(), std::move(d));
+}
+
+Status Daemon::Impl::StartAccounts(const config::Config& c) {
+  Errors errors;
+  std::map<std::string, std::shared_ptr<AccountRunner>> made;
+  for (const config::Account& a : c.accounts) {
+    auto r = MakeRunner(a, c);
+    if (!r.ok()) {
+      errors.insert(errors.end(), r.errors().begin(), r.errors().end());
+      continue;
+    }
+    made[a.name] = r.value();
+  }
+  if (!errors.empty()) return errors;
+  std::lock_guard<std::mutex> lock(accounts_mu);
+  accounts = std::move(made);
+  for (auto& [name, runner] : accounts) runner->Start();
+  return Ok{};
+}
+
+// Restarts the runners whose settings changed; starts new ones, stops removed ones.
+void Daemon::Impl::ApplyAccounts(const config::Config& c) {
+  std::vector<std::shared_ptr<AccountRunner>> retired;
+  {
+    std::lock_guard<std::mutex> lock(accounts_mu);
+    std::map<std::string, std::shared_ptr<AccountRunner>> next;
+    for (const config::Account& a : c.accounts) {
+      auto it = accounts.find(a.name);
+      if (it != accounts.end() && SameAccount(it->second->account(), a)) {
+        next[a.name] = it->second;
+        continue;
+      }
+      auto r = MakeRunner(a, c);
+      if (!r.ok()) {
+        for (const Error& e : r.errors()) log->error("account {} not restarted: {}", a.name, e.ToString());
+        if (it != accounts.end()) next[a.name] = it->second;
+        continue;
+      }
+      next[a.name] = r.value();
+      r.value()->Start();
+      log->info("account {} {}", a.name, it == accounts.end() ? "started" : "restarted with its new settings");
+    }
+    for (auto& [name, runner] : accounts)
+      if (!next.count(name) || next[name] != runner) retired.push_back(runner);
+    accounts = std::move(next);
+  }
+  for (auto& r : retired) r->Stop();  // joined when the last user lets go
+}
+
+void Daemon::Impl::OutreachLoop() {
+  auto olog = Log("outreach");
+  auto ostore = outreach::OutreachStore::Open(database);
+  if (!ostore.ok()) {
+    olog->error("outreach stopped: {}", FormatErrors(ostore.errors()));
+    return;
+  }
+  auto http = outreach::MakeNetGetter("feeds", std::chrono::seconds(10), 2);
+  const std::string cache = (fs::path(database).parent_path() / "image-cache").string();
+  LoadedPtr used;
+  std::unique_ptr<outreach::Composer> composer;
+  std::unique_ptr<outreach::OutreachRunner> runner;
+  while (true) {
+    LoadedPtr now = Current();
+    if (now->schedules && now != used) {
+      used = now;
+      composer = std::make_unique<outreach::Composer>(now->templates, cache);
+      outreach::RunnerDeps d;
+      d.config = &*used->schedules;
+      d.catalog = &used->graphics;
+      d.composer = composer.get();
+      d.store = ostore.value().get();
+      d.http = http.get();
+      d.clock = clock.get();
+      d.image_cache_dir = cache;
+      d.platform_for = [this](const std::string& account) -> platforms::Platform* {
+        std::lock_guard<std::mutex> lock(accounts_mu);
+        auto it = accounts.find(account);
+        return it == accounts.end() ? nullptr : it->second->platform();
+      };
+      runner = std::make_unique<outreach::OutreachRunner>(std::move(d));
+    }
+    if (runner) {
+      // Holding the runners alive while a tick publishes through them.
+      std::map<std::string, std::shared_ptr<AccountRunner>> hold;
+      {
+        std::lock_guard<std::mutex> lock(accounts_mu);
+        hold = accounts;
+      }
+      outreach::TickReport r = runner->Tick();
+      for (const auto& [account, n] : r.sent.by_account) {
+        if (n.published) posts_published->Inc({account}, n.published);
+        if (n.failed) posts_failed->Inc({account}, n.failed);
+        if (n.retrying) posts_retrying->Inc({account}, n.retrying);
+      }
+      if (!r.errors.empty()) feed_errors->Inc({}, static_cast<double>(r.errors.size()));
+      for (const Error& e : r.sent.errors) olog->warn("{}", e.ToString());
+      if (r.new_stories || r.enqueued.enqueued || r.sent.published)
+        olog->info("{} new stories, {} posts planned, {} published", r.new_stories, r.enqueued.enqueued,
+                   r.sent.published);
+    }
+    if (WaitStop(std::chrono::seconds(Current()->config.outreach_seconds))) break;
+  }
+}
+
+void Daemon::Impl::CheckReload() {
+  LoadedPtr cur = Current();
+  Fingerprint f = Fingerprint::Of(cur->watched);
+  {
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    if (f == fingerprint) return;
+    fingerprint = f;  // judge each edit once, valid or not
+    last_reload_attempt_ms = clock->NowMs();
+  }
+  auto next = LoadAll(options.config_path, options.env);
+  if (!next.ok()) {
+    reloads->Inc({"rejected"});
+    log->error("reload rejected, the previous version stays in force:\n{}", FormatErrors(next.errors()));
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    reload_errors = next.errors();
+    return;
+  }
+  const config::Config& c = next.value()->config;
+  if (c.database != cur->config.database)
+    log->warn("database changed to {}: restart aasr-bot to use it (still using {})", c.database, database);
+  if (c.review_listen != cur->config.review_listen)
+    log->warn("review.listen changed to {}: restart aasr-bot to use it (still on {})", c.review_listen, listen);
+  Status logs = ConfigureLogging(LogSettingsOf(c, options.log_format));
+  {
+    std::lock_guard<std::mutex> lock(loaded_mu);
+    loaded = next.value();
+    fingerprint = Fingerprint::Of(loaded->watched);
+    reload_errors.clear();
+    last_reload_ok_ms = clock->NowMs();
+  }
+  ApplyAccounts(c);
+  reloads->Inc({"ok"});
+  log->info("reloaded {}: {} rules, {} graphics, {} account(s)", options.config_path,
+            next.value()->rules->rule_count(), next.value()->graphics.graphics.size(), c.accounts.size());
+}
+
+void Daemon::Impl::ReloadLoop() {
+  while (!WaitStop(std::chrono::seconds(Current()->config.reload_seconds))) CheckReload();
+}
+
+nlohmann::json Daemon::Impl::Health() const {
+  nlohmann::json accs = nlohmann::json::array();
+  bool all_ok = true;
+  for (const AccountStatus& st : AccountStatuses()) {
+    all_ok = all_ok && st.state != "backoff";
+    accs.push_back({{"name", st.name}, {"platform", st.platform}, {"state", st.state},
+                    {"last_poll_ms", st.last_poll_ms}, {"consecutive_failures", st.consecutive_failures},
+                    {"last_error", st.state == "backoff" ? st.last_error : ""}});
+  }
+  std::lock_guard<std::mutex> lock(loaded_mu);
+  return {{"status", all_ok && reload_errors.empty() ? "ok" : "degraded"},
+          {"version", kVersion},
+          {"accounts", accs},
+          {"reload_errors", reload_errors.size()}};
+}
+
+nlohmann::json Daemon::Impl::StatusView() const {
+  nlohmann::json accs = nlohmann::json::array();
+  for (const AccountStatus& st : AccountStatuses())
+    accs.push_back({{"name", st.name}, {"platform", st.platform}, {"state", st.state},
+                    {"last_poll_ms", st.last_poll_ms}, {"next_poll_ms", st.next_poll_ms},
+                    {"last_error", st.last_error}, {"last_error_ms", st.last_error_ms},
+                    {"consecutive_failures", st.consecutive_failures}, {"comments_seen", st.comments_seen}});
+  std::lock_guard<std::mutex> lock(loaded_mu);
+  return {{"mode", "daemon"},
+          {"version", kVersion},
+          {"started_at_ms", started_ms},
+          {"accounts", accs},
+          {"reload",
+           {{"last_ok_ms", last_reload_ok_ms},
+            {"last_attempt_ms", last_reload_attempt_ms},
+            {"errors", ErrorsJson(reload_errors)},
+            {"files",
+             {{"config", loaded->watched.config_file},
+              {"rules", loaded->watched.rules_dir},
+              {"posts", loaded->watched.posts_dir},
+              {"schedules", loaded->watched.schedules_file}}}}},
+          {"rules", {{"count", loaded->rules->rule_count()}, {"dir", loaded->config.rules_dir}}},
+          {"outreach", {{"graphics", loaded->graphics.graphics.size()},
+                        {"schedules", loaded->schedules ? loaded->schedules->accounts.size() : 0}}}};
+}
+
+void Daemon::Impl::MountRoutes() {
+  server->Mount("/healthz", [this](const review::Request&) {
+    review::Response r;
+    r.body = Health().dump();
+    r.headers.push_back({"Cache-Control", "no-store"});
+    return r;
+  });
+  server->Mount("/metrics", [this](const review::Request&) {
+    review::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.Render();
+    return r;
+  });
+  // Facebook pushes comments here; the webhook verifies the signature before
+  // anything is read (bot/platforms/facebook_webhook.h).
+  for (const config::Account& a : Current()->config.accounts) {
+    if (a.platform != config::PlatformKind::kFacebook) continue;
+    const std::string account = a.name;
+    auto hook = std::make_shared<platforms::FacebookWebhook>(
+        a.app_secret, a.verify_token, [this, account](const nlohmann::json& event) {
+          Errors errors;
+          std::vector<platforms::FetchedComment> comments = platforms::CommentsFromWebhookEvent(event, &errors);
+          for (const Error& e : errors) log->warn("{}: {}", account, e.ToString());
+          std::shared_ptr<AccountRunner> runner;
+          {
+            std::lock_guard<std::mutex> lock(accounts_mu);
+            auto it = accounts.find(account);
+            if (it != accounts.end()) runner = it->second;
+          }
+          if (!runner) return;
+          moderation::IntakeReport report;
+          for (const auto& c : comments) {
+            moderation::IntakeDeps d{runner->platform(), store.get(), Rules(), clock.get(), account};
+            auto item = moderation::IngestFetched(d, c);
+            if (item.ok()) report.items.push_back(item.value());
+            else report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());
+          }
+          ObserveIntake(account, report);
+        });
+    server->Mount("/webhooks/facebook/" + account, [hook](const review::Request& req) {
+      platforms::WebhookRequest w;
+      w.method = req.method;
+      for (const auto& [k, v] : req.query) w.query.emplace_back(k, v);
+      for (const auto& [k, v] : req.headers) w.headers.emplace_back(k, v);
+      w.raw_body = req.body;
+      platforms::WebhookResponse out = hook->Handle(w);
+      review::Response r;
+      r.status = out.status;
+      r.content_type = out.content_type;
+      r.body = out.body;
+      return r;
+    });
+  }
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Daemon::~Daemon() { Stop(std::chrono::seconds(8)); }
+
+Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = options.clock ? options.clock : std::make_shared<aasr::SystemClock>();
+  impl->started_ms = impl->clock->NowMs();
+  impl->seed = options.seed ? options.seed : static_cast<uint64_t>(impl->started_ms);
+  impl->random = std::make_unique<net::SeededRandom>(impl->seed);
+
+  auto loaded = LoadAll(options.config_path, options.env);
+  if (!loaded.ok()) return loaded.errors();
+  const config::Config& c = loaded.value()->config;
+  Status logs = ConfigureLogging(LogSettingsOf(c, options.log_format));
+  if (!logs.ok()) return logs.errors();
+  impl->loaded = loaded.value();
+  impl->fingerprint = Fingerprint::Of(impl->loaded->watched);
+  impl->last_reload_ok_ms = impl->started_ms;
+  impl->database = c.database;
+  impl->listen = c.review_listen;
+
+  // The database: its folder is created; an unusable file is a clear error.
+  std::error_code ec;
+  const fs::path dir = fs::path(c.database).parent_path();
+  if (!dir.empty()) fs::create_directories(dir, ec);
+  auto st = store::OpenSqliteStore(c.database, impl->clock);
+  if (!st.ok()) {
+    Errors e = st.errors();
+    for (Error& x : e)
+      if (x.subject.empty()) x.subject = "database (config key `database` in " + options.config_path + ")";
+    return e;
+  }
+  impl->store = st.value();
+  // The outreach tables live in the same file: open once now so a problem
+  // with them stops the start instead of a thread later.
+  if (auto o = outreach::OutreachStore::Open(c.database); !o.ok()) return o.errors();
+
+  impl->SetUpMetrics();
+  Status accounts = impl->StartAccounts(c);
+  if (!accounts.ok()) return accounts.errors();
+
+  review::ServerOptions so;
+  so.listen = c.review_listen;
+  Impl* raw = impl.get();
+  impl->server = std::make_unique<review::ReviewServer>(impl->store, [raw] { return raw->Rules(); }, impl->clock, so);
+  impl->MountRoutes();
+  Status started = impl->server->Start();
+  if (!started.ok()) {
+    std::lock_guard<std::mutex> lock(impl->accounts_mu);
+    for (auto& [n, r] : impl->accounts) r->Stop();
+    return started.errors();
+  }
+  impl->outreach_thread = std::thread([raw] { raw->OutreachLoop(); });
+  impl->reload_thread = std::thread([raw] { raw->ReloadLoop(); });
+  impl->log->info("aasr-bot {} running: review page {} , {} account(s), {} rules, database {}", kVersion,
+                  c.review_listen, c.accounts.size(), impl->loaded->rules->rule_count(), c.database);
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+bool Daemon::Stop(std::chrono::milliseconds budget) {
+  Impl& d = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(d.stop_mu);
+    if (d.stopping) return true;
+    d.stopping = true;
+  }
+  d.stop_cv.notify_all();
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  std::vector<std::shared_ptr<AccountRunner>> runners;
+  {
+    std::lock_guard<std::mutex> lock(d.accounts_mu);
+    for (auto& [n, r] : d.accounts) runners.push_back(r);
+  }
+  for (auto& r : runners) r->Stop();
+  if (d.server) d.server->Stop();
+  // Join what finishes in time on a helper thread, so the budget holds even
+  // when a platform call hangs.
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread joiner([&d, runners, done] {
+    for (auto& r : runners) r->Join();
+    if (d.outreach_thread.joinable()) d.outreach_thread.join();
+    if (d.reload_thread.joinable()) d.reload_thread.join();
+    done->store(true);
+  });
+  while (!done->load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (done->load()) {
+    joiner.join();
+    d.log->info("stopped cleanly");
+    return true;
+  }
+  joiner.detach();
+  d.log->warn("stop budget of {} ms spent: abandoning in-flight work (safe: it is repeated on the next start)",
+              budget.count());
+  return false;
+}
+
+const std::string& Daemon::url() const { return impl_->listen; }
+nlohmann::json Daemon::StatusJson() const { return impl_->StatusView(); }
+nlohmann::json Daemon::HealthJson() const { return impl_->Health(); }
+std::string Daemon::MetricsText() const { return impl_->metrics.Render(); }
+void Daemon::CheckReload() { impl_->CheckReload(); }
+
+Result<std::string> EnsureFirstAdmin(const std::string& database, const std::shared_ptr<const aasr::Clock>& clock) {
+  std::error_code ec;
+  const fs::path dir = fs::path(database).parent_path();
+  if (!dir.empty()) fs::create_directories(dir, ec);
+  auto st = store::OpenSqliteStore(database, clock, 1);
+  if (!st.ok()) return st.errors();
+  auto mods = st.value()->ListModerators();
+  if (!mods.ok()) return mods.errors();
+  if (!mods.value().empty()) return std::string();
+  const std::string password = review::RandomToken(12);
+  auto hash = review::HashPassword(password);
+  if (!hash.ok()) return hash.errors();
+  store::Moderator m;
+  m.name = "admin";
+  m.role = "admin";
+  m.password_hash = hash.value();
+  m.created_ms = clock->NowMs();
+  Status put = st.value()->PutModerator(m);
+  if (!put.ok()) return put.errors();
+  store::AuditEntry a;
+  a.actor = "system";
+  a.action = "user.add";
+  a.note = "admin (admin): the first administrator, created by aasr-bot run";
+  (void)st.value()->AppendAudit(a);
+  return password;
+}
+
+}  // namespace aasr::daemon

@@ -1,0 +1,286 @@
+#include "bot/moderation/intake.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "bot/net/rfc3339.h"
+#include "bot/store/ingest.h"
+
+namespace aasr::moderation {
+namespace {
+
+std::string FirstMessage(const Errors& errors) {
+  return errors.empty() ? "unknown error" : errors.front().ToString();
+}
+
+int64_t ParseCreatedMs(const std::string& created_at) {
+  if (created_at.empty()) return 0;
+  auto t = net::ParseRfc3339(created_at);
+  if (!t) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+std::optional<platforms::ModerationAction> ParseAction(const std::string& kind) {
+  using A = platforms::ModerationAction;
+  if (kind == "hide") return A::kHide;
+  if (kind == "unhide") return A::kUnhide;
+  if (kind == "delete") return A::kDelete;
+  if (kind == "block") return A::kBlock;
+  if (kind == "report") return A::kReport;
+  return std::nullopt;
+}
+
+// Why the platform cannot do `kind` at all (so trying again is pointless), or
+// "" when it can or has its own fallback (hide/unhide on Mastodon).
+std::string Lacks(const std::string& kind, const platforms::Capabilities& caps,
+                  const std::string& platform) {
+  if (kind == "delete" && !caps.delete_comments) return platform + " cannot delete comments";
+  if (kind == "block" && !caps.block_authors) return platform + " cannot block authors";
+  if (kind == "report" && !caps.report) return platform + " cannot report comments";
+  return "";
+}
+
+// A platform's refusal or fallback ("not hidden on Mastodon", "not deleted on
+// Bluesky", "not reported on Facebook"): the same answer on every retry.
+bool IsFinalRefusal(const Errors& errors) {
+  for (const Error& e : errors)
+    if (e.subject.rfind("not ", 0) == 0 && e.subject.find(" on ") != std::string::npos) return true;
+  return false;
+}
+
+bool Due(const store::PlatformAction& a, int64_t now) {
+  return a.state == "pending" || (a.state == "failed" && a.retry_at_ms > 0 && a.retry_at_ms <= now);
+}
+
+int64_t BackoffMs(const ActionRetry& r, int failures) {
+  int64_t d = std::max<int64_t>(r.base_delay_ms, 1);
+  for (int i = 1; i < failures && d < r.max_delay_ms; ++i) d *= 2;
+  return std::min(d, r.max_delay_ms);
+}
+
+enum class Outcome { kDone, kRetrying, kFailed, kStoreError };
+
+struct ActionResult {
+  Outcome outcome = Outcome::kDone;
+  std::string note;  // the platform's error or refusal
+};
+
+// Carries out one action and records the result; never throws.
+ActionResult CarryOutOne(const IntakeDeps& d, const store::PlatformAction& a,
+                         const ActionRetry& retry, Errors* errors) {
+  const std::string subject = "action " + std::to_string(a.id) + " (" + a.kind + " " + a.remote_id +
+                              ", account " + d.account + ")";
+  ActionResult res;
+  auto record_failure = [&](const std::string& note, bool final) {
+    res.note = note;
+    const int failures = a.attempts + 1;
+    if (!final && failures >= retry.max_attempts) final = true;
+    const int64_t retry_at = final ? 0 : d.clock->NowMs() + BackoffMs(retry, failures);
+    Status s = d.store->MarkActionFailed(a.id, note, retry_at);
+    if (!s.ok()) {
+      errors->insert(errors->end(), s.errors().begin(), s.errors().end());
+      res.outcome = Outcome::kStoreError;
+      return;
+    }
+    res.outcome = final ? Outcome::kFailed : Outcome::kRetrying;
+    errors->push_back(Error{{}, subject, (final ? "gave up: " : "will retry: ") + note});
+  };
+
+  auto action = ParseAction(a.kind);
+  if (!action) {
+    record_failure("unknown action kind '" + a.kind + "'", true);
+    return res;
+  }
+  const std::string lacks = Lacks(a.kind, d.platform->capabilities(), d.platform->name());
+  if (!lacks.empty()) {
+    record_failure(lacks, true);
+    return res;
+  }
+  platforms::FetchedComment target;
+  target.remote_id = a.remote_id;
+  target.parent_remote_id = a.parent;
+  target.root_remote_id = a.root;
+  target.author_id = a.author_id;
+  target.author_handle = a.author_handle;
+  Status s = Ok{};
+  try {
+    s = d.platform->Moderate(*action, target);
+  } catch (const std::exception& e) {
+    s = Error{{}, subject, std::string("platform adapter threw: ") + e.what()};
+  }
+  if (!s.ok()) {
+    // A refusal or fallback keeps the platform's own words, for moderators.
+    const bool final = IsFinalRefusal(s.errors());
+    record_failure(final ? s.errors().front().message : FirstMessage(s.errors()), final);
+    return res;
+  }
+  Status done = d.store->MarkActionDone(a.id);
+  if (!done.ok()) {
+    // Carried out but not recorded: the next pass repeats it, which hide,
+    // block and report tolerate.
+    errors->insert(errors->end(), done.errors().begin(), done.errors().end());
+    res.outcome = Outcome::kStoreError;
+    return res;
+  }
+  res.outcome = Outcome::kDone;
+  return res;
+}
+
+void Count(ActionReport* report, Outcome o) {
+  switch (o) {
+    case Outcome::kDone: ++report->done; break;
+    case Outcome::kRetrying: ++report->retrying; break;
+    case Outcome::kFailed: ++report->failed; break;
+    case Outcome::kStoreError: ++report->retrying; break;
+  }
+}
+
+Status CheckDeps(const IntakeDeps& d) {
+  if (!d.platform || !d.store || !d.rules || !d.clock)
+    return Error{{}, "account " + d.account, "intake needs a platform, a store, rules and a clock"};
+  return Ok{};
+}
+
+}  // namespace
+
+Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedComment& c) {
+  Status ok = CheckDeps(d);
+  if (!ok.ok()) return ok.errors();
+  IntakeItem item;
+  item.comment = c;
+  item.created_at_ms = ParseCreatedMs(c.created_at);
+
+  store::NewComment nc;
+  nc.platform = d.platform->name();
+  nc.account = d.account;
+  nc.remote_id = c.remote_id;
+  nc.parent = c.parent_remote_id;
+  nc.root = c.root_remote_id;
+  nc.author_id = c.author_id;
+  nc.author_handle = c.author_handle;
+  nc.author_account_age_days = c.author_account_age_days;
+  nc.author_followers = c.author_followers;
+  nc.text = c.text;
+  item.verdict = d.rules->Screen(store::ToRulesComment(nc));
+  auto stored = d.store->Ingest(nc, store::FromRules(item.verdict));
+  if (!stored.ok()) {
+    Errors errs = stored.errors();
+    for (Error& e : errs)
+      if (e.subject.empty()) e.subject = "comment " + c.remote_id + " (account " + d.account + ")";
+    return errs;
+  }
+  item.comment_id = stored.value().comment_id;
+  item.item_id = stored.value().item_id;
+  item.created = stored.value().created;
+  item.verdict_at_ms = d.clock->NowMs();
+  if (item.item_id == 0) return item;
+
+  // The store queued a `hide` action with the verdict; carry it out now (or
+  // finish it, when an earlier round stored the comment and stopped there).
+  auto actions = d.store->ActionsForItem(item.item_id);
+  if (!actions.ok()) return actions.errors();
+  for (const store::PlatformAction& a : actions.value()) {
+    if (a.kind != "hide") continue;
+    if (a.state == "done") {
+      item.hidden = true;
+      item.hidden_at_ms = a.updated_ms;
+      item.hide_note.clear();
+      continue;
+    }
+    if (a.state == "failed" && a.retry_at_ms == 0) {
+      item.hide_note = a.last_error;
+      continue;
+    }
+    if (!Due(a, d.clock->NowMs())) {
+      item.hide_note = "retrying: " + a.last_error;
+      continue;
+    }
+    Errors errors;
+    ActionResult r = CarryOutOne(d, a, ActionRetry{}, &errors);
+    if (r.outcome == Outcome::kDone) {
+      item.hidden = true;
+      item.hidden_at_ms = d.clock->NowMs();
+      item.hide_note.clear();
+    } else {
+      item.hide_note = r.outcome == Outcome::kRetrying ? "retrying: " + r.note : r.note;
+      if (r.outcome == Outcome::kStoreError) item.hide_note = FirstMessage(errors);
+    }
+  }
+  return item;
+}
+
+Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {
+  Status ok = CheckDeps(d);
+  if (!ok.ok()) return ok.errors();
+  IntakeReport report;
+  auto cursor = d.store->GetCursor("comments", d.account);
+  if (!cursor.ok()) return cursor.errors();
+  report.cursor_before = cursor.value().value_or("");
+  report.cursor_after = report.cursor_before;
+
+  Result<platforms::CommentBatch> batch = Error{};
+  try {
+    batch = d.platform->FetchComments(report.cursor_before);
+  } catch (const std::exception& e) {
+    return Error{{}, "account " + d.account, std::string("fetching comments threw: ") + e.what()};
+  }
+  if (!batch.ok()) {
+    Errors errs = batch.errors();
+    // Name the account wherever the adapter did not.
+    for (Error& e : errs)
+      if (e.subject.find(d.account) == std::string::npos)
+        e.subject = e.subject.empty() ? "account " + d.account : e.subject + " (account " + d.account + ")";
+    return errs;
+  }
+
+  bool all_stored = true;
+  for (const platforms::FetchedComment& c : batch.value().comments) {
+    auto item = IngestFetched(d, c);
+    if (!item.ok()) {
+      all_stored = false;  // keep the cursor: the next round stores it
+      report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());
+      continue;
+    }
+    // A platform's fallback (Mastodon: block + report) is expected, not an
+    // error; a hide that will be retried is worth a line in the log.
+    if (item.value().hide_note.rfind("retrying: ", 0) == 0)
+      report.errors.push_back(Error{{}, "comment " + c.remote_id + " (account " + d.account + ")",
+                                    "not hidden: " + item.value().hide_note});
+    report.items.push_back(std::move(item).value());
+  }
+  if (all_stored && batch.value().next_cursor != report.cursor_before) {
+    Status s = d.store->PutCursor("comments", d.account, batch.value().next_cursor);
+    if (!s.ok()) {
+      report.errors.insert(report.errors.end(), s.errors().begin(), s.errors().end());
+      report.complete = false;
+    } else {
+      report.cursor_after = batch.value().next_cursor;
+    }
+  }
+  if (!all_stored) report.complete = false;
+  return report;
+}
+
+ActionReport CarryOutActions(const IntakeDeps& d, const ActionRetry& retry) {
+  ActionReport report;
+  Status ok = CheckDeps(d);
+  if (!ok.ok()) {
+    report.errors = ok.errors();
+    return report;
+  }
+  store::ActionFilter f;
+  f.account = d.account;
+  f.platform = d.platform->name();
+  f.now_ms = d.clock->NowMs();
+  f.limit = 100;
+  auto due = d.store->PendingActions(f);
+  if (!due.ok()) {
+    report.errors = due.errors();
+    return report;
+  }
+  for (const store::PlatformAction& a : due.value())
+    Count(&report, CarryOutOne(d, a, retry, &report.errors).outcome);
+  return report;
+}
+
+}  // namespace aasr::moderation
