@@ -60,7 +60,7 @@ export async function refreshBanner() {
 
 export function hideBanner() { $('reload-banner').hidden = true; }
 
-const STATE_WORDS = { ok: 'OK', backoff: 'Backing off', error: 'Error' };
+const STATE_WORDS = { ok: 'OK', backoff: 'Backing off', error: 'Error', starting: 'Starting', stopped: 'Stopped' };
 
 function accountsTable(accounts) {
   const t = (ms) => (ms ? when(ms) : '—');
@@ -70,7 +70,8 @@ function accountsTable(accounts) {
     h('tbody', {}, accounts.map((a) => h('tr', {},
       h('th', { scope: 'row' }, a.name || ''),
       h('td', {}, a.platform || ''),
-      h('td', {}, h('span', { class: `badge acct-${a.state}` }, STATE_WORDS[a.state] || a.state || 'unknown')),
+      h('td', {}, h('span', { class: `badge acct-${a.state}` }, STATE_WORDS[a.state] || a.state || 'unknown'),
+        a.consecutive_failures ? h('div', { class: 'muted' }, `${a.consecutive_failures} failure${a.consecutive_failures === 1 ? '' : 's'} in a row`) : null),
       h('td', {}, t(a.last_poll_ms)),
       h('td', {}, t(a.next_poll_ms)),
       h('td', { class: a.last_error ? 'error' : 'muted' }, a.last_error || 'none')))));
@@ -89,13 +90,17 @@ export async function showStatus() {
   if (s.rules) {
     facts.push(['Rules in force', `${s.rules.count ?? '?'}${s.rules.dir ? ` from ${s.rules.dir}` : ''}`]);
   }
+  if (s.outreach && typeof s.outreach === 'object') {
+    facts.push(['Outreach', `${s.outreach.graphics ?? '?'} graphics, schedules for ${s.outreach.schedules ?? '?'} account(s)`]);
+  }
   body.append(h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 
   body.append(h('h3', {}, 'Configuration reload'));
   const errors = reloadErrors(s);
   const r = s.reload || {};
   if (errors.length) {
-    body.append(h('p', { class: 'error' }, `The last edit${r.rejected ? ` to ${r.rejected}` : ''} was rejected${r.rejected_at_ms ? ` at ${when(r.rejected_at_ms)}` : ''}; the previous version is still in force. Fix these and save again:`));
+    const rejectedAt = r.rejected_at_ms || r.last_attempt_ms;
+    body.append(h('p', { class: 'error' }, `The last edit${r.rejected ? ` to ${r.rejected}` : ''} was rejected${rejectedAt ? ` at ${when(rejectedAt)}` : ''}; the previous version is still in force. Fix these and save again:`));
     body.append(h('table', { id: 'status-reload-errors' },
       h('caption', { class: 'visually-hidden' }, 'Why the last edit was rejected'),
       h('thead', {}, h('tr', {}, ['Where', 'What', 'Problem'].map((x) => h('th', { scope: 'col' }, x)))),
