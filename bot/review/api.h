@@ -4,7 +4,10 @@
 // - Every /api/ route but POST /api/login needs a live session cookie
 //   (HttpOnly, SameSite=Strict); every POST but login also needs the
 //   session's token in X-CSRF-Token. Roles: `moderator` reviews; `admin` also
-//   reads the audit log and the users.
+//   reads the audit log and the users and retries failed outreach posts.
+// - /api/outreach (OutreachApi) and /api/status (StatusProvider) are optional
+//   parts: without them the routes answer 404 `not_configured` and a minimal
+//   status respectively.
 // - A decision on an item someone else decided meanwhile answers 409 with who
 //   decided and when; nothing is decided twice (the store guarantees it).
 // - Every state change goes through the store, which writes its audit row and
