@@ -25,4 +25,7 @@ void RegisterPlatformCommands(CLI::App& app, int* exit_code);
 // The body of `accounts check`, callable from tests.
 int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostream& err);
 
+// `run`, `first-admin` (bot/cli/daemon_commands.cc)
+void RegisterDaemonCommands(CLI::App& app, int* exit_code);
+
 }  // namespace aasr::cli
