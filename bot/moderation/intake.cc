@@ -143,13 +143,13 @@ Status CheckDeps(const IntakeDeps& d) {
 
 }  // namespace
 
-Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedComment& c) {
-  Status ok = CheckDeps(d);
-  if (!ok.ok()) return ok.errors();
-  IntakeItem item;
-  item.comment = c;
-  item.created_at_ms = ParseCreatedMs(c.created_at);
+namespace {
 
+// Screens `c` and fills the item's comment and verdict; returns what the
+// store keeps.
+store::NewComment Screen(const IntakeDeps& d, const platforms::FetchedComment& c, IntakeItem* item) {
+  item->comment = c;
+  item->created_at_ms = ParseCreatedMs(c.created_at);
   store::NewComment nc;
   nc.platform = d.platform->name();
   nc.account = d.account;
@@ -161,12 +161,18 @@ Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedCo
   nc.author_account_age_days = c.author_account_age_days;
   nc.author_followers = c.author_followers;
   nc.text = c.text;
-  item.verdict = d.rules->Screen(store::ToRulesComment(nc));
-  auto stored = d.store->Ingest(nc, store::FromRules(item.verdict));
+  item->verdict = d.rules->Screen(store::ToRulesComment(nc));
+  return nc;
+}
+
+// After the store answered: records the ids, and carries out the `hide` the
+// store queued with the verdict (or finishes it, when an earlier round
+// stored the comment and stopped there).
+Result<IntakeItem> AfterStored(const IntakeDeps& d, IntakeItem item, Result<store::IngestResult> stored) {
   if (!stored.ok()) {
     Errors errs = stored.errors();
     for (Error& e : errs)
-      if (e.subject.empty()) e.subject = "comment " + c.remote_id + " (account " + d.account + ")";
+      if (e.subject.empty()) e.subject = "comment " + item.comment.remote_id + " (account " + d.account + ")";
     return errs;
   }
   item.comment_id = stored.value().comment_id;
@@ -175,8 +181,6 @@ Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedCo
   item.verdict_at_ms = d.clock->NowMs();
   if (item.item_id == 0) return item;
 
-  // The store queued a `hide` action with the verdict; carry it out now (or
-  // finish it, when an earlier round stored the comment and stopped there).
   auto actions = d.store->ActionsForItem(item.item_id);
   if (!actions.ok()) return actions.errors();
   for (const store::PlatformAction& a : actions.value()) {
@@ -209,6 +213,22 @@ Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedCo
   return item;
 }
 
+// Comments stored per transaction in a round: one commit per chunk instead
+// of one per comment (daemon_bench); small enough that the first hide of a
+// chunk waits only for the chunk's screening and commit.
+constexpr size_t kIngestChunk = 256;
+
+}  // namespace
+
+Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedComment& c) {
+  Status ok = CheckDeps(d);
+  if (!ok.ok()) return ok.errors();
+  IntakeItem item;
+  store::NewComment nc = Screen(d, c, &item);
+  auto stored = d.store->Ingest(nc, store::FromRules(item.verdict));
+  return AfterStored(d, std::move(item), std::move(stored));
+}
+
 Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {
   Status ok = CheckDeps(d);
   if (!ok.ok()) return ok.errors();
@@ -234,19 +254,34 @@ Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {
   }
 
   bool all_stored = true;
-  for (const platforms::FetchedComment& c : batch.value().comments) {
-    auto item = IngestFetched(d, c);
-    if (!item.ok()) {
-      all_stored = false;  // keep the cursor: the next round stores it
-      report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());
-      continue;
+  const std::vector<platforms::FetchedComment>& fetched = batch.value().comments;
+  for (size_t begin = 0; begin < fetched.size(); begin += kIngestChunk) {
+    const size_t end = std::min(fetched.size(), begin + kIngestChunk);
+    std::vector<IntakeItem> screened(end - begin);
+    std::vector<std::pair<store::NewComment, store::StoredVerdict>> chunk;
+    chunk.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      store::NewComment nc = Screen(d, fetched[i], &screened[i - begin]);
+      chunk.emplace_back(std::move(nc), store::FromRules(screened[i - begin].verdict));
     }
-    // A platform's fallback (Mastodon: block + report) is expected, not an
-    // error; a hide that will be retried is worth a line in the log.
-    if (item.value().hide_note.rfind("retrying: ", 0) == 0)
-      report.errors.push_back(Error{{}, "comment " + c.remote_id + " (account " + d.account + ")",
-                                    "not hidden: " + item.value().hide_note});
-    report.items.push_back(std::move(item).value());
+    std::vector<Result<store::IngestResult>> stored = d.store->IngestBatch(chunk);
+    for (size_t i = begin; i < end; ++i) {
+      const platforms::FetchedComment& c = fetched[i];
+      Result<store::IngestResult> one = Error{{}, "", "the store returned too few results"};
+      if (i - begin < stored.size()) one = std::move(stored[i - begin]);
+      auto item = AfterStored(d, std::move(screened[i - begin]), std::move(one));
+      if (!item.ok()) {
+        all_stored = false;  // keep the cursor: the next round stores it
+        report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());
+        continue;
+      }
+      // A platform's fallback (Mastodon: block + report) is expected, not an
+      // error; a hide that will be retried is worth a line in the log.
+      if (item.value().hide_note.rfind("retrying: ", 0) == 0)
+        report.errors.push_back(Error{{}, "comment " + c.remote_id + " (account " + d.account + ")",
+                                      "not hidden: " + item.value().hide_note});
+      report.items.push_back(std::move(item).value());
+    }
   }
   if (all_stored && batch.value().next_cursor != report.cursor_before) {
     Status s = d.store->PutCursor("comments", d.account, batch.value().next_cursor);

@@ -13,6 +13,9 @@
 //   scope "comments", key = account) is read before fetching and written only
 //   after every comment of the batch is stored; storing is idempotent on
 //   (platform, remote_id), so a crash anywhere in a round only repeats work.
+//   A round screens and stores in chunks of 256 comments, one store
+//   transaction each (Store::IngestBatch), then hides that chunk's `hide`
+//   verdicts; a kill mid-round loses at most the chunk's uncommitted work.
 // - A comment whose verdict is `hide` gets its hide action carried out in the
 //   same round where the platform can hide (capabilities().hide_replies);
 //   elsewhere the platform's fallback runs (e.g. Mastodon: block + report) and

@@ -218,6 +218,40 @@ class SqliteStore : public Store {
     auto db = pool_.Acquire();
     Tx tx(*db, true);
     if (!tx.ok()) return tx.error();
+    auto res = IngestIn(*db, c, v);
+    if (!res.ok() || !res.value().created) return res;  // nothing to commit
+    Status s = tx.Commit();
+    if (!s.ok()) return s.errors();
+    return res;
+  }
+
+  std::vector<Result<IngestResult>> IngestBatch(
+      const std::vector<std::pair<NewComment, StoredVerdict>>& batch) override {
+    {
+      auto db = pool_.Acquire();
+      Tx tx(*db, true);
+      if (tx.ok()) {
+        std::vector<Result<IngestResult>> out;
+        out.reserve(batch.size());
+        bool all_ok = true;
+        for (const auto& [c, v] : batch) {
+          auto r = IngestIn(*db, c, v);
+          if (!r.ok()) {
+            all_ok = false;
+            break;
+          }
+          out.push_back(std::move(r));
+        }
+        if (all_ok && tx.Commit().ok()) return out;
+      }
+    }  // rolled back: nothing of the batch is stored
+    // One by one, so a failing comment names itself and the rest are stored.
+    return Store::IngestBatch(batch);
+  }
+
+  // The body of Ingest(), inside the caller's write transaction.
+  Result<IngestResult> IngestIn(Db& dbr, const NewComment& c, const StoredVerdict& v) {
+    Db* db = &dbr;
     IngestResult res;
     {
       AASR_PREPARE(find, *db, "SELECT id, (SELECT id FROM items WHERE comment_id = comments.id) "
@@ -289,8 +323,6 @@ class SqliteStore : public Store {
         if (!h.ok()) return h.errors();
       }
     }
-    Status s = tx.Commit();
-    if (!s.ok()) return s.errors();
     return res;
   }
 

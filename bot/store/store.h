@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bot/util/clock.h"
@@ -231,6 +232,19 @@ class Store {
 
   // --- comments and the queue ---
   virtual Result<IngestResult> Ingest(const NewComment& c, const StoredVerdict& v) = 0;
+  // Ingest() for many comments, results in input order, each with
+  // Ingest()'s promises. SQLite stores the whole batch in ONE transaction
+  // (one commit instead of one per comment: the daemon's intake rounds); if
+  // anything in it fails, it rolls back and stores them one by one, so a bad
+  // comment gets its own error and the others are still stored. This default
+  // calls Ingest() per comment.
+  virtual std::vector<Result<IngestResult>> IngestBatch(
+      const std::vector<std::pair<NewComment, StoredVerdict>>& batch) {
+    std::vector<Result<IngestResult>> out;
+    out.reserve(batch.size());
+    for (const auto& [c, v] : batch) out.push_back(Ingest(c, v));
+    return out;
+  }
   virtual Result<std::optional<Item>> GetItem(int64_t item_id) = 0;
   virtual Result<std::optional<StoredComment>> GetComment(int64_t comment_id) = 0;
   virtual Result<std::optional<StoredVerdict>> GetVerdict(int64_t comment_id) = 0;

@@ -179,6 +179,44 @@ TEST_CASE("a failed ingest leaves nothing behind", "[store][ingest]") {
   CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM verdicts") == 0);
 }
 
+TEST_CASE("a batch ingest stores in order, is idempotent, and a bad comment fails alone", "[store][ingest]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  REQUIRE(s->Ingest(MakeComment("b1", "you are an idiot"), MakeVerdict("review", "harassment", 2)).ok());
+  std::vector<std::pair<NewComment, StoredVerdict>> batch = {
+      {MakeComment("b1", "you are an idiot"), MakeVerdict("review", "harassment", 2)},  // stored before
+      {MakeComment("b2", "thank you"), MakeVerdict("allow", "", 0)},
+      {MakeComment("b3", "I know where you live"), MakeVerdict("hide", "threat", 3)},
+      {MakeComment("b2", "thank you"), MakeVerdict("allow", "", 0)},  // twice in one batch
+  };
+  auto r = s->IngestBatch(batch);
+  REQUIRE(r.size() == 4);
+  for (auto& one : r) REQUIRE(one.ok());
+  CHECK_FALSE(r[0].value().created);
+  CHECK(r[1].value().created);
+  CHECK(r[1].value().item_id == 0);
+  CHECK(r[2].value().created);
+  CHECK(r[2].value().item_id > 0);
+  CHECK_FALSE(r[3].value().created);
+  CHECK(r[3].value().comment_id == r[1].value().comment_id);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments") == 3);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM platform_actions WHERE kind = 'hide'") == 1);
+
+  // One comment the database refuses: the batch is rolled back and stored
+  // one by one, so only that comment fails, with its own error.
+  auto bad = MakeVerdict("review", "spam", 1);
+  bad.action = "shout";
+  auto r2 = s->IngestBatch({{MakeComment("b4", "fine"), MakeVerdict("allow", "", 0)},
+                            {MakeComment("b5", "crypto giveaway"), bad},
+                            {MakeComment("b6", "also fine"), MakeVerdict("allow", "", 0)}});
+  REQUIRE(r2.size() == 3);
+  CHECK(r2[0].ok());
+  CHECK_FALSE(r2[1].ok());
+  CHECK(r2[2].ok());
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments") == 5);
+  CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments WHERE remote_id = 'b5'") == 0);
+}
+
 TEST_CASE("the audit log refuses updates and deletes", "[store][audit]") {
   TempDb tmp;
   StorePtr s = Open(tmp.path());
