@@ -30,6 +30,8 @@ void RegisterPlatformCommands(CLI::App& app, int* exit_code);
 // The body of `accounts check`, callable from tests.
 int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostream& err);
 
+// `run`, `first-admin` (bot/cli/daemon_commands.cc)
+void RegisterDaemonCommands(CLI::App& app, int* exit_code);
 struct PostRequest {
   std::string config_path, account, text, link, image, alt;
   std::string db_path;  // default var/aasr.db

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   aasr::cli::RegisterReviewCommands(app, &exit_code);
   aasr::cli::RegisterOutreachCommands(app, &exit_code);
   aasr::cli::RegisterPlatformCommands(app, &exit_code);
+  aasr::cli::RegisterDaemonCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

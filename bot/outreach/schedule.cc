@@ -125,11 +125,13 @@ Result<ScheduleConfig> LoadSchedulesFromString(const std::string& text, const st
         if (!f["url"]) {
           errors.push_back(yaml::ErrorAt(f, name, "feed has no 'url'", subject));
         } else if (yaml::ReadString(f["url"], name, subject, "url", &feed.source.url, &errors) &&
-                   feed.source.url.rfind("http://", 0) != 0 && feed.source.url.rfind("https://", 0) != 0) {
-          errors.push_back(yaml::ErrorAt(f["url"], name, "'url' must start with http:// or https://", subject));
+                   feed.source.url.rfind("http://", 0) != 0 && feed.source.url.rfind("https://", 0) != 0 &&
+                   feed.source.url.rfind("file:", 0) != 0) {
+          errors.push_back(
+              yaml::ErrorAt(f["url"], name, "'url' must start with http://, https:// or file: (a local file)", subject));
         }
         int hours = 72, minutes = 10;
-        if (f["max_age_hours"]) ReadInt(f["max_age_hours"], name, subject, "max_age_hours", 1, 24 * 365, &hours, &errors);
+        if (f["max_age_hours"]) ReadInt(f["max_age_hours"], name, subject, "max_age_hours", 1, 24 * 365 * 10, &hours, &errors);
         if (f["poll_minutes"]) ReadInt(f["poll_minutes"], name, subject, "poll_minutes", 1, 24 * 60, &minutes, &errors);
         feed.source.max_age_seconds = int64_t{hours} * 3600;
         feed.poll_seconds = minutes * 60;

@@ -88,12 +88,12 @@ Status ConfigureLogging(const LogSettings& settings) {
   st.settings = settings;
   if (!st.sink) st.sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   st.sink->set_formatter(MakeFormatter(settings.format));
-  auto def = std::make_shared<spdlog::logger>("", st.sink);
+  auto def = std::make_shared<spdlog::logger>("aasr", st.sink);
   def->set_level(LevelFor(settings, "aasr"));
   def->flush_on(spdlog::level::info);
   spdlog::set_default_logger(def);
   spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) {
-    if (l->name().empty()) return;
+    if (l->name().empty() || l->name() == "aasr") return;
     l->sinks() = {st.sink};
     l->set_level(LevelFor(settings, l->name()));
   });

@@ -1,0 +1,244 @@
+// `aasr-bot run` as a real process: start, the embedded default's flow from
+// inbox to queue, hot reload (valid and rejected), /healthz and /metrics,
+// SIGTERM, and start-up failures that must be clear errors.
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bot/daemon/loaded.h"
+#include "bot/store/sqlite_store.h"
+#include "tests/daemon/daemon_process.h"
+
+using namespace aasr;
+using namespace aasr::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+std::string Comment(const std::string& id, const std::string& text, const std::string& handle = "parent42") {
+  return json{{"id", id}, {"post", "local-post-1"}, {"text", text}, {"author", {{"id", "u-" + handle}, {"handle", handle}}}}
+      .dump();
+}
+
+store::StorePtr OpenStore(const DaemonWorkspace& ws) {
+  auto st = store::OpenSqliteStore(ws.File("var/aasr.db"));
+  REQUIRE(st.ok());
+  return st.value();
+}
+
+// Queue items (any state) by the comment's remote id.
+std::map<std::string, store::Item> ItemsByRemoteId(const DaemonWorkspace& ws) {
+  auto st = OpenStore(ws);
+  std::map<std::string, store::Item> out;
+  store::QueueFilter f;
+  f.states = {store::ItemState::kPending, store::ItemState::kEscalated, store::ItemState::kApproved,
+              store::ItemState::kRemoved};
+  f.limit = 500;
+  auto page = st->ListQueue(f);
+  REQUIRE(page.ok());
+  for (const auto& it : page.value().items) {
+    auto c = st->GetComment(it.comment_id);
+    REQUIRE(c.ok());
+    out[c.value()->remote_id] = it;
+  }
+  return out;
+}
+
+int64_t StoredComments(const DaemonWorkspace& ws) {
+  auto st = OpenStore(ws);
+  int64_t n = 0;
+  REQUIRE(st->ForEachComment(0, [&](const store::StoredComment&, const std::optional<store::Item>&) {
+               ++n;
+               return true;
+             }).ok());
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("daemon: an inbox comment is screened, stored and queued; a threat is hidden, grief passes",
+          "[daemon]") {
+  DaemonWorkspace ws("flow");
+  ws.WriteConfig(ws.DefaultConfig());
+  DaemonProcess d(ws);
+  REQUIRE(d.Start());
+  ws.DropInbox("0001.jsonl",
+               {Comment("c-threat", "I know where you live, Karen. Watch your back.", "angry1"),
+                Comment("c-grief", "Prone restraint killed Max Benson. My son was restrained and abused too.",
+                        "mom_of_max")});
+  REQUIRE(WaitFor([&] { return StoredComments(ws) == 2; }, 15s));
+  auto items = ItemsByRemoteId(ws);
+  INFO(ws.Log());
+  REQUIRE(items.count("c-threat") == 1);
+  CHECK(items.count("c-grief") == 0);  // allowed: never queued
+  // The hide verdict reaches the platform (the local platform logs it).
+  REQUIRE(WaitFor([&] { return ws.ReadFile("var/outbox/moderation.jsonl").find("c-threat") != std::string::npos; },
+                  10s));
+  CHECK(ws.ReadFile("var/outbox/moderation.jsonl").find("c-grief") == std::string::npos);
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws)["c-threat"].hidden; }, 10s));
+
+  auto metrics = d.Get("/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.body.find("# TYPE aasr_comments_screened_total counter") != std::string::npos);
+  CHECK(metrics.body.find("aasr_comments_screened_total{action=\"allow\",category=\"none\"} 1") != std::string::npos);
+  CHECK(metrics.body.find("aasr_queue_items{state=\"pending\"} 1") != std::string::npos);
+  CHECK(metrics.body.find("aasr_comment_to_hide_seconds_count{account=\"local\"} 1") != std::string::npos);
+  auto health = json::parse(d.Get("/healthz").body);
+  CHECK(health["status"] == "ok");
+  CHECK(health["accounts"][0]["name"] == "local");
+  CHECK(health["accounts"][0]["state"] == "ok");
+
+  CHECK(d.Terminate() == 0);
+  CHECK(ws.Log().find("stopped cleanly") != std::string::npos);
+}
+
+TEST_CASE("daemon: SIGTERM stops it within 10 s with exit 0, and a restart repeats nothing", "[daemon]") {
+  DaemonWorkspace ws("sigterm");
+  ws.WriteConfig(ws.DefaultConfig());
+  {
+    DaemonProcess d(ws);
+    REQUIRE(d.Start());
+    ws.DropInbox("0001.jsonl", {Comment("c1", "Thank you for sharing your story, Chantelle.")});
+    REQUIRE(WaitFor([&] { return StoredComments(ws) == 1; }, 15s));
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(d.Terminate(10s) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  }
+  DaemonProcess again(ws);
+  REQUIRE(again.Start());
+  ws.DropInbox("0002.jsonl", {Comment("c2", "Our IEP meeting is next week.")});
+  REQUIRE(WaitFor([&] { return StoredComments(ws) == 2; }, 15s));
+  auto st = OpenStore(ws);
+  auto cursor = st->GetCursor("comments", "local");
+  REQUIRE(cursor.ok());
+  REQUIRE(cursor.value().has_value());
+  CHECK(cursor.value()->find("0002.jsonl") != std::string::npos);
+  CHECK(again.Terminate() == 0);
+}
+
+TEST_CASE("daemon: a valid rule edit applies without a restart; a broken one is rejected whole", "[daemon]") {
+  DaemonWorkspace ws("reload");
+  ws.WriteConfig(ws.DefaultConfig());
+  DaemonProcess d(ws);
+  REQUIRE(d.Start());
+
+  // Valid: a new rule file.
+  ws.WriteFile("rules/zz_campaign.yaml",
+               "rules:\n"
+               "  - id: spam.fake-petition\n"
+               "    category: spam\n"
+               "    description: a known fake petition site\n"
+               "    action: review\n"
+               "    words: [petitionscam]\n");
+  REQUIRE(WaitFor([&] { return ws.Log().find("reloaded config/bot.yaml") != std::string::npos; }, 15s));
+  ws.DropInbox("0001.jsonl", {Comment("c-new-rule", "sign at petitionscam today")});
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("c-new-rule") == 1; }, 15s));
+
+  // Broken: a syntax error. The log names file:line:column, /healthz says
+  // degraded, and the rules in force keep working (the new rule included).
+  ws.WriteFile("rules/zz_campaign.yaml", "rules:\n  - id: spam.fake-petition\n    words: [unclosed\n");
+  REQUIRE(WaitFor([&] { return ws.Log().find("reload rejected") != std::string::npos; }, 15s));
+  INFO(ws.Log());
+  CHECK(ws.Log().find("rules/zz_campaign.yaml:") != std::string::npos);
+  auto health = json::parse(d.Get("/healthz").body);
+  CHECK(health["status"] == "degraded");
+  CHECK(health["reload_errors"].get<int>() >= 1);
+  ws.DropInbox("0002.jsonl", {Comment("c-still", "petitionscam again"),
+                              Comment("c-old-rule", "I know where you live, Karen.")});
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("c-still") == 1; }, 15s));
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("c-old-rule") == 1; }, 15s));
+
+  // Fixing the file clears the error.
+  std::filesystem::remove(ws.File("rules/zz_campaign.yaml"));
+  REQUIRE(WaitFor([&] { return json::parse(d.Get("/healthz").body)["status"] == "ok"; }, 15s));
+  CHECK(d.Terminate() == 0);
+}
+
+TEST_CASE("daemon: start-up problems are clear errors with exit 2, never a crash", "[daemon]") {
+  SECTION("config error at file:line:column") {
+    DaemonWorkspace ws("badconfig");
+    std::string cfg = ws.DefaultConfig();
+    cfg.replace(cfg.find("seconds: 1"), 10, "seconds: soon");
+    ws.WriteConfig(cfg);
+    DaemonProcess d(ws);
+    d.Spawn();
+    CHECK(d.Wait(15s) == 2);
+    INFO(ws.Log());
+    CHECK(ws.Log().find("config/bot.yaml:5:20: seconds must be a whole number (polling)") != std::string::npos);
+  }
+  SECTION("the database path is a directory") {
+    DaemonWorkspace ws("dbdir");
+    std::string cfg = ws.DefaultConfig();
+    cfg.replace(cfg.find("var/aasr.db"), 11, "var");
+    ws.WriteConfig(cfg);
+    DaemonProcess d(ws);
+    d.Spawn();
+    CHECK(d.Wait(15s) == 2);
+    INFO(ws.Log());
+    CHECK(ws.Log().find("var") != std::string::npos);
+    CHECK(ws.Log().find("not started") != std::string::npos);
+  }
+  SECTION("the database is not a database") {
+    DaemonWorkspace ws("dbjunk");
+    ws.WriteConfig(ws.DefaultConfig());
+    ws.WriteFile("var/aasr.db", std::string(8192, 'x'));
+    DaemonProcess d(ws);
+    d.Spawn();
+    CHECK(d.Wait(15s) == 2);
+    INFO(ws.Log());
+    CHECK(ws.Log().find("var/aasr.db") != std::string::npos);
+  }
+  SECTION("the database deleted between runs: a fresh one is made") {
+    DaemonWorkspace ws("dbgone");
+    ws.WriteConfig(ws.DefaultConfig());
+    {
+      DaemonProcess d(ws);
+      REQUIRE(d.Start());
+      CHECK(d.Terminate() == 0);
+    }
+    std::filesystem::remove(ws.File("var/aasr.db"));
+    DaemonProcess d(ws);
+    REQUIRE(d.Start());
+    CHECK(d.Terminate() == 0);
+  }
+  SECTION("a schedule naming an unknown account") {
+    DaemonWorkspace ws("badsched");
+    ws.WriteFile("config/schedules.yaml",
+                 "feeds: []\nschedules:\n  - account: nobody\n    platform: local\n    zone: Europe/Berlin\n");
+    ws.WriteConfig(ws.DefaultConfig("schedules: config/schedules.yaml\n"));
+    DaemonProcess d(ws);
+    d.Spawn();
+    CHECK(d.Wait(15s) == 2);
+    INFO(ws.Log());
+    CHECK(ws.Log().find("config/schedules.yaml:3:5: account 'nobody' is not in config/bot.yaml's accounts") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("daemon: --log-format json writes one JSON object per line", "[daemon]") {
+  DaemonWorkspace ws("jsonlog");
+  std::string cfg = ws.DefaultConfig();
+  cfg.replace(cfg.find("format: json"), 12, "format: text");
+  ws.WriteConfig(cfg);
+  DaemonProcess d(ws, {"--log-format", "json"});
+  REQUIRE(d.Start());
+  ws.DropInbox("0001.jsonl", {Comment("c1", "a \"quoted\" line\nwith a newline and \xF0\x9F\x92\x99")});
+  REQUIRE(WaitFor([&] { return StoredComments(ws) == 1; }, 15s));
+  CHECK(d.Terminate() == 0);
+  std::istringstream lines(ws.Log());
+  std::string line;
+  int json_lines = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;  // the banner on stdout
+    auto j = json::parse(line);
+    CHECK(j.contains("time"));
+    CHECK(j.contains("level"));
+    CHECK(j.contains("component"));
+    CHECK(j.contains("msg"));
+    ++json_lines;
+  }
+  CHECK(json_lines >= 3);
+}
