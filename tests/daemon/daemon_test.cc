@@ -59,7 +59,7 @@ int64_t StoredComments(const DaemonWorkspace& ws) {
 
 }  // namespace
 
-TEST_CASE("daemon: an inbox comment is screened, stored and queued; a threat is hidden, grief passes",
+TEST_CASE("daemon: an inbox comment is screened, stored and queued, a threat is hidden, grief passes",
           "[daemon]") {
   DaemonWorkspace ws("flow");
   ws.WriteConfig(ws.DefaultConfig());
@@ -119,7 +119,7 @@ TEST_CASE("daemon: SIGTERM stops it within 10 s with exit 0, and a restart repea
   CHECK(again.Terminate() == 0);
 }
 
-TEST_CASE("daemon: a valid rule edit applies without a restart; a broken one is rejected whole", "[daemon]") {
+TEST_CASE("daemon: a valid rule edit applies without a restart, a broken one is rejected whole", "[daemon]") {
   DaemonWorkspace ws("reload");
   ws.WriteConfig(ws.DefaultConfig());
   DaemonProcess d(ws);
