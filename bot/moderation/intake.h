@@ -25,6 +25,11 @@
 //   with exponential backoff up to ActionRetry::max_attempts; an action the
 //   platform cannot do, or a fallback already carried out, is final at once
 //   (the note stays on the action for moderators). Never throws.
+// - Platform actions are carried out AT LEAST once: an action is done on the
+//   platform, then recorded; a crash in between repeats that one action at
+//   the next start (one per account per crash: actions run one at a time).
+//   Hide, block and report tolerate a repeat (Mastodon may get a second
+//   report). tests/daemon/crash_test.cc asserts exactly this bound.
 // Errors: a failed fetch returns its Error (the cursor is untouched); errors
 // on single comments or actions are collected in the reports and the round
 // goes on with the rest.
