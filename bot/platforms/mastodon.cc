@@ -199,8 +199,10 @@ Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
   const size_t length = MastodonLength(post.text, chars_per_url_);
   if (static_cast<int>(length) > max_characters_) {
     return Error{{config_.instance}, config_.account,
-                 "text has " + std::to_string(length) + " characters (links count " +
-                     std::to_string(chars_per_url_) + "); the instance allows " +
+                 "text has " + std::to_string(length) + " characters" +
+                     (length != CountCodePoints(post.text) ? " (links count " + std::to_string(chars_per_url_) + ")"
+                                                           : std::string()) +
+                     "; the instance allows " +
                      std::to_string(max_characters_)};
   }
   net::Params form = {{"status", post.text}, {"visibility", config_.visibility}};

@@ -27,9 +27,6 @@
 // the next start. Hides are therefore at-least-once, and the repeats are
 // bounded: actions run one at a time on the account's thread, so each kill
 // can repeat at most one action per account. The test asserts exactly that.
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -238,6 +235,7 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
   REQUIRE(rules.ok());
 
   std::map<std::string, int> seen_marker;
+  std::map<std::string, std::string> platform_of;  // marker -> stored platform
   std::set<std::pair<std::string, std::string>> seen_remote;
   std::map<int64_t, std::string> comment_marker;
   std::map<std::string, std::string> verdict_of;  // marker -> action
@@ -249,6 +247,7 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
                REQUIRE(open != std::string::npos);
                const std::string marker = c.text.substr(open + 2, c.text.size() - open - 3);
                ++seen_marker[marker];
+               platform_of[marker] = c.platform;
                CHECK(seen_remote.insert({c.platform, c.remote_id}).second);
                comment_marker[c.id] = marker;
                auto v = st->GetVerdict(c.id);
@@ -281,6 +280,7 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
   for (const auto& [marker, e] : expected) {
     INFO(marker);
     CHECK(seen_marker[marker] == 1);
+    CHECK(platform_of[marker] == e.platform);
   }
   // The flagged texts really were flagged (the test can fail for the right reason).
   int flagged_hidden = 0;
