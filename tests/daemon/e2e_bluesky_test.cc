@@ -208,7 +208,7 @@ TEST_CASE("e2e bluesky: story with image published - threat hidden by threadgate
         post = list["records"][0];
         return true;
       },
-      30s));
+      75s));  // the planner works in whole minutes: the story goes out at the next one
   const json& v = post["value"];
   CHECK(v["text"].get<std::string>().find(title) != std::string::npos);
   REQUIRE(v.contains("embed"));
