@@ -302,13 +302,18 @@ TEST_CASE("e2e bluesky: story with image published - threat hidden by threadgate
       },
       10s));
 
-  // 6. The audit log shows every step: queued (hidden at once), approved by dana.
+  // 6. The audit log shows every step: queued (hidden at once), the hide carried
+  // out on Bluesky, approved by dana, the unhide carried out.
   ReviewSession sam(ws.url());
   sam.Login("sam", "sam-audits-2026!");
   json audit = sam.Get("/api/audit?item=" + std::to_string(id));
   INFO(audit.dump(2));
-  CHECK(AuditTrail(audit["entries"]) == "queued approve");
+  CHECK(AuditTrail(audit["entries"]) == "queued platform.hide approve platform.unhide");
   for (const auto& entry : audit["entries"]) {
+    if (entry["action"] == "platform.hide" || entry["action"] == "platform.unhide") {
+      CHECK(entry["actor"] == "system");
+      CHECK(entry["note"] == "carried out on the platform");
+    }
     if (entry["action"] == "queued") {
       CHECK(entry["actor"] == "system");
       CHECK(entry["note"].get<std::string>().find("hidden at once") != std::string::npos);

@@ -158,6 +158,8 @@ TEST_CASE("e2e local+mastodon: inbox and mention reach the queue; each story pos
     CHECK(note.find("author blocked") != std::string::npos);
     CHECK(note.find("reported to the instance") != std::string::npos);
     CHECK(note.find("the reply stays visible") != std::string::npos);
+    // The audit says so too.
+    CHECK(view["audit"].dump().find("not carried out: Mastodon cannot hide a reply") != std::string::npos);
     REQUIRE(WaitFor([&] { return !masto.requests_to("POST", "/api/v1/reports").empty(); }, 10s));
     CHECK(masto.requests_to("POST", "/api/v1/accounts/").size() == 1);  // the block
 
