@@ -6,6 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iosfwd>
+#include <string>
+
 namespace aasr::cli {
 
 // `rules check`, `rules test`, `screen`
@@ -20,12 +23,21 @@ void RegisterReviewCommands(CLI::App& app, int* exit_code);
 // `posts validate`, `posts preview`, `posts plan`, `posts outbox`
 void RegisterOutreachCommands(CLI::App& app, int* exit_code);
 
-// `accounts check` (bot/cli/platform_commands.cc)
+// `accounts check`, `post`, `comments fetch` (bot/cli/platform_commands.cc)
 void RegisterPlatformCommands(CLI::App& app, int* exit_code);
 // The body of `accounts check`, callable from tests.
 int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostream& err);
 
 // `run`, `first-admin` (bot/cli/daemon_commands.cc)
 void RegisterDaemonCommands(CLI::App& app, int* exit_code);
+struct PostRequest {
+  std::string config_path, account, text, link, image, alt;
+  std::string db_path;  // default var/aasr.db
+};
+// The bodies of `post` and `comments fetch`, callable from tests.
+int PostCommand(const PostRequest& req, std::ostream& out, std::ostream& err);
+int CommentsFetch(const std::string& config_path, const std::string& account,
+                  const std::string& db_path, const std::string& rules_dir, std::ostream& out,
+                  std::ostream& err);
 
 }  // namespace aasr::cli

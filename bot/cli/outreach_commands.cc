@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/cli/commands.h"
+#include "bot/cli/store_paths.h"
 #include "bot/outreach/composer.h"
 #include "bot/outreach/graphics.h"
 #include "bot/outreach/http_getter.h"
@@ -293,18 +294,18 @@ void RegisterOutreachCommands(CLI::App& app, int* exit_code) {
   preview->callback([=] { *exit_code = Preview(*feed, *platform, *json, posts_dir->empty() ? Default("posts") : *posts_dir); });
 
   auto days = std::make_shared<int>(7);
-  auto db = std::make_shared<std::string>("var/outreach.db");
+  auto db = std::make_shared<std::string>(DefaultDbPath());  // shared with the moderation store
   auto from = std::make_shared<std::string>();
   CLI::App* plan = posts->add_subcommand("plan", "The calendar of what goes out when, per account");
   plan->add_option("--days", *days, "how many days ahead (default 7)")->check(CLI::Range(1, 366));
   plan->add_option("--posts", *posts_dir, "posts folder (default: ./posts)");
   plan->add_option("--schedules", *schedules, "schedules file (default: ./config/schedules.yaml)");
-  plan->add_option("--db", *db, "outreach database, for history and queued posts (default var/outreach.db)");
+  plan->add_option("--db", *db, "database, for history and queued posts (default var/aasr.db)");
   plan->add_option("--from", *from, "start instead of now (RFC 3339, e.g. 2024-05-01T12:00:00Z)");
   auto outbox_state = std::make_shared<std::string>();
   auto outbox_json = std::make_shared<bool>(false);
   CLI::App* outbox = posts->add_subcommand("outbox", "What was sent, is waiting, or failed (with the platform's error)");
-  outbox->add_option("--db", *db, "outreach database (default var/outreach.db)");
+  outbox->add_option("--db", *db, "database (default var/aasr.db)");
   outbox->add_option("--state", *outbox_state, "only rows in this state: planned, sending, published, failed");
   outbox->add_flag("--json", *outbox_json, "one JSON object per line");
   outbox->callback([=] { *exit_code = OutboxCommand(*db, *outbox_state, *outbox_json); });

@@ -1,5 +1,7 @@
 // `aasr-bot serve`: the review page and its API, until SIGINT or SIGTERM.
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <algorithm>
 #include <iomanip>
@@ -13,15 +15,30 @@
 
 #include "bot/cli/commands.h"
 #include "bot/cli/store_paths.h"
+#include "bot/outreach/store.h"
 #include "bot/review/server.h"
+#include "bot/review/status.h"
 #include "bot/store/backtest.h"
 #include "bot/rules/active_rules.h"
 
 namespace aasr::cli {
 namespace {
 
+// --status-file: the file's JSON object as /api/status, re-read on every
+// request, so browser tests can show the page a daemon's status (rejected
+// reloads, accounts backing off) without running the daemon.
+nlohmann::json StatusFromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {{"mode", "serve"}, {"status_file_error", path + ": cannot read"}};
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return {{"mode", "serve"}, {"status_file_error", path + ": not a JSON object"}};
+  return j;
+}
+
 int Serve(const std::string& db_path, const std::string& rules_dir, const std::string& listen,
-          const std::string& web_dir) {
+          const std::string& web_dir, const std::string& outreach_db,
+          const std::string& status_file) {
   // Block the signals before any thread starts (threads inherit the mask) so
   // only sigwait below receives them and the server stops cleanly.
   sigset_t set;
@@ -48,6 +65,28 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   review::ServerOptions options;
   options.listen = listen;
   options.web_dir = web_dir;
+  if (!outreach_db.empty()) {
+    // Fail now on a wrong path rather than later in the page.
+    std::error_code ec;
+    if (!std::filesystem::exists(outreach_db, ec)) {
+      std::cerr << outreach_db << ": no outreach database\n";
+      return 2;
+    }
+    auto check = outreach::OutreachStore::Open(outreach_db);
+    if (!check.ok()) {
+      std::cerr << FormatErrors(check.errors());
+      return 2;
+    }
+    options.outreach_db = outreach_db;
+  }
+  const int64_t started_at_ms = aasr::SystemClock().NowMs();
+  if (!status_file.empty()) {
+    options.status = [status_file] { return StatusFromFile(status_file); };
+  } else {
+    options.status = [active, rules_dir, started_at_ms] {
+      return review::MinimalStatus("serve", active->current(), rules_dir, started_at_ms);
+    };
+  }
   review::ReviewServer server(st, [active] { return active->current(); },
                               std::make_shared<aasr::SystemClock>(), options);
   Status s = server.Start();
@@ -164,8 +203,17 @@ void RegisterReviewCommands(CLI::App& app, int* exit_code) {
   serve->add_option("--rules", *rules_dir, "rules directory (default: the shipped rules/)");
   serve->add_option("--listen", *listen, "URL to listen on")->capture_default_str();
   serve->add_option("--web", *web, "serve the page from this folder instead of the built-in copy");
+  auto* outreach_db = new std::string();
+  auto* status_file = new std::string();
+  serve->add_option("--outreach-db", *outreach_db,
+                    "outreach database to show in the Outreach view (the daemon's is its --db "
+                    "file); without it the view says outreach is not configured");
+  serve->add_option("--status-file", *status_file,
+                    "FOR TESTS ONLY: answer /api/status with this JSON file (re-read on every "
+                    "request) instead of serve's own minimal status");
   serve->callback([=] {
-    *exit_code = Serve(*db, rules_dir->empty() ? DefaultRulesDirectory() : *rules_dir, *listen, *web);
+    *exit_code = Serve(*db, rules_dir->empty() ? DefaultRulesDirectory() : *rules_dir, *listen, *web,
+                       *outreach_db, *status_file);
   });
 
   // Under the `rules` command registered by rules_commands.cc.

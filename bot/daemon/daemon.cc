@@ -295,6 +295,10 @@ void Daemon::Impl::OutreachLoop() {
   std::unique_ptr<outreach::OutreachRunner> runner;
   while (true) {
     LoadedPtr now = Current();
+    if (now != used && !now->schedules) {  // the schedules key was removed
+      used = now;
+      runner.reset();
+    }
     if (now->schedules && now != used) {
       used = now;
       composer = std::make_unique<outreach::Composer>(now->templates, cache);

@@ -140,6 +140,22 @@ void Outbox::SendOne(const OutboxRow& row, platforms::Platform& platform, SendRe
                published.value().url);
 }
 
+SendReport Outbox::SendNow(int64_t row_id, platforms::Platform& platform) {
+  SendReport report;
+  auto row = store_.GetOutbox(row_id);
+  if (!row.ok()) {
+    report.errors = row.errors();
+    return report;
+  }
+  if (!row.value()) {
+    report.errors.push_back(Error{{store_.path(), 0, 0}, RowSubject(row_id), "no such outbox row"});
+    return report;
+  }
+  const OutboxRow& r = *row.value();
+  if (r.state == OutboxState::kPlanned || r.state == OutboxState::kSending) SendOne(r, platform, &report);
+  return report;
+}
+
 SendReport Outbox::SendDue(const PlatformFor& platform_for) {
   SendReport report = Reconcile(platform_for);
   auto due = store_.DueOutbox(clock_.NowUnix());

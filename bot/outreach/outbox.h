@@ -77,6 +77,12 @@ class Outbox {
   // Reconciles, then publishes every due row once.
   SendReport SendDue(const PlatformFor& platform_for);
 
+  // Publishes one row now, whatever its next_attempt_at (`aasr-bot post`):
+  // a planned or sending row goes through the same path as SendDue (a row
+  // with an earlier attempt asks FindPublished first); a published or failed
+  // row is left as it is.
+  SendReport SendNow(int64_t row_id, platforms::Platform& platform);
+
  private:
   void SendOne(const OutboxRow& row, platforms::Platform& platform, SendReport* report);
   void RecordFailure(const OutboxRow& row, int attempts, const std::string& error, SendReport* report);

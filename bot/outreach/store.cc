@@ -413,6 +413,18 @@ Status OutreachStore::MarkAttemptFailed(int64_t id, const std::string& error,
   return Ok{};
 }
 
+Status OutreachStore::RequeueFailed(int64_t id, int64_t now) {
+  Stmt q(db_,
+         "UPDATE outreach_outbox SET state = 'planned', attempts = 0, next_attempt_at = ?, "
+         "updated_at = ? WHERE id = ? AND state = 'failed'");
+  if (!q.ok()) return SqlError("requeue failed row");
+  q.Bind(1, now).Bind(2, now).Bind(3, id);
+  if (q.Step() != SQLITE_DONE) return SqlError("requeue failed row");
+  if (sqlite3_changes(db_) != 1)
+    return Error{{path_, 0, 0}, "outbox row " + std::to_string(id), "row is not failed"};
+  return Ok{};
+}
+
 Result<std::map<std::string, int64_t>> OutreachStore::LastPlannedByItem(const std::string& account,
                                                                         const std::string& kind) {
   Stmt q(db_,

@@ -111,6 +111,12 @@ class OutreachStore {
   // Back to planned (retry at next_attempt_at) or, if `final`, failed.
   Status MarkAttemptFailed(int64_t id, const std::string& error, int64_t next_attempt_at,
                            bool final, int64_t now);
+  // A person's retry of a failed row (review UI): back to planned with its
+  // attempts reset and next_attempt_at = now; the platform's last error is
+  // kept until a later attempt replaces it. Refused (Error subject "outbox
+  // row ID") when the row does not exist or is not failed, so a row already
+  // sending or published is never sent again by accident.
+  Status RequeueFailed(int64_t id, int64_t now);
   // Per account and kind, when each item was last planned/sent (not failed).
   Result<std::map<std::string, int64_t>> LastPlannedByItem(const std::string& account,
                                                            const std::string& kind);

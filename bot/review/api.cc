@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/review/passwords.h"
+#include "bot/review/status.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::review {
@@ -280,7 +281,9 @@ Response ReviewApi::Handle(const Request& r) {
       if (!c.admin()) return ErrorResponse(403, "forbidden", "the user list is for admins");
       return Users();
     }
+    if (route == "status" && get) return StatusView();
   }
+  if (route == "outreach") return Outreach(r, parts, c);
   if (route == "items" && (parts.size() == 4 || parts.size() == 5)) {
     auto id = ParseId(parts[3]);
     if (!id) return ErrorResponse(404, "not_found", "no item '" + parts[3] + "'");
@@ -290,6 +293,43 @@ Response ReviewApi::Handle(const Request& r) {
       if (parts[4] == "decision") return Decision(*id, r, c);
       if (parts[4] == "undo") return Undo(*id, c);
     }
+  }
+  return ErrorResponse(404, "not_found", "no route " + r.method + " " + r.path);
+}
+
+Response ReviewApi::StatusView() {
+  json s;
+  if (status_) {
+    try {
+      s = status_();
+    } catch (const std::exception& e) {
+      spdlog::error("status provider: {}", e.what());
+      return ErrorResponse(500, "internal", "the status could not be read; see the server log");
+    }
+    if (!s.is_object()) {
+      spdlog::error("status provider returned {} instead of an object", s.type_name());
+      return ErrorResponse(500, "internal", "the status could not be read; see the server log");
+    }
+  } else {
+    s = MinimalStatus("embedded", rules_ ? rules_() : nullptr, "", 0);
+  }
+  s["now_ms"] = clock_->NowMs();
+  return JsonResponse(200, s);
+}
+
+Response ReviewApi::Outreach(const Request& r, const std::vector<std::string>& parts,
+                             const Caller& c) {
+  const bool get = r.method == "GET", post = r.method == "POST";
+  if (!outreach_)
+    return ErrorResponse(404, "not_configured",
+                         "outreach is not configured on this server (the daemon shows it; "
+                         "`aasr-bot serve --outreach-db FILE` does too)");
+  if (parts.size() == 3 && get) return outreach_->List(r);
+  if (parts.size() == 5 && parts[4] == "retry" && post) {
+    auto id = ParseId(parts[3]);
+    if (!id) return ErrorResponse(404, "not_found", "no outbox row '" + parts[3] + "'");
+    if (!c.admin()) return ErrorResponse(403, "forbidden", "retrying posts is for admins");
+    return outreach_->Retry(*id, c.session.user);
   }
   return ErrorResponse(404, "not_found", "no route " + r.method + " " + r.path);
 }

@@ -4,7 +4,10 @@
 // - Every /api/ route but POST /api/login needs a live session cookie
 //   (HttpOnly, SameSite=Strict); every POST but login also needs the
 //   session's token in X-CSRF-Token. Roles: `moderator` reviews; `admin` also
-//   reads the audit log and the users.
+//   reads the audit log and the users and retries failed outreach posts.
+// - /api/outreach (OutreachApi) and /api/status (StatusProvider) are optional
+//   parts: without them the routes answer 404 `not_configured` and a minimal
+//   status respectively.
 // - A decision on an item someone else decided meanwhile answers 409 with who
 //   decided and when; nothing is decided twice (the store guarantees it).
 // - Every state change goes through the store, which writes its audit row and
@@ -22,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/review/http_types.h"
+#include "bot/review/outreach_api.h"
 #include "bot/review/rate_limit.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
@@ -50,6 +54,8 @@ struct ApiOptions {
 };
 
 using RulesProvider = std::function<rules::RuleSetPtr()>;
+// The daemon's (or `serve`'s) status for GET /api/status; shape in README.md.
+using StatusProvider = std::function<nlohmann::json()>;
 
 class ReviewApi {
  public:
@@ -58,6 +64,12 @@ class ReviewApi {
 
   // Answers any request under /api/; 404 for unknown routes.
   Response Handle(const Request& r);
+
+  // Optional parts, set before serving (not thread-safe against Handle()).
+  // Without an outreach API, /api/outreach answers 404 `not_configured`.
+  void SetOutreach(std::unique_ptr<OutreachApi> outreach) { outreach_ = std::move(outreach); }
+  // Without a provider, /api/status answers MinimalStatus("embedded", ...).
+  void SetStatusProvider(StatusProvider status) { status_ = std::move(status); }
 
   static constexpr const char* kCookieName = "aasr_session";
 
@@ -84,6 +96,8 @@ class ReviewApi {
   Response RulesView(const Request& r);
   Response Try(const Request& r);
   Response Users();
+  Response StatusView();
+  Response Outreach(const Request& r, const std::vector<std::string>& parts, const Caller& c);
 
   // The session of the request's cookie, or the response to send instead.
   std::optional<Caller> Authenticate(const Request& r, Response* refusal);
@@ -97,6 +111,8 @@ class ReviewApi {
   std::shared_ptr<const aasr::Clock> clock_;
   ApiOptions options_;
   LoginLimiter limiter_;
+  std::unique_ptr<OutreachApi> outreach_;
+  StatusProvider status_;
 };
 
 // Helpers shared with the server and tests.

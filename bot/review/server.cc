@@ -48,8 +48,12 @@ struct ReviewServer::Listener {
 ReviewServer::ReviewServer(store::StorePtr store, RulesProvider rules,
                            std::shared_ptr<const aasr::Clock> clock, ServerOptions options)
     : options_(std::move(options)),
-      api_(std::move(store), std::move(rules), std::move(clock), options_.api),
-      files_(options_.web_dir) {}
+      api_(store, std::move(rules), clock, options_.api),
+      files_(options_.web_dir) {
+  if (!options_.outreach_db.empty())
+    api_.SetOutreach(std::make_unique<OutreachApi>(options_.outreach_db, store, clock));
+  if (options_.status) api_.SetStatusProvider(options_.status);
+}
 
 ReviewServer::~ReviewServer() { Stop(); }
 

@@ -28,6 +28,15 @@ struct ServerOptions {
   std::string listen = "http://127.0.0.1:8080";
   std::string web_dir;  // empty: the page compiled into the binary
   ApiOptions api;
+  // The outreach database (OutreachStore; in the daemon the moderation
+  // store's own file). Empty: the Outreach view says outreach is not
+  // configured and /api/outreach answers 404 `not_configured`.
+  std::string outreach_db;
+  // GET /api/status: hot-reload results, per-account state, version and
+  // uptime (shape in README.md). Called on each request, from any thread:
+  // it must be thread-safe and quick. Absent: a minimal {"mode":"embedded",
+  // "rules":{...}}.
+  StatusProvider status;
 };
 
 class ReviewServer {

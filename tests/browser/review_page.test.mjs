@@ -1,16 +1,19 @@
 // The review page in headless Chromium (Debian's), driven by playwright-core:
 // log in, work the queue with the keyboard, see highlighted spans, approve,
-// remove and undo, and prove hostile comment text renders as inert text.
-// Usage: node review_page.test.mjs AASR_BOT RULES_DIR OUT_DIR [PORT|auto]
+// remove and undo, and prove hostile comment text renders as inert text;
+// the rejected-edit banner and the Status view (from `serve --status-file`);
+// the Outreach view with a failed post retried.
+// Usage: node review_page.test.mjs AASR_BOT RULES_DIR OUT_DIR PORT|auto SEED_OUTBOX
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-const [bot, rulesDir, outDir, portArg] = process.argv.slice(2);
+const [bot, rulesDir, outDir, portArg, seedOutbox] = process.argv.slice(2);
+assert.ok(seedOutbox, 'usage: review_page.test.mjs AASR_BOT RULES_DIR OUT_DIR PORT|auto SEED_OUTBOX');
 // "auto": a port the kernel says is free right now.
 async function freePort() {
   const srv = createServer();
@@ -37,8 +40,33 @@ const comments = [
 execFileSync(bot, ['queue', 'ingest', '--db', db, '--rules', rulesDir, '--platform', 'facebook'],
   { input: comments.map((c) => JSON.stringify({ ...c, parent: 'post-1', parent_text: 'Seclusion rooms are not classrooms' })).join('\n') });
 execFileSync(bot, ['users', 'add', 'dana', '--role', 'admin', '--db', db], { input: 'correct horse battery\n' });
+// The outbox in the same file, as the daemon keeps it.
+const outbox = JSON.parse(execFileSync(seedOutbox, [db]).toString());
 
-const server = spawn(bot, ['serve', '--db', db, '--rules', rulesDir, '--listen', base], { stdio: ['ignore', 'pipe', 'pipe'] });
+// What the daemon would report after an invalid edit to rules/ (the status
+// file stands in for the daemon; it is re-read on every request).
+const statusFile = join(work, 'status.json');
+function writeStatus(errors) {
+  const now = Date.now();
+  const s = {
+    mode: 'daemon', version: '0.1.0', started_at_ms: now - 3 * 3600 * 1000,
+    accounts: [
+      { name: 'aasr-masto', platform: 'mastodon', state: 'ok', last_poll_ms: now - 60000, next_poll_ms: now + 60000, last_error: '' },
+      { name: 'aasr-bsky', platform: 'bluesky', state: 'backoff', last_poll_ms: now - 120000, next_poll_ms: now + 480000,
+        last_error: 'HTTP 429: RateLimitExceeded <script>window.__pwned = 2</script>' },
+    ],
+    reload: { last_ok_ms: now - 7200000, rejected: errors.length ? 'rules/' : undefined, errors,
+      files: { rules: 'rules', posts: 'posts', config: 'config/aasr.yaml' } },
+    rules: { count: 12, dir: 'rules' },
+  };
+  writeFileSync(`${statusFile}.tmp`, JSON.stringify(s));
+  renameSync(`${statusFile}.tmp`, statusFile);
+}
+writeStatus([{ file: 'rules/harassment.yaml', line: 12, column: 7, subject: 'rule harassment.insult',
+  message: "unknown key 'patern' (did you mean 'pattern'?)" }]);
+
+const server = spawn(bot, ['serve', '--db', db, '--rules', rulesDir, '--listen', base,
+  '--outreach-db', db, '--status-file', statusFile], { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
 server.stdout.on('data', (d) => { serverLog += d; });
 server.stderr.on('data', (d) => { serverLog += d; });
@@ -86,6 +114,15 @@ try {
   await page.locator('.support').waitFor();
   assert.match(await page.locator('.support').textContent(), /988/);
   console.log('ok - crisis item on top with support wording');
+
+  // The rejected edit is announced on every view, with file:line:column.
+  const banner = page.locator('#reload-banner');
+  await banner.waitFor();
+  const bannerText = await banner.textContent();
+  assert.match(bannerText, /Your last edit to rules\/ was rejected/);
+  assert.match(bannerText, /rules\/harassment\.yaml:12:7: unknown key 'patern'/);
+  assert.match(bannerText, /previous version is still in force/);
+  console.log('ok - rejected-edit banner on the queue view');
 
   await page.screenshot({ path: join(outDir, 'review-queue.png'), fullPage: true });
   console.log(`ok - screenshot ${join(outDir, 'review-queue.png')}`);
@@ -179,6 +216,47 @@ try {
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.locator('#audit-body td', { hasText: 'remove' }).first().waitFor();
   console.log('ok - audit view');
+
+  // Status view, reached from the banner's link.
+  await banner.getByRole('link', { name: 'See the status page' }).click();
+  await page.locator('#status-reload-errors').waitFor();
+  assert.match(await page.locator('#status-reload-errors').textContent(), /rules\/harassment\.yaml:12:7/);
+  assert.match(await page.locator('#status-accounts').textContent(), /Backing off/);
+  assert.match(await page.locator('#status-accounts').textContent(), /<script>window.__pwned = 2<\/script>/);
+  assert.equal(await page.locator('#status-body script').count(), 0);
+  assert.match(await page.locator('#status-body').textContent(), /up 3 h/);
+  await page.screenshot({ path: join(outDir, 'review-status.png'), fullPage: true });
+  console.log('ok - status view: reload errors, accounts backing off, uptime');
+
+  // Outreach: the failed post stands out with the platform's error, as text.
+  await page.getByRole('link', { name: 'Outreach' }).click();
+  const card = page.locator(`.outbox-failed[data-id="${outbox.failed}"]`);
+  await card.waitFor();
+  assert.match(await card.textContent(), /HTTP 401: ExpiredToken: Token has expired <img src=x onerror=alert\(3\)>/);
+  assert.match(await card.textContent(), /aasr-bsky on bluesky/);
+  assert.match(await card.textContent(), /3 attempts/);
+  assert.match(await card.textContent(), /Five Year Anniversary card/);
+  assert.equal(await page.locator('#outreach-body img').count(), 0);
+  await page.locator(`tr[data-id="${outbox.planned}"]`).waitFor();
+  await page.locator(`tr[data-id="${outbox.published}"] a[href="https://mastodon.example/@aasr/113"]`).waitFor();
+  await page.screenshot({ path: join(outDir, 'review-outreach.png'), fullPage: true });
+  console.log('ok - outreach view: failed post with its error, planned and published rows');
+  await card.getByRole('button', { name: 'Retry' }).click();
+  await page.getByText(`Post ${outbox.failed} (aasr-bsky) will be retried now.`).waitFor();
+  await page.locator(`tr[data-id="${outbox.failed}"]`).waitFor();
+  assert.equal(await page.locator('.outbox-failed').count(), 0);
+  assert.match(await page.locator(`tr[data-id="${outbox.failed}"]`).textContent(), /Planned/);
+  console.log('ok - retry puts the failed post back to planned');
+
+  // A fixed edit clears the banner on the next view.
+  writeStatus([]);
+  await page.getByRole('link', { name: 'Queue' }).click();
+  await page.waitForFunction(() => document.getElementById('reload-banner').hidden);
+  console.log('ok - the banner goes once the edit is accepted');
+
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.locator('#audit-body td', { hasText: 'outreach.retry' }).first().waitFor();
+  console.log('ok - the retry is in the audit log');
 
   assert.deepEqual(dialogs, [], 'no alert() ever ran');
   const cspOrScript = errors.filter((e) => !/Failed to load resource/.test(e));

@@ -154,3 +154,156 @@ TEST_CASE("usage errors exit 2") {
   CHECK(Bot("screen --format xml").status == 2);
   CHECK(Bot("nonsense").status == 2);
 }
+
+namespace {
+
+// Runs aasr-bot inside `dir`, where its defaults (var/aasr.db) apply.
+Run BotIn(const fs::path& dir, const std::string& args, bool merge_stderr = true) {
+  const std::string cmd = "cd '" + dir.string() + "' && " + std::string(AASR_BOT) + " " + args +
+                          " < /dev/null" + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int raw = pclose(p);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+void WriteLocalConfig(const fs::path& dir) {
+  std::ofstream(dir / "bot.yaml") << "accounts:\n  - {name: local, platform: local, dir: var}\n";
+  fs::create_directories(dir / "var" / "inbox");
+}
+
+}  // namespace
+
+TEST_CASE("post: publishes once, and the same content again says already published with the same URL") {
+  const fs::path dir = TempDir("post");
+  WriteLocalConfig(dir);
+  const std::string post =
+      "post --config bot.yaml --account local --text 'New story: A seclusion room is not a classroom' "
+      "--link https://aasr.example/seclusion-room";
+  Run first = BotIn(dir, post, false);
+  REQUIRE(first.status == 0);
+  REQUIRE(first.out.rfind("file://", 0) == 0);
+  const std::string url = first.out.substr(0, first.out.find('\n'));
+  CHECK(fs::exists(url.substr(7)));  // the local platform's post file
+
+  Run second = BotIn(dir, post, false);
+  CHECK(second.status == 0);
+  CHECK(second.out == "already published: " + url + "\n");
+  int posts = 0;
+  for (auto& e : fs::directory_iterator(dir / "var" / "outbox"))
+    if (e.path().extension() == ".json") ++posts;
+  CHECK(posts == 1);
+
+  // The outbox (the same var/aasr.db) shows the one row, kind manual.
+  Run outbox = BotIn(dir, "posts outbox --json", false);
+  REQUIRE(outbox.status == 0);
+  auto rows = Lines(outbox.out);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["kind"] == "manual");
+  CHECK(rows[0]["state"] == "published");
+  CHECK(rows[0]["url"] == url);
+
+  // Other content is another post.
+  Run other = BotIn(dir, "post --config bot.yaml --account local --text 'Restraint is not therapy'", false);
+  CHECK(other.status == 0);
+  CHECK(other.out != first.out);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("post: an image without alt text, an unknown account and a text over the limit are usage errors") {
+  const fs::path dir = TempDir("post_usage");
+  WriteLocalConfig(dir);
+  std::ofstream(dir / "poster.png") << "not really a png";
+  Run no_alt = BotIn(dir, "post --config bot.yaml --account local --text 'Poster' --image poster.png");
+  CHECK(no_alt.status == 2);
+  CHECK_THAT(no_alt.out, Catch::Contains("--image needs --alt"));
+  Run unknown = BotIn(dir, "post --config bot.yaml --account aasr-masto --text 'hi'");
+  CHECK(unknown.status == 2);
+  CHECK_THAT(unknown.out, Catch::Contains("no account 'aasr-masto' (configured: local)"));
+  Run long_text = BotIn(dir, "post --config bot.yaml --account local --text '" + std::string(501, 'a') + "'");
+  CHECK(long_text.status == 2);
+  CHECK_THAT(long_text.out, Catch::Contains("too long for local: 501 of 500 characters"));
+  CHECK_FALSE(fs::exists(dir / "var" / "outbox"));  // nothing was sent
+  fs::remove_all(dir);
+}
+
+TEST_CASE("post: a platform error names the account, exits 1 and leaves the row in the outbox") {
+  const fs::path dir = TempDir("post_fail");
+  WriteLocalConfig(dir);
+  // The local platform cannot write its outbox: a file is in the way.
+  std::ofstream(dir / "var" / "outbox") << "in the way";
+  Run r = BotIn(dir, "post --config bot.yaml --account local --text 'Restraint is not therapy'");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Catch::Contains("local: "));
+  CHECK_THAT(r.out, Catch::Contains("is planned (see `aasr-bot posts outbox`)"));
+  Run outbox = BotIn(dir, "posts outbox --json", false);
+  auto rows = Lines(outbox.out);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["state"] == "planned");
+  CHECK(rows[0]["attempts"] == 1);
+  CHECK(rows[0]["error"] != "");
+  // Once the platform works again, running the command again publishes it.
+  fs::remove(dir / "var" / "outbox");
+  Run again = BotIn(dir, "post --config bot.yaml --account local --text 'Restraint is not therapy'", false);
+  CHECK(again.status == 0);
+  CHECK(again.out.rfind("file://", 0) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("comments fetch: one screen-format JSON line per comment with remote_id and hidden") {
+  const fs::path dir = TempDir("comments_fetch");
+  WriteLocalConfig(dir);
+  std::ofstream(dir / "var" / "inbox" / "2026-11-23T01-00-00.jsonl")
+      << R"({"id":"c1","post":"local-1","text":"My son was restrained and secluded at school. That is abuse.","author":{"id":"u1","handle":"mom_of_two"}})"
+      << "\n"
+      << R"({"id":"c2","post":"local-1","text":"kill yourself","author":{"id":"u2","handle":"troll99"}})"
+      << "\n"
+      << R"({"id":"c3","post":"local-1","text":"some days I want to die","author":{"id":"u3","handle":"tired"}})"
+      << "\n";
+  const std::string fetch = "comments fetch --config bot.yaml --account local --rules " AASR_SOURCE_DIR "/rules";
+  Run r = BotIn(dir, fetch, false);
+  REQUIRE(r.status == 0);
+  auto lines = Lines(r.out);
+  REQUIRE(lines.size() == 3);
+  for (auto& j : lines) {
+    CHECK(j.contains("id"));
+    CHECK(j.contains("action"));
+    CHECK(j.contains("categories"));
+    CHECK(j.contains("priority"));
+    CHECK(j.contains("rules"));
+    CHECK(j.contains("explanation"));
+    CHECK(j["hidden"].is_boolean());
+  }
+  CHECK(lines[0]["remote_id"] == "c1");
+  CHECK(lines[0]["action"] == "allow");
+  CHECK(lines[0]["hidden"] == false);
+  CHECK(lines[1]["remote_id"] == "c2");
+  CHECK(lines[1]["action"] == "hide");
+  CHECK(lines[1]["hidden"] == true);
+  CHECK(lines[2]["remote_id"] == "c3");
+  CHECK(lines[2]["action"] == "review");
+  CHECK(lines[2]["hidden"] == false);
+  CHECK(lines[2]["categories"][0] == "crisis");
+
+  // The next round has nothing new; the queue holds the two flagged ones.
+  Run again = BotIn(dir, fetch, false);
+  CHECK(again.status == 0);
+  CHECK(again.out.empty());
+  Run queue = BotIn(dir, "queue list --format jsonl", false);
+  CHECK(Lines(queue.out).size() == 2);
+
+  // A broken inbox line fails the fetch, naming the account and the line.
+  std::ofstream(dir / "var" / "inbox" / "2026-11-23T02-00-00.jsonl") << "{not json\n";
+  Run broken = BotIn(dir, fetch);
+  CHECK(broken.status == 1);
+  CHECK_THAT(broken.out, Catch::Contains("local: "));
+  CHECK_THAT(broken.out, Catch::Contains("2026-11-23T02-00-00.jsonl:1:"));
+  Run usage = BotIn(dir, "comments fetch --config bot.yaml --account nobody");
+  CHECK(usage.status == 2);
+  fs::remove_all(dir);
+}

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <unistd.h>
@@ -181,6 +182,7 @@ class FlakyStore : public store::Store {
   Status PutCursor(const std::string& s, const std::string& k, const std::string& v) override {
     return s_->PutCursor(s, k, v);
   }
+  Result<std::map<std::string, int64_t>> CountItemsByState() override { return s_->CountItemsByState(); }
   int schema_version() const override { return s_->schema_version(); }
 
  private:
@@ -381,7 +383,7 @@ TEST_CASE("a malformed inbox line fails the round at file:line and loses nothing
   CHECK(ById(fixed.value(), "b3").hidden);
 }
 
-TEST_CASE("moderators' actions: retried with backoff, then done; unsupported ones fail at once",
+TEST_CASE("moderators' actions: retried with backoff, then done, and unsupported ones fail at once",
           "[moderation][actions]") {
   TempDir dir;
   auto clock = std::make_shared<ManualClock>(1'795'000'000'000);

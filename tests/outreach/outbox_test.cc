@@ -271,3 +271,36 @@ TEST_CASE("end to end: pending story and graphic slot composed, enqueued, publis
   CHECK(bsky.posts[0].card.has_value());
   CHECK(outbox.SendDue(platform_for).published == 0);
 }
+
+TEST_CASE("a person's retry puts a failed row back to planned, once; other states are refused") {
+  auto store = OutreachStore::Open(":memory:").value();
+  FakePlatform masto;
+  aasr::ManualClock clock(kNow * 1000);
+  auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
+  Outbox outbox(*store, clock, RetryPolicy{1, 60, 3600});
+  const int64_t id = outbox.Enqueue(Entry("s", kNow), Post("text")).value();
+  masto.fail_next = 1;
+  CHECK(outbox.SendDue(platform_for).failed == 1);
+  REQUIRE(store->GetOutbox(id).value()->state == OutboxState::kFailed);
+
+  // Not failed rows are refused, naming the row.
+  const int64_t other = outbox.Enqueue(Entry("t", kNow + 3600), Post("later")).value();
+  auto refused = store->RequeueFailed(other, kNow + 10);
+  REQUIRE(!refused.ok());
+  CHECK(refused.errors().front().subject == "outbox row " + std::to_string(other));
+  CHECK(!store->RequeueFailed(9999, kNow + 10).ok());
+
+  REQUIRE(store->RequeueFailed(id, kNow + 100).ok());
+  auto row = store->GetOutbox(id).value();
+  CHECK(row->state == OutboxState::kPlanned);
+  CHECK(row->attempts == 0);
+  CHECK(row->next_attempt_at == kNow + 100);
+  CHECK(row->updated_at == kNow + 100);
+  CHECK(row->error.find("HTTP 503") != std::string::npos);  // kept until replaced
+  CHECK(!store->RequeueFailed(id, kNow + 100).ok());          // a second click changes nothing
+
+  clock.Set((kNow + 100) * 1000);
+  CHECK(outbox.SendDue(platform_for).published == 1);
+  CHECK(store->GetOutbox(id).value()->state == OutboxState::kPublished);
+  CHECK(!store->RequeueFailed(id, kNow + 200).ok());  // published rows stay published
+}

@@ -259,7 +259,7 @@ TEST_CASE("a version 3 database upgrades to 4: thread roots and scheduled retrie
   CHECK(acts[0].retry_at_ms == 0);
 }
 
-TEST_CASE("due actions: by account, pending or failed with a retry time reached; final failures stop",
+TEST_CASE("due actions: by account, pending or failed with a retry time reached, and final failures stop",
           "[store][actions]") {
   TempDb tmp;
   auto clock = std::make_shared<aasr::ManualClock>(1'000'000);

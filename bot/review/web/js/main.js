@@ -1,12 +1,17 @@
-// Boot: session check, login, the view router (#queue, #stats, #rules, #try,
-// #audit) and global keys.
+// Boot: session check, login, the view router (#queue, #outreach, #stats,
+// #rules, #try, #audit, #status), the rejected-edit banner and global keys.
 import { api, setCsrf, ApiError } from './api.js';
 import { announce } from './dom.js';
 import { initQueue, loadQueue, onKey } from './queue.js';
 import { showStats, showRules, initTry, showAudit } from './views.js';
+import { showOutreach, setOutreachRole } from './outreach.js';
+import { showStatus, refreshBanner, hideBanner } from './status.js';
 
 const $ = (id) => document.getElementById(id);
-const views = ['login', 'queue', 'stats', 'rules', 'try', 'audit'];
+const views = ['login', 'queue', 'outreach', 'stats', 'rules', 'try', 'audit', 'status'];
+// The banner follows the bot's status while the page is open.
+const BANNER_REFRESH_MS = 60 * 1000;
+let bannerTimer = 0;
 let session = null;
 
 function show(view) {
@@ -24,7 +29,10 @@ async function route() {
   if (view === 'audit' && session.role !== 'admin') view = 'queue';
   show(view);
   try {
+    if (view !== 'status') refreshBanner();
     if (view === 'queue') await loadQueue();
+    if (view === 'outreach') await showOutreach();
+    if (view === 'status') await showStatus();
     if (view === 'stats') await showStats();
     if (view === 'rules') await showRules();
     if (view === 'audit') await showAudit(false);
@@ -41,11 +49,16 @@ function loggedIn(s) {
   $('who').textContent = `${s.user} (${s.role})`;
   $('nav').hidden = false;
   for (const a of document.querySelectorAll('[data-admin]')) a.hidden = s.role !== 'admin';
+  setOutreachRole(s.role);
+  clearInterval(bannerTimer);
+  bannerTimer = setInterval(() => { if (session) refreshBanner(); }, BANNER_REFRESH_MS);
 }
 
 function loggedOut(message) {
   session = null;
   setCsrf('');
+  clearInterval(bannerTimer);
+  hideBanner();
   $('nav').hidden = true;
   $('login-error').textContent = message || '';
   route();
