@@ -9,6 +9,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "bot/util/clock.h"
+
 namespace aasr::cli {
 
 // `rules check`, `rules test`, `screen`
@@ -34,8 +36,9 @@ struct PostRequest {
   std::string config_path, account, text, link, image, alt;
   std::string db_path;  // default var/aasr.db
 };
-// The bodies of `post` and `comments fetch`, callable from tests.
-int PostCommand(const PostRequest& req, std::ostream& out, std::ostream& err);
+// The bodies of `post` and `comments fetch`, callable from tests (the clock
+// sets the dedupe window of `post`).
+int PostCommand(const PostRequest& req, const Clock& clock, std::ostream& out, std::ostream& err);
 int CommentsFetch(const std::string& config_path, const std::string& account,
                   const std::string& db_path, const std::string& rules_dir, std::ostream& out,
                   std::ostream& err);

@@ -101,7 +101,7 @@ void LogToStderr() {
 
 }  // namespace
 
-int PostCommand(const PostRequest& req, std::ostream& out, std::ostream& err) {
+int PostCommand(const PostRequest& req, const Clock& clock, std::ostream& out, std::ostream& err) {
   LogToStderr();
   if (req.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     err << "--text: the post needs a text\n";
@@ -166,7 +166,6 @@ int PostCommand(const PostRequest& req, std::ostream& out, std::ostream& err) {
   // Same content, same window: same key, so the outbox refuses a second row
   // and the platform (Mastodon's Idempotency-Key, Bluesky's record key)
   // refuses a second post.
-  SystemClock clock;
   const int64_t now = clock.NowUnix();
   const int64_t window = now - now % kPostWindowSeconds;
   const std::string content = outreach::IdempotencyKey(
@@ -348,7 +347,10 @@ void RegisterPlatformCommands(CLI::App& app, int* exit_code) {
   post->add_option("--image", post_req->image, "An image file (PNG or JPEG); needs --alt");
   post->add_option("--alt", post_req->alt, "Alt text describing the image (required with --image)");
   post->add_option("--db", post_req->db_path, "Database (default var/aasr.db)");
-  post->callback([post_req, exit_code]() { *exit_code = PostCommand(*post_req, std::cout, std::cerr); });
+  post->callback([post_req, exit_code]() {
+    SystemClock clock;
+    *exit_code = PostCommand(*post_req, clock, std::cout, std::cerr);
+  });
 
   auto fetch_config = std::make_shared<std::string>();
   auto fetch_account = std::make_shared<std::string>();

@@ -522,7 +522,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
 
   review::ServerOptions so;
   so.listen = c.review_listen;
+  so.outreach_db = c.database;  // the outbox lives in the same file
   Impl* raw = impl.get();
+  so.status = [raw] { return raw->StatusView(); };
   impl->server = std::make_unique<review::ReviewServer>(impl->store, [raw] { return raw->Rules(); }, impl->clock, so);
   impl->MountRoutes();
   Status started = impl->server->Start();

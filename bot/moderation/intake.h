@@ -57,11 +57,14 @@ struct IntakeItem {
   int64_t comment_id = 0;
   int64_t item_id = 0;          // 0: allowed, not queued
   bool created = false;         // false: already stored by an earlier round
-  bool hidden = false;          // the platform hid it in this round
+  bool hidden = false;          // the platform hid it (in this round, or in an
+                                // earlier one for a comment already stored)
   std::string hide_note;        // why it is not hidden (platform lacks hide, fallback, error)
   int64_t created_at_ms = 0;    // the comment's creation time (0 when unknown)
   int64_t verdict_at_ms = 0;    // clock time when the verdict was stored
   int64_t hidden_at_ms = 0;     // clock time when the hide was carried out
+  // verdict: the rules in force now (for a comment already stored, the
+  // stored verdict may differ; the store keeps the first one).
 };
 
 struct IntakeReport {

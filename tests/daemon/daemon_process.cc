@@ -71,6 +71,18 @@ HttpAnswer RawRequest(int port, const std::string& method, const std::string& pa
   std::string rest = resp.substr(head_end + 4);
   std::string lower = head;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (size_t pos = head.find("\r\n"); pos != std::string::npos;) {
+    size_t next = head.find("\r\n", pos + 2);
+    std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = lower.substr(pos + 2, colon);
+      size_t v = colon + 1;
+      while (v < line.size() && line[v] == ' ') ++v;
+      out.headers.emplace_back(name, line.substr(v));
+    }
+    pos = next;
+  }
   if (lower.find("transfer-encoding: chunked") != std::string::npos) {
     size_t pos = 0;
     while (pos < rest.size()) {

@@ -57,6 +57,12 @@ class DaemonWorkspace {
 struct HttpAnswer {
   int status = 0;  // 0: no answer
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string Header(const std::string& lower_name) const {
+    for (const auto& [k, v] : headers)
+      if (k == lower_name) return v;
+    return "";
+  }
 };
 
 class DaemonProcess {

@@ -242,3 +242,58 @@ TEST_CASE("daemon: --log-format json writes one JSON object per line", "[daemon]
   }
   CHECK(json_lines >= 3);
 }
+
+TEST_CASE("daemon: the review UI's status view shows a rejected edit, the Outreach view the outbox", "[daemon]") {
+  DaemonWorkspace ws("status");
+  ws.WriteFile("config/schedules.yaml",
+               "feeds:\n"
+               "  - {name: sample, url: \"file:posts/samples/stories.rss\", max_age_hours: 87600,\n"
+               "     poll_minutes: 1, post_backlog_on_first_run: true}\n"
+               "schedules:\n"
+               "  - {account: local, platform: local, zone: America/New_York, stories: {feeds: [sample]}}\n");
+  ws.WriteConfig(ws.DefaultConfig("schedules: config/schedules.yaml\n"));
+  // A moderator, made the way organizers do it (password on stdin).
+  const std::string add = "cd " + ws.path() + " && printf 'correct horse battery' | " + BotExecutable() +
+                          " users add maya --role admin --db var/aasr.db > /dev/null";
+  REQUIRE(std::system(add.c_str()) == 0);
+  DaemonProcess d(ws);
+  REQUIRE(d.Start());
+
+  auto login = d.Request("POST", "/api/login", R"({"user":"maya","password":"correct horse battery"})",
+                         {{"Content-Type", "application/json"}});
+  REQUIRE(login.status == 200);
+  std::string cookie = login.Header("set-cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  REQUIRE(cookie.rfind("aasr_session=", 0) == 0);
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Cookie", cookie}};
+
+  auto status = json::parse(d.Request("GET", "/api/status", "", auth).body);
+  CHECK(status["mode"] == "daemon");
+  CHECK(status["accounts"][0]["name"] == "local");
+  CHECK(status["reload"]["errors"].empty());
+  CHECK(status["rules"]["count"].get<int>() > 10);
+
+  // A broken graphics catalog: rejected whole, located, shown on the status view.
+  const std::string graphics = ws.ReadFile("posts/graphics.yaml");
+  ws.WriteFile("posts/graphics.yaml", graphics + "  - id: no-alt\n    file: graphics/kassa-support.png\n");
+  REQUIRE(WaitFor([&] {
+    return !json::parse(d.Request("GET", "/api/status", "", auth).body)["reload"]["errors"].empty();
+  }, 15s));
+  status = json::parse(d.Request("GET", "/api/status", "", auth).body);
+  INFO(status.dump(2));
+  const auto& e = status["reload"]["errors"][0];
+  CHECK(e["file"].get<std::string>().find("posts/graphics.yaml") != std::string::npos);
+  CHECK(e["line"].get<int>() > 1);
+  CHECK(e["message"].get<std::string>().find("alt") != std::string::npos);
+  ws.WriteFile("posts/graphics.yaml", graphics);
+  REQUIRE(WaitFor([&] {
+    return json::parse(d.Request("GET", "/api/status", "", auth).body)["reload"]["errors"].empty();
+  }, 15s));
+
+  // The Outreach view lists the outbox the daemon fills.
+  REQUIRE(WaitFor([&] {
+    auto o = d.Request("GET", "/api/outreach", "", auth);
+    return o.status == 200 && o.body.find("\"kind\":\"story\"") != std::string::npos;
+  }, 20s));
+  CHECK(d.Terminate() == 0);
+}

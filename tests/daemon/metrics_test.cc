@@ -35,7 +35,7 @@ TEST_CASE("metrics: counters, gauges and histograms in the text format", "[metri
                   "aasr_comment_to_hide_seconds_count{account=\"local\"} 3\n") != std::string::npos);
 }
 
-TEST_CASE("metrics: label values are escaped; collectors run before rendering", "[metrics]") {
+TEST_CASE("metrics: label values are escaped and collectors run before rendering", "[metrics]") {
   Metrics m;
   auto& g = m.AddGauge("aasr_account_up", "Up", {"account"});
   int runs = 0;
