@@ -73,7 +73,7 @@ int PublishedRows(const DaemonWorkspace& ws) {
 
 }  // namespace
 
-TEST_CASE("e2e local+mastodon: inbox and mention reach the queue; each story posted once across SIGTERM and "
+TEST_CASE("e2e local+mastodon: inbox and mention reach the queue - each story posted once across SIGTERM and "
           "SIGKILL restarts",
           "[e2e][daemon]") {
   const auto t_start = std::chrono::steady_clock::now();
