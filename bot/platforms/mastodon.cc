@@ -115,6 +115,9 @@ Status MastodonPlatform::CheckCredentials() {
   if (statuses.contains("max_characters") && statuses["max_characters"].is_number_integer()) {
     max_characters_ = statuses["max_characters"].get<int>();
   }
+  if (statuses.contains("characters_reserved_per_url") && statuses["characters_reserved_per_url"].is_number_integer()) {
+    characters_per_url_ = statuses["characters_reserved_per_url"].get<int>();
+  }
   if (statuses.contains("max_media_attachments") && statuses["max_media_attachments"].is_number_integer()) {
     max_images_ = statuses["max_media_attachments"].get<int>();
   }
@@ -163,9 +166,11 @@ Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
   }
   Status valid = ValidatePost(post, capabilities(), config_.account);
   if (!valid.ok()) return valid.errors();
-  if (static_cast<int>(CountCodePoints(post.text)) > max_characters_) {
+  // Counted as the instance counts: each URL as characters_reserved_per_url.
+  const size_t length = CountMastodonCharacters(post.text, static_cast<size_t>(characters_per_url_));
+  if (static_cast<int>(length) > max_characters_) {
     return Error{{config_.instance}, config_.account,
-                 "text has " + std::to_string(CountCodePoints(post.text)) + " characters; the instance allows " +
+                 "text has " + std::to_string(length) + " characters; the instance allows " +
                      std::to_string(max_characters_)};
   }
   net::Params form = {{"status", post.text}, {"visibility", config_.visibility}};
