@@ -525,6 +525,20 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   so.outreach_db = c.database;  // the outbox lives in the same file
   Impl* raw = impl.get();
   so.status = [raw] { return raw->StatusView(); };
+  // What "remove" asks of a platform, from what its adapter can do: hide
+  // where it can hide or has a hide fallback (Mastodon: block/mute/report per
+  // the account's hide_fallback), else delete, else nothing.
+  so.api.remove_action_for = [raw](const std::string& platform) -> std::string {
+    std::lock_guard<std::mutex> lock(raw->accounts_mu);
+    for (const auto& [name, runner] : raw->accounts) {
+      if (runner->platform()->name() != platform) continue;
+      const platforms::Capabilities caps = runner->platform()->capabilities();
+      if (caps.hide_replies || !caps.hide_fallback.empty()) return "hide";
+      if (caps.delete_comments) return "delete";
+      return "";
+    }
+    return platform == "mastodon" ? "" : "hide";
+  };
   impl->server = std::make_unique<review::ReviewServer>(impl->store, [raw] { return raw->Rules(); }, impl->clock, so);
   impl->MountRoutes();
   Status started = impl->server->Start();

@@ -34,6 +34,26 @@ size_t CountCodePoints(const std::string& text) {
   return n;
 }
 
+size_t CountMastodonCharacters(const std::string& text, size_t url_weight) {
+  // A URL is "http://" or "https://" at the start or after whitespace, up to
+  // the next whitespace, minus trailing punctuation (as Mastodon links it).
+  size_t n = 0, i = 0;
+  while (i < text.size()) {
+    const bool at_word = i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n' || text[i - 1] == '\t';
+    if (at_word && (text.compare(i, 7, "http://") == 0 || text.compare(i, 8, "https://") == 0)) {
+      size_t end = i;
+      while (end < text.size() && text[end] != ' ' && text[end] != '\n' && text[end] != '\t') ++end;
+      while (end > i && std::string(".,;:!?)'\"").find(text[end - 1]) != std::string::npos) --end;
+      n += url_weight;
+      i = end;
+      continue;
+    }
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++n;
+    ++i;
+  }
+  return n;
+}
+
 size_t CountGraphemes(const std::string& text) {
   size_t n = 0;
   utf8proc_int32_t prev = -1;

@@ -1,7 +1,5 @@
 #include "bot/platforms/mastodon.h"
 
-#include <cctype>
-#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -26,34 +24,6 @@ std::string Str(const json& j, const char* key) {
 
 Error Malformed(const net::Request& req, const std::string& account, const std::string& what) {
   return Error{{net::Describe(req)}, account, "malformed answer from Mastodon: " + what};
-}
-
-// Mastodon counts every http(s) URL as characters_reserved_per_url (23)
-// whatever its length; the composer measures the same way
-// (bot/outreach/text_measure.h), so a raw code-point count here refused
-// posts with long story links that the server accepts.
-size_t MastodonLength(const std::string& text, int per_url) {
-  size_t n = CountCodePoints(text);
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t h = text.find("http", pos);
-    if (h == std::string::npos) break;
-    const bool word_start = h == 0 || std::isspace(static_cast<unsigned char>(text[h - 1])) || text[h - 1] == '(';
-    size_t scheme_end = 0;
-    if (text.compare(h, 8, "https://") == 0) scheme_end = h + 8;
-    else if (text.compare(h, 7, "http://") == 0) scheme_end = h + 7;
-    if (!word_start || scheme_end == 0) {
-      pos = h + 4;
-      continue;
-    }
-    size_t e = scheme_end;
-    while (e < text.size() && !std::isspace(static_cast<unsigned char>(text[e]))) ++e;
-    while (e > scheme_end && std::strchr(".,;:!?)'\"", text[e - 1])) --e;
-    const size_t written = CountCodePoints(text.substr(h, e - h));
-    n = n - written + static_cast<size_t>(per_url);
-    pos = e;
-  }
-  return n;
 }
 
 std::string FileName(const std::string& path) {
@@ -146,7 +116,7 @@ Status MastodonPlatform::CheckCredentials() {
     max_characters_ = statuses["max_characters"].get<int>();
   }
   if (statuses.contains("characters_reserved_per_url") && statuses["characters_reserved_per_url"].is_number_integer()) {
-    chars_per_url_ = statuses["characters_reserved_per_url"].get<int>();
+    characters_per_url_ = statuses["characters_reserved_per_url"].get<int>();
   }
   if (statuses.contains("max_media_attachments") && statuses["max_media_attachments"].is_number_integer()) {
     max_images_ = statuses["max_media_attachments"].get<int>();
@@ -196,13 +166,11 @@ Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
   }
   Status valid = ValidatePost(post, capabilities(), config_.account);
   if (!valid.ok()) return valid.errors();
-  const size_t length = MastodonLength(post.text, chars_per_url_);
+  // Counted as the instance counts: each URL as characters_reserved_per_url.
+  const size_t length = CountMastodonCharacters(post.text, static_cast<size_t>(characters_per_url_));
   if (static_cast<int>(length) > max_characters_) {
     return Error{{config_.instance}, config_.account,
-                 "text has " + std::to_string(length) + " characters" +
-                     (length != CountCodePoints(post.text) ? " (links count " + std::to_string(chars_per_url_) + ")"
-                                                           : std::string()) +
-                     "; the instance allows " +
+                 "text has " + std::to_string(length) + " characters; the instance allows " +
                      std::to_string(max_characters_)};
   }
   net::Params form = {{"status", post.text}, {"visibility", config_.visibility}};

@@ -75,7 +75,7 @@ class MastodonPlatform : public Platform {
   net::Clock* clock_;
   std::string account_id_;
   int max_characters_ = 500;
-  int chars_per_url_ = 23;  // configuration.statuses.characters_reserved_per_url
+  int characters_per_url_ = 23;  // configuration.statuses.characters_reserved_per_url
   int max_images_ = 4;
   bool limits_loaded_ = false;  // from /api/v2/instance, once per process
 };

@@ -773,14 +773,20 @@ class SqliteStore : public Store {
 
   Status MarkActionDone(int64_t id) override {
     auto db = pool_.Acquire();
-    AASR_PREPARE(st, *db,
-                 "UPDATE platform_actions SET state = 'done', attempts = attempts + 1, "
-                 "last_error = '', updated_ms = ? WHERE id = ?");
-    st.Bind(1, clock_->NowMs()).Bind(2, id);
-    AASR_RUN(st);
-    if (db->Changes() != 1)
-      return Error{{db->path(), 0, 0}, "action " + std::to_string(id), "no such platform action"};
-    return Ok{};
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    {
+      AASR_PREPARE(st, *db,
+                   "UPDATE platform_actions SET state = 'done', attempts = attempts + 1, "
+                   "last_error = '', updated_ms = ? WHERE id = ?");
+      st.Bind(1, clock_->NowMs()).Bind(2, id);
+      AASR_RUN(st);
+      if (db->Changes() != 1)
+        return Error{{db->path(), 0, 0}, "action " + std::to_string(id), "no such platform action"};
+    }
+    Status a = AuditActionOutcome(*db, id, "carried out on the platform");
+    if (!a.ok()) return a;
+    return tx.Commit();
   }
 
   Status MarkActionFailed(int64_t id, const std::string& error, int64_t retry_at_ms) override {
@@ -806,6 +812,10 @@ class SqliteStore : public Store {
     // A hide given up on no longer makes the item count as hidden.
     Status h = RecomputeHidden(*db, item_id);
     if (!h.ok()) return h.errors();
+    if (retry_at_ms <= 0) {  // final: the platform refused or the retries ran out
+      Status a = AuditActionOutcome(*db, id, "not carried out: " + error);
+      if (!a.ok()) return a;
+    }
     return tx.Commit();
   }
 
@@ -995,6 +1005,22 @@ class SqliteStore : public Store {
     st.Bind(5, a.from_state).Bind(6, a.to_state).Bind(7, a.note).Bind(8, a.undoes);
     AASR_RUN(st);
     return db.LastInsertId();
+  }
+
+  // The audit shows what reached the platform, not only what was asked for:
+  // one row per platform action that is done or given up ("platform.hide",
+  // "platform.unhide", ...), by "system", the item's state unchanged.
+  Status AuditActionOutcome(Db& db, int64_t action_id, const std::string& note) {
+    AASR_PREPARE(st, db,
+                 "SELECT a.item_id, a.kind, i.state FROM platform_actions a JOIN items i ON i.id = a.item_id "
+                 "WHERE a.id = ?");
+    st.Bind(1, action_id);
+    if (!st.Step()) return Ok{};
+    const std::string state = st.Text(2);
+    auto audit = InsertAudit(db, {0, st.Int(0), "system", clock_->NowMs(), "platform." + st.Text(1), state, state,
+                                  note, 0});
+    if (!audit.ok()) return audit.errors();
+    return Ok{};
   }
 
   Status InsertAction(Db& db, int64_t item_id, int64_t audit_id, const std::string& kind,

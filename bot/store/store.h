@@ -108,7 +108,8 @@ struct AuditEntry {
   int64_t item_id = 0;   // 0 for events not about one item (user added)
   std::string actor;     // moderator name, or "system"
   int64_t at_ms = 0;
-  std::string action;    // "queued", "claim", "approve", "remove", "escalate", "undo", "user.add"
+  std::string action;    // "queued", "claim", "approve", "remove", "escalate", "undo", "user.add",
+                         // "platform.hide" / "platform.unhide" / ...: a platform action done or given up
   std::string from_state, to_state;
   std::string note;
   int64_t undoes = 0;    // for "undo": the audit id it reverts

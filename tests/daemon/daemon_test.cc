@@ -291,9 +291,13 @@ TEST_CASE("daemon: the review UI's status view shows a rejected edit, the Outrea
   }, 15s));
 
   // The Outreach view lists the outbox the daemon fills.
-  REQUIRE(WaitFor([&] {
-    auto o = d.Request("GET", "/api/outreach", "", auth);
-    return o.status == 200 && o.body.find("\"kind\":\"story\"") != std::string::npos;
-  }, 20s));
+  HttpAnswer outreach;
+  const bool listed = WaitFor([&] {
+    outreach = d.Request("GET", "/api/outreach", "", auth);
+    return outreach.status == 200 && outreach.body.find("\"kind\":\"story\"") != std::string::npos;
+  }, 30s);
+  INFO(outreach.status << " " << outreach.body);
+  INFO(ws.Log());
+  REQUIRE(listed);
   CHECK(d.Terminate() == 0);
 }

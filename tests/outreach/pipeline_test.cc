@@ -1,4 +1,6 @@
 // EnqueueDue options: instance text limits and story images for link cards.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -19,8 +21,11 @@ struct Env {
   ScheduleConfig config;
   GraphicsCatalog catalog;
   Templates templates;
-  std::string cache = (std::filesystem::temp_directory_path() / "aasr_pipeline_cache").string();
+  // One cache per test process: ctest runs test cases in parallel processes.
+  std::string cache =
+      (std::filesystem::temp_directory_path() / ("aasr_pipeline_cache-" + std::to_string(::getpid()))).string();
 
+  ~Env() { std::filesystem::remove_all(cache); }
   explicit Env(const std::string& platform) {
     std::filesystem::remove_all(cache);
     config = LoadSchedulesFromString(
