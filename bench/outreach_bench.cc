@@ -10,7 +10,7 @@
 
 #include "bot/outreach/composer.h"
 #include "bot/outreach/cron.h"
-#include "bot/outreach/html.h"
+#include "bot/util/html.h"
 #include "bot/outreach/outbox.h"
 #include "bot/outreach/story.h"
 #include "bot/outreach/text_measure.h"

@@ -11,6 +11,7 @@
 
 #include "bot/cli/commands.h"
 #include "bot/daemon/daemon.h"
+#include "bot/review/server.h"
 
 namespace aasr::cli {
 namespace {
@@ -24,6 +25,7 @@ int Run(const std::string& config_path, const std::string& log_format) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
+  review::SizeServerThreadPool();
   daemon::DaemonOptions options;
   options.config_path = config_path;
   options.log_format = log_format;

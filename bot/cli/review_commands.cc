@@ -10,7 +10,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/cli/commands.h"
@@ -46,14 +45,7 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  // cpprestsdk's default pool has 40 threads; on the small machines the bot
-  // runs on, a few threads per core serve more requests with a shorter tail.
-  try {
-    crossplat::threadpool::initialize_with_threads(
-        std::max(4u, 2 * std::thread::hardware_concurrency()));
-  } catch (const std::exception&) {
-    // Already initialised (the pool was used earlier): keep it.
-  }
+  review::SizeServerThreadPool();
   auto st = OpenStoreOrReport(db_path);
   if (!st) return 2;
   auto active = std::make_shared<rules::ActiveRules>(rules_dir);

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
-#include "bot/outreach/html.h"
+#include "bot/util/html.h"
 
 namespace aasr::outreach {
 namespace {
@@ -80,12 +80,12 @@ std::string NodeText(const pugi::xml_node& node) {
       if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) raw += n.value();
       else n.traverse(w);
     }
-    return CollapseWhitespace(raw);
+    return html::CollapseWhitespace(raw);
   }
   for (pugi::xml_node n = node.first_child(); n; n = n.next_sibling()) {
     if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) raw += n.value();
   }
-  return HtmlToText(raw);
+  return html::HtmlToText(raw);
 }
 
 void ParseRss(const pugi::xml_node& channel, const std::string& source, ParsedFeed* feed) {
@@ -327,8 +327,8 @@ Result<ParsedFeed> ParseWpJson(std::string_view body, const std::string& source)
       if (!post.contains(field)) return "";
       const nlohmann::json& f = post[field];
       if (f.is_object() && f.contains("rendered") && f["rendered"].is_string())
-        return HtmlToText(f["rendered"].get<std::string>());
-      if (f.is_string()) return HtmlToText(f.get<std::string>());
+        return html::HtmlToText(f["rendered"].get<std::string>());
+      if (f.is_string()) return html::HtmlToText(f.get<std::string>());
       feed.warnings.push_back(Error{{source, 0, 0}, subject + "." + field, "expected {\"rendered\": text}"});
       return "";
     };

@@ -10,7 +10,7 @@
 #include "bot/net/form.h"
 #include "bot/net/rfc3339.h"
 #include "bot/platforms/common.h"
-#include "bot/platforms/html_text.h"
+#include "bot/util/html.h"
 
 namespace aasr::platforms {
 using nlohmann::json;
@@ -216,7 +216,7 @@ Result<std::optional<Published>> MastodonPlatform::FindPublished(const ComposedP
   };
   std::string want = squash(post.text);
   for (const json& st : j) {
-    if (squash(HtmlToText(Str(st, "content"))) == want) {
+    if (squash(html::HtmlToText(Str(st, "content"))) == want) {
       return std::optional<Published>(Published{Str(st, "id"), Str(st, "url")});
     }
   }
@@ -278,7 +278,7 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& cursor) 
     FetchedComment c;
     c.remote_id = Str(st, "id");
     if (c.remote_id.empty() || !seen_statuses.insert(c.remote_id).second) continue;
-    c.text = HtmlToText(Str(st, "content"));
+    c.text = html::HtmlToLines(Str(st, "content"));
     if (!Str(st, "spoiler_text").empty()) c.text = Str(st, "spoiler_text") + "\n\n" + c.text;
     c.created_at = Str(st, "created_at");
     c.author_id = Str(acct, "id");

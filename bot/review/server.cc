@@ -1,5 +1,8 @@
 #include "bot/review/server.h"
 
+#include <pplx/threadpool.h>
+#include <thread>
+
 #include <algorithm>
 #include <chrono>
 #include <cctype>
@@ -9,6 +12,14 @@
 #include <spdlog/spdlog.h>
 
 namespace aasr::review {
+
+void SizeServerThreadPool() {
+  try {
+    crossplat::threadpool::initialize_with_threads(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  } catch (const std::exception&) {
+    // Already initialised (the pool was used earlier): keep it.
+  }
+}
 
 namespace http = web::http;
 using http::experimental::listener::http_listener;

@@ -39,6 +39,11 @@ struct ServerOptions {
   StatusProvider status;
 };
 
+// cpprestsdk's default pool has 40 threads; on the small machines the bot
+// runs on, a few threads per core serve more requests with a shorter tail and
+// less memory. Call once, before any HTTP work (a later call keeps the pool).
+void SizeServerThreadPool();
+
 class ReviewServer {
  public:
   ReviewServer(store::StorePtr store, RulesProvider rules,

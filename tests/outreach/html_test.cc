@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "bot/outreach/html.h"
+#include "bot/util/html.h"
 
-using namespace aasr::outreach;
+using namespace aasr::html;
 
 TEST_CASE("entities: named, decimal, hex, unknown left alone") {
   CHECK(DecodeEntities("Now it&#8217;s time") == "Now it\u2019s time");
@@ -26,4 +26,11 @@ TEST_CASE("encoded markup is text, not a tag") {
 
 TEST_CASE("unterminated tag does not leak markup") {
   CHECK(HtmlToText("Safe schools <a href=\"https://x") == "Safe schools");
+}
+
+TEST_CASE("html: HtmlToLines keeps the reader's line breaks (Mastodon status content)", "[html]") {
+  CHECK(HtmlToLines("<p>@aasr My son<br>was restrained</p><p>Again.</p>") == "@aasr My son\nwas restrained\n\nAgain.");
+  CHECK(HtmlToLines("<p><span class=\"h-card\"><a href=\"https://m.example/@aasr\">@<span>aasr</span></a></span> hi</p>") ==
+        "@aasr hi");
+  CHECK(HtmlToLines("<p>a &lt;script&gt; tag is text</p>") == "a <script> tag is text");
 }

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/net/rfc3339.h"
-#include "bot/platforms/html_text.h"
+#include "bot/util/html.h"
 #include "bot/platforms/mastodon.h"
 #include "tests/platforms/fake_mastodon.h"
 #include "tests/platforms/test_dir.h"
@@ -289,6 +289,6 @@ TEST_CASE("mastodon: Link header and HTML text", "[mastodon]") {
   CHECK(LinkUrl(link, "next") == "https://m.example/api/v1/notifications?max_id=7");
   CHECK(LinkUrl(link, "prev") == "https://m.example/api/v1/notifications?min_id=9");
   CHECK(LinkUrl("", "prev").empty());
-  CHECK(HtmlToText("<p>a &lt;b&gt; &amp; &#39;c&#39;<br>d</p><p>e</p>") == "a <b> & 'c'\nd\n\ne");
-  CHECK(HtmlToText("caf&#xe9;") == "caf\xC3\xA9");
+  CHECK(html::HtmlToLines("<p>a &lt;b&gt; &amp; &#39;c&#39;<br>d</p><p>e</p>") == "a <b> & 'c'\nd\n\ne");
+  CHECK(html::HtmlToLines("caf&#xe9;") == "caf\xC3\xA9");
 }

@@ -1,4 +1,4 @@
-#include "bot/outreach/html.h"
+#include "bot/util/html.h"
 
 #include <cctype>
 #include <string>
@@ -6,7 +6,7 @@
 
 #include "bot/util/utf8.h"
 
-namespace aasr::outreach {
+namespace aasr::html {
 namespace {
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
@@ -55,7 +55,7 @@ const std::unordered_map<std::string_view, char32_t>& NamedEntities() {
 
 }  // namespace
 
-std::string StripTags(std::string_view html) {
+std::string StripTags(std::string_view html, bool keep_lines) {
   std::string out;
   out.reserve(html.size());
   size_t i = 0;
@@ -113,7 +113,9 @@ std::string StripTags(std::string_view html) {
       i = end == std::string_view::npos ? html.size() : end + 1;
       continue;
     }
-    if (IsBreakingTag(name)) out += ' ';
+    if (keep_lines && name == "br") out += '\n';
+    else if (keep_lines && name == "p") out += closing ? "\n\n" : "";
+    else if (IsBreakingTag(name)) out += keep_lines && closing ? "\n" : " ";
   }
   return out;
 }
@@ -199,4 +201,12 @@ std::string HtmlToText(std::string_view html) {
   return CollapseWhitespace(DecodeEntities(StripTags(html)));
 }
 
-}  // namespace aasr::outreach
+std::string HtmlToLines(std::string_view html) {
+  std::string out = DecodeEntities(StripTags(html, true));
+  while (!out.empty() && IsAsciiSpace(out.back())) out.pop_back();
+  size_t start = 0;
+  while (start < out.size() && IsAsciiSpace(out[start])) ++start;
+  return out.substr(start);
+}
+
+}  // namespace aasr::html
