@@ -57,6 +57,23 @@ int64_t StoredComments(const DaemonWorkspace& ws) {
   return n;
 }
 
+// Starts the daemon with `database: db` (after writing 8 KiB of junk to
+// `junk_file`, if given) and expects a refusal: exit 2, the log naming `named`.
+void ExpectRefusedDatabase(const std::string& name, const std::string& db, const std::string& named,
+                           const std::string& junk_file = "") {
+  DaemonWorkspace ws(name);
+  if (!junk_file.empty()) ws.WriteFile(junk_file, std::string(8192, 'x'));
+  std::string cfg = ws.DefaultConfig();
+  cfg.replace(cfg.find("var/aasr.db"), 11, db);
+  ws.WriteConfig(cfg);
+  DaemonProcess d(ws);
+  d.Spawn();
+  CHECK(d.Wait(15s) == 2);
+  INFO(ws.Log());
+  CHECK(ws.Log().find(named) != std::string::npos);
+  CHECK(ws.Log().find("not started") != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("daemon: an inbox comment is screened, stored and queued, a threat is hidden, grief passes",
@@ -169,27 +186,27 @@ TEST_CASE("daemon: start-up problems are clear errors with exit 2, never a crash
     INFO(ws.Log());
     CHECK(ws.Log().find("config/bot.yaml:5:20: seconds must be a whole number (polling)") != std::string::npos);
   }
-  SECTION("the database path is a directory") {
-    DaemonWorkspace ws("dbdir");
-    std::string cfg = ws.DefaultConfig();
-    cfg.replace(cfg.find("var/aasr.db"), 11, "var");
-    ws.WriteConfig(cfg);
-    DaemonProcess d(ws);
-    d.Spawn();
-    CHECK(d.Wait(15s) == 2);
-    INFO(ws.Log());
-    CHECK(ws.Log().find("var") != std::string::npos);
-    CHECK(ws.Log().find("not started") != std::string::npos);
+  // Tests run as root, and chmod does not stop root: a directory made
+  // read-only would still be writable. These paths fail for root too.
+  SECTION("the database path is a directory") { ExpectRefusedDatabase("dbdir", "var", "var"); }
+  SECTION("the database's directory is a regular file") {
+    ExpectRefusedDatabase("dbunderfile", "var/plain/aasr.db", "var/plain/aasr.db", "var/plain");
+  }
+  SECTION("the database's directory is read-only for everyone (/proc)") {
+    ExpectRefusedDatabase("dbproc", "/proc/aasr-test.db", "/proc/aasr-test.db");
   }
   SECTION("the database is not a database") {
-    DaemonWorkspace ws("dbjunk");
-    ws.WriteConfig(ws.DefaultConfig());
-    ws.WriteFile("var/aasr.db", std::string(8192, 'x'));
+    ExpectRefusedDatabase("dbjunk", "var/aasr.db", "var/aasr.db", "var/aasr.db");
+  }
+  SECTION("the database's directory does not exist: it is made") {
+    DaemonWorkspace ws("dbnodir");
+    std::string cfg = ws.DefaultConfig();
+    cfg.replace(cfg.find("var/aasr.db"), 11, "nowhere/deeper/aasr.db");
+    ws.WriteConfig(cfg);
     DaemonProcess d(ws);
-    d.Spawn();
-    CHECK(d.Wait(15s) == 2);
-    INFO(ws.Log());
-    CHECK(ws.Log().find("var/aasr.db") != std::string::npos);
+    REQUIRE(d.Start());
+    CHECK(std::filesystem::exists(ws.File("nowhere/deeper/aasr.db")));
+    CHECK(d.Terminate() == 0);
   }
   SECTION("the database deleted between runs: a fresh one is made") {
     DaemonWorkspace ws("dbgone");
