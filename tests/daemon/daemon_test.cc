@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/daemon/loaded.h"
+#include "bot/platforms/facebook_webhook.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/daemon/daemon_process.h"
 
@@ -316,5 +317,78 @@ TEST_CASE("daemon: the review UI's status view shows a rejected edit, the Outrea
   INFO(outreach.status << " " << outreach.body);
   INFO(ws.Log());
   REQUIRE(listed);
+  CHECK(d.Terminate() == 0);
+}
+
+TEST_CASE("daemon: Facebook webhooks feed the queue, and a failing account backs off while the rest go on",
+          "[daemon]") {
+  DaemonWorkspace ws("webhook");
+  // Nothing listens on the Graph API address: polls and hides fail there.
+  DaemonWorkspace closed("closedport");
+  ws.WriteConfig(ws.DefaultConfig(
+      "  - name: aasr-fb\n"
+      "    platform: facebook\n"
+      "    page_id: \"104857600000001\"\n"
+      "    graph: \"http://127.0.0.1:" + std::to_string(closed.port()) + "\"\n"
+      "    token_env: TEST_FB_TOKEN\n"
+      "    app_secret_env: TEST_FB_SECRET\n"
+      "    verify_token_env: TEST_FB_VERIFY\n"));
+  DaemonProcess d(ws, {}, {{"TEST_FB_TOKEN", "page-token"}, {"TEST_FB_SECRET", "app-secret"},
+                           {"TEST_FB_VERIFY", "verify-me"}});
+  REQUIRE(d.Start());
+
+  // The subscription handshake.
+  auto hs = d.Get("/webhooks/facebook/aasr-fb?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444");
+  CHECK(hs.status == 200);
+  CHECK(hs.body == "1158201444");
+  CHECK(d.Get("/webhooks/facebook/aasr-fb?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1").status == 403);
+
+  const std::string event =
+      json{{"object", "page"},
+           {"entry",
+            {{{"id", "104857600000001"},
+              {"time", 1790000000},
+              {"changes",
+               {{{"field", "feed"},
+                 {"value",
+                  {{"item", "comment"},
+                   {"verb", "add"},
+                   {"comment_id", "789_1001"},
+                   {"post_id", "104857600000001_789"},
+                   {"from", {{"id", "5550001"}, {"name", "Angry Visitor"}}},
+                   {"message", "I know where you live, Karen."},
+                   {"created_time", 1790000000}}}}}}}}}}
+          .dump();
+  // Nothing is trusted before the signature matches.
+  CHECK(d.Request("POST", "/webhooks/facebook/aasr-fb", event, {{"Content-Type", "application/json"}}).status ==
+        401);
+  CHECK(d.Request("POST", "/webhooks/facebook/aasr-fb", event,
+                  {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", "sha256=00"}})
+            .status == 403);
+  CHECK(StoredComments(ws) == 0);
+  const std::string sig = "sha256=" + platforms::HmacSha256Hex("app-secret", event);
+  auto ok = d.Request("POST", "/webhooks/facebook/aasr-fb", event,
+                      {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", sig}});
+  CHECK(ok.status == 200);
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("789_1001") == 1; }, 15s));
+
+  // The Facebook account cannot reach its server: it backs off and says why;
+  // the local account goes on.
+  REQUIRE(WaitFor([&] {
+    auto h = json::parse(d.Get("/healthz").body);
+    for (const auto& a : h["accounts"])
+      if (a["name"] == "aasr-fb" && a["state"] == "backoff") return true;
+    return false;
+  }, 20s));
+  auto health = json::parse(d.Get("/healthz").body);
+  INFO(health.dump(2));
+  CHECK(health["status"] == "degraded");
+  for (const auto& a : health["accounts"]) {
+    if (a["name"] == "local") CHECK(a["state"] == "ok");
+    if (a["name"] == "aasr-fb") CHECK_FALSE(a["last_error"].get<std::string>().empty());
+  }
+  ws.DropInbox("0001.jsonl", {Comment("c-local", "I know where you live, Karen.")});
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("c-local") == 1; }, 15s));
+  CHECK(d.Get("/metrics").body.find("aasr_platform_api_errors_total{account=\"aasr-fb\"}") != std::string::npos);
   CHECK(d.Terminate() == 0);
 }
