@@ -362,7 +362,9 @@ void Daemon::Impl::CheckReload() {
     log->warn("database changed to {}: restart aasr-bot to use it (still using {})", c.database, database);
   if (c.review_listen != cur->config.review_listen)
     log->warn("review.listen changed to {}: restart aasr-bot to use it (still on {})", c.review_listen, listen);
-  Status logs = ConfigureLogging(LogSettingsOf(c, options.log_format));
+  // The loader already checked the levels and format; keep the old logging if not.
+  if (Status logs = ConfigureLogging(LogSettingsOf(c, options.log_format)); !logs.ok())
+    log->warn("log settings not applied: {}", FormatErrors(logs.errors()));
   {
     std::lock_guard<std::mutex> lock(loaded_mu);
     loaded = next.value();
