@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache   # ccache: cheap rebuilds
   libcpprest-dev libssl-dev        # HTTP client and server (cpprestsdk)
   nlohmann-json3-dev                # JSON
   libre2-dev                        # rule matching (RE2, RE2::Set)
