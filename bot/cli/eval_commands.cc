@@ -179,6 +179,11 @@ int RulesEval(const EvalOptions& o, const rules::AuthorReader& read_author) {
     std::cout << rules::FormatReport(report, checked, o.list);
   }
   const bool ok = std::all_of(checked.begin(), checked.end(), [](const auto& t) { return t.ok; });
+  if (o.json && !ok) {  // stdout is the JSON object; CI logs still say why
+    for (const auto& t : checked) {
+      if (!t.ok) std::cerr << "threshold " << t.name << " " << t.limit << ": FAILED\n";
+    }
+  }
   return ok ? 0 : 1;
 }
 

@@ -169,7 +169,10 @@ EvalReport Evaluate(const RuleSet& rules, const std::vector<EvalItem>& items) {
   for (const EvalItem& item : items) {
     const Verdict v = rules.Screen(item.comment);
     const bool flagged = Flagged(v);
-    const bool crisis = item.category == "crisis";
+    // A must-pass item's category is what a naive filter would mistake it
+    // for ("this killed me" as crisis), so only must-flag items are persons
+    // in crisis; a hidden must-pass item counts as hidden_pass instead.
+    const bool crisis = item.category == "crisis" && item.expect_flag;
     ++r.items;
     if (crisis) {
       ++r.crisis_items;
@@ -247,22 +250,27 @@ std::vector<ThresholdResult> CheckThresholds(const EvalReport& r, const std::vec
 
 std::string FormatReport(const EvalReport& r, const std::vector<ThresholdResult>& thresholds, bool list) {
   std::ostringstream out;
+  // Labels are padded to one column, wide enough for the longest kind.
+  size_t width = 28;
+  for (const auto* m : {&r.recall_by_category, &r.recall_by_kind, &r.false_positives_by_kind}) {
+    for (const auto& kv : *m) width = std::max(width, kv.first.size() + 12);
+  }
   out << "corpus: " << r.items << " items (" << r.flag_items << " must-flag, " << r.pass_items
       << " must-pass) from " << r.files.size() << " file(s); " << r.malformed.size() << " malformed line(s) skipped\n";
-  out << Pad("recall", 28) << Percent(r.recall) << "\n";
+  out << Pad("recall", width) << Percent(r.recall) << "\n";
   for (const auto& [k, ratio] : r.recall_by_category)
-    out << Pad("  category " + (k.empty() ? "(none)" : k), 28) << Percent(ratio) << "\n";
+    out << Pad("  category " + (k.empty() ? "(none)" : k), width) << Percent(ratio) << "\n";
   for (const auto& [k, ratio] : r.recall_by_kind)
-    out << Pad("  kind " + (k.empty() ? "(none)" : k), 28) << Percent(ratio) << "\n";
-  out << Pad("false-positive rate", 28) << Percent(r.false_positives) << "\n";
+    out << Pad("  kind " + (k.empty() ? "(none)" : k), width) << Percent(ratio) << "\n";
+  out << Pad("false-positive rate", width) << Percent(r.false_positives) << "\n";
   for (const auto& [k, ratio] : r.false_positives_by_kind)
-    out << Pad("  kind " + (k.empty() ? "(none)" : k), 28) << Percent(ratio) << "\n";
-  out << Pad("must-pass hidden", 28) << r.hidden_pass << "\n";
-  out << Pad("crisis recall", 28) << Percent(r.crisis_recall) << "\n";
-  out << Pad("crisis items hidden", 28) << r.crisis_hidden << " of " << r.crisis_items
+    out << Pad("  kind " + (k.empty() ? "(none)" : k), width) << Percent(ratio) << "\n";
+  out << Pad("must-pass hidden", width) << r.hidden_pass << "\n";
+  out << Pad("crisis recall", width) << Percent(r.crisis_recall) << "\n";
+  out << Pad("crisis items hidden", width) << r.crisis_hidden << " of " << r.crisis_items
       << (r.crisis_hidden ? "  <-- a person in crisis would be silenced" : "") << "\n";
-  out << Pad("category (primary)", 28) << Percent(r.category_primary) << "\n";
-  out << Pad("category (among verdict's)", 28) << Percent(r.category_among) << "\n";
+  out << Pad("category (primary)", width) << Percent(r.category_primary) << "\n";
+  out << Pad("category (among verdict's)", width) << Percent(r.category_among) << "\n";
   if (!r.shadow.empty()) {
     out << "shadow rules (no effect on verdicts): would add " << r.shadow_would_add_catches << " catch(es), "
         << r.shadow_would_add_false_positives << " false positive(s)\n";

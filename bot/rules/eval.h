@@ -17,9 +17,10 @@
 //   item's expected category, per kind its kind.
 // - false-positive rate: flagged must-pass items / must-pass items.
 // - hidden must-pass: must-pass items whose verdict is hide.
-// - crisis items: items whose expected category is "crisis" (flag or pass);
-//   crisis recall is recall over the must-flag ones; crisis hidden counts
-//   every crisis item whose verdict is hide (the engine should make that 0).
+// - crisis items: must-flag items whose expected category is "crisis" (a
+//   must-pass item's category names what it could be mistaken for, so it is
+//   no person in crisis); crisis recall is recall over them; crisis hidden
+//   counts those whose verdict is hide (the engine should make that 0).
 // - category accuracy, over catches (flagged must-flag items with an expected
 //   category): "primary" when PrimaryCategory(verdict) equals the expected
 //   category; "among" when the expected category is one of the verdict's

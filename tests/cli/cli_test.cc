@@ -429,6 +429,7 @@ TEST_CASE("rules eval --json: one object with every metric, lists with --list") 
   CHECK(j["thresholds"][0]["ok"] == false);
   CHECK(j["ok"] == false);
   CHECK_FALSE(j.contains("misses"));
+  CHECK(Bot(base + " --max-hidden-pass 0").out.find("threshold max-hidden-pass 0: FAILED") != std::string::npos);
   r = Bot(base + " --list", "", false);
   CHECK(r.status == 0);
   const auto listed = Lines(r.out);

@@ -86,7 +86,8 @@ EvalItem Item(const std::string& id, const std::string& text, bool flag, const s
 // threat rule and primary threat. Recall 5/7; plain 5/5.
 // must-pass (5): 8 hidden (privacy), 9 clean, 10 clean (shadow invest hits),
 // 11 clean, 12 flagged (reported). FPR 2/5, hidden 1.
-// crisis items: 5, 6, 11, 13 -> 4; crisis recall 2/3 (5, 13); hidden 1 (13).
+// crisis items (must-flag only; 11 is a must-pass): 5, 6, 13 -> 3; crisis
+// recall 2/3 (5, 13); hidden 1 (13).
 // category over catches 1, 3, 4, 5, 13: primary 3/5, among 4/5.
 std::vector<EvalItem> Corpus() {
   return {
@@ -157,7 +158,7 @@ TEST_CASE("eval: false-positive rate overall and per kind, and hidden must-pass 
 
 TEST_CASE("eval: crisis recall and crisis items hidden") {
   const EvalReport r = Evaluate(*Load(kRules), Corpus());
-  CHECK(r.crisis_items == 4);
+  CHECK(r.crisis_items == 3);
   CHECK(r.crisis_recall.hit == 2);
   CHECK(r.crisis_recall.of == 3);
   // 13 is a crisis item that only the threat rule caught: hidden.
@@ -278,7 +279,7 @@ TEST_CASE("eval: the JSON report has every metric, and the lists only with list"
   CHECK(j["false_positive_rate_by_kind"]["org-phone"]["hit"] == 1);
   CHECK(j["hidden_pass"] == 1);
   CHECK(j["crisis"]["recall"]["hit"] == 2);
-  CHECK(j["crisis"]["items"] == 4);
+  CHECK(j["crisis"]["items"] == 3);
   CHECK(j["crisis"]["hidden"] == 1);
   CHECK(j["category"]["primary"]["hit"] == 3);
   CHECK(j["category"]["among"]["hit"] == 4);
@@ -310,7 +311,7 @@ TEST_CASE("eval: the text report and its list") {
   CHECK(plain.find("  category crisis           2/3   66.7%") != std::string::npos);
   CHECK(plain.find("false-positive rate         2/5   40.0%") != std::string::npos);
   CHECK(plain.find("must-pass hidden            1") != std::string::npos);
-  CHECK(plain.find("crisis items hidden         1 of 4") != std::string::npos);
+  CHECK(plain.find("crisis items hidden         1 of 3") != std::string::npos);
   CHECK(plain.find("category (primary)          3/5   60.0%") != std::string::npos);
   CHECK(plain.find("spam.invest: 2 hit(s) (1 must-flag, 1 must-pass)") != std::string::npos);
   CHECK(plain.find("misses (") == std::string::npos);
