@@ -362,3 +362,24 @@ TEST_CASE("eval: corpus lines parse, and malformed ones say why") {
   CHECK(bad(R"({"text":"x","expect":"pass","author":"me"})") == "field 'author' must be an object");
   CHECK(bad("{\"text\":\"\xff\",\"expect\":\"pass\"}") == "invalid UTF-8 at byte 9");
 }
+
+TEST_CASE("shadow: an allow or crisis rule in shadow mode does not soften a live verdict") {
+  const RuleSetPtr rules = Load(R"(rules:
+  - {id: spam.scam, category: spam, description: d, action: hide, priority: high, words: [giveaway]}
+  - {id: spam.ok, mode: shadow, category: spam, description: d, action: allow, words: [giveaway]}
+  - {id: crisis.x, mode: shadow, category: crisis, description: d, action: review, priority: urgent, words: [die]}
+)");
+  Comment c;
+  c.text = "giveaway or die";
+  const Verdict v = rules->Screen(c);
+  CHECK(v.action == Action::kHide);  // neither the explicit pass nor the crisis exception applies
+  CHECK(v.priority == Priority::kHigh);
+  CHECK(v.categories == std::vector<std::string>{"spam"});
+  REQUIRE(v.matches.size() == 1);
+  REQUIRE(v.shadow_matches.size() == 2);
+  const auto j = VerdictToJson(v, "c1");
+  CHECK(j["shadow"].size() == 2);
+  CHECK(j["shadow"][0]["id"] == "spam.ok");
+  c.text = "nothing";
+  CHECK_FALSE(VerdictToJson(rules->Screen(c)).contains("shadow"));
+}
