@@ -168,6 +168,8 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code) {
     *exit_code = failures.empty() ? 0 : 1;
   });
 
+  RegisterRulesEval(*rules_cmd, exit_code, ReadAuthor);
+
   auto* screen = app.add_subcommand("screen", "screen comments from stdin against the rules");
   auto screen_rules = std::make_shared<std::string>();
   auto screen_format = std::make_shared<std::string>("jsonl");

@@ -21,7 +21,7 @@ const std::vector<std::string> kBuiltinCategories = {"harassment", "hate",   "th
                                                      "spam",       "crisis", "sexual"};
 const std::vector<std::string> kFileKeys = {"categories", "lists", "rules"};
 const std::vector<std::string> kRuleKeys = {"id",       "category", "description", "action",
-                                            "priority", "allow",    "examples"};
+                                            "priority", "allow",    "examples", "mode"};
 const std::vector<std::string> kTermKeys = {"words", "phrases", "lists", "regex", "min_matches"};
 const std::vector<std::string> kCompareKeys = {
     "author.account_age_days", "author.followers", "author.first_comment", "links.count",
@@ -249,6 +249,17 @@ class Loader {
         else if (prio == "high") rule.priority = Priority::kHigh;
         else if (prio == "urgent") rule.priority = Priority::kUrgent;
         else Fail(p, file, "unknown priority '" + prio + "' (low, normal, high or urgent)", subject);
+      }
+    }
+    if (const YAML::Node m = node["mode"]) {
+      std::string mode;
+      if (yaml::ReadString(m, file, subject, "mode", &mode, &errors_)) {
+        if (mode == "shadow") rule.shadow = true;
+        else if (mode != "live") {
+          const std::string hint = yaml::DidYouMean(mode, {"live", "shadow"});
+          Fail(m, file, "unknown mode '" + mode + "' (live or shadow" +
+                            (hint.empty() ? "" : "; did you mean '" + hint + "'?") + ")", subject);
+        }
       }
     }
     if (rule.category == "crisis" && rule.action == Action::kHide) {

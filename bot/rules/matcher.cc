@@ -271,8 +271,17 @@ std::string Quote(const std::string& text, const Span& s) {
   return "\"" + q + "\"";
 }
 
+// Shadow matches are named after the verdict so moderators and `rules eval
+// --list` see what a watched rule would have said, clearly marked as inert.
+std::string ExplainShadow(const Verdict& v) {
+  if (v.shadow_matches.empty()) return "";
+  std::string out = "; shadow (no effect):";
+  for (const RuleMatch& m : v.shadow_matches) out += " " + m.rule_id + " [" + m.category + "]";
+  return out;
+}
+
 std::string Explain(const Verdict& v, const std::string& text) {
-  if (v.matches.empty()) return "allow: no rule matched";
+  if (v.matches.empty()) return "allow: no rule matched" + ExplainShadow(v);
   std::string out = std::string(ActionName(v.action));
   if (v.action != Action::kAllow) out += std::string(" (") + PriorityName(v.priority) + ")";
   out += ": ";
@@ -288,7 +297,7 @@ std::string Explain(const Verdict& v, const std::string& text) {
     }
     if (v.action == Action::kAllow && m.action == Action::kAllow) out += " (explicit pass)";
   }
-  return out;
+  return out + ExplainShadow(v);
 }
 
 }  // namespace
@@ -343,6 +352,14 @@ std::vector<std::string> RuleSet::rule_ids() const {
   return ids;
 }
 
+std::vector<std::string> RuleSet::shadow_rule_ids() const {
+  std::vector<std::string> ids;
+  for (const Rule& r : impl_->rules) {
+    if (r.shadow) ids.push_back(r.id);
+  }
+  return ids;
+}
+
 const std::vector<std::string>& RuleSet::source_files() const { return impl_->sources; }
 
 Verdict RuleSet::Screen(const Comment& comment) const {
@@ -355,6 +372,10 @@ Verdict RuleSet::Screen(const Comment& comment) const {
     std::vector<Span> spans;
     if (!s.Evaluate(rule, &spans)) continue;
     RuleMatch m{rule.id, rule.category, rule.description, rule.action, rule.priority, MergeSpans(std::move(spans))};
+    if (rule.shadow) {  // watched, never obeyed
+      v.shadow_matches.push_back(std::move(m));
+      continue;
+    }
     any_allow = any_allow || rule.action == Action::kAllow;
     any_hide = any_hide || rule.action == Action::kHide;
     v.priority = std::max(v.priority, rule.priority);
@@ -384,7 +405,8 @@ Errors RuleSet::RunExamples() const {
   for (const Rule& rule : impl_->rules) {
     for (const Example& ex : rule.examples) {
       const Verdict v = Screen(ex.comment);
-      const bool matched = std::any_of(v.matches.begin(), v.matches.end(),
+      const std::vector<RuleMatch>& own = rule.shadow ? v.shadow_matches : v.matches;
+      const bool matched = std::any_of(own.begin(), own.end(),
                                        [&](const RuleMatch& m) { return m.rule_id == rule.id; });
       if (ex.should_flag && !matched) {
         failures.push_back(Error{ex.where, "rule " + rule.id,
@@ -435,6 +457,19 @@ nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id)
     rules.push_back(r);
   }
   j["rules"] = rules;
+  if (!v.shadow_matches.empty()) {
+    nlohmann::ordered_json shadow = nlohmann::ordered_json::array();
+    for (const RuleMatch& m : v.shadow_matches) {
+      nlohmann::ordered_json spans = nlohmann::ordered_json::array();
+      for (const Span& s : m.spans) spans.push_back({s.first, s.second});
+      nlohmann::ordered_json r;
+      r["id"] = m.rule_id;
+      r["category"] = m.category;
+      r["spans"] = spans;
+      shadow.push_back(r);
+    }
+    j["shadow"] = shadow;
+  }
   j["explanation"] = v.explanation;
   return j;
 }

@@ -76,6 +76,7 @@ struct Rule {
   std::string description;
   Action action = Action::kReview;
   Priority priority = Priority::kNormal;
+  bool shadow = false;  // `mode: shadow`: matched and reported, never obeyed
   Condition root;
   std::vector<int> allow_patterns;  // canonical patterns neutralising matches
   std::vector<Example> examples;

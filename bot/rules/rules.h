@@ -19,7 +19,9 @@
 //
 // Verdict: `allow` if a matched rule says allow (an explicit pass); otherwise
 // `hide` if a matched rule says hide, else `review` if any rule matched, else
-// `allow`. It carries the highest priority among matched rules.
+// `allow`. It carries the highest priority among matched rules. Rules in
+// `mode: shadow` take no part in it: their matches are reported apart
+// (Verdict::shadow_matches).
 //
 // Thread safety: a RuleSet is immutable after loading; Screen() is const and
 // may be called concurrently. Replace a RuleSet by swapping the shared pointer
@@ -76,8 +78,11 @@ struct Verdict {
   Action action = Action::kAllow;
   Priority priority = Priority::kLow;
   std::vector<std::string> categories;  // distinct, in match order
-  std::vector<RuleMatch> matches;       // every rule that matched
+  std::vector<RuleMatch> matches;       // every live rule that matched
   std::string explanation;              // one line, for humans
+  // Rules in `mode: shadow` that matched. They are watched, never obeyed:
+  // they never change action, priority, categories or matches above.
+  std::vector<RuleMatch> shadow_matches;
 };
 
 struct Rule;  // internal; see rule_set_internal.h
@@ -107,6 +112,8 @@ class RuleSet {
 
   size_t rule_count() const;
   std::vector<std::string> rule_ids() const;
+  // The ids of the rules in `mode: shadow`, in rule order.
+  std::vector<std::string> shadow_rule_ids() const;
   // Files the set was loaded from, for hot reload and messages.
   const std::vector<std::string>& source_files() const;
 
@@ -126,7 +133,8 @@ class RuleSet {
 // The `screen` JSON shape:
 // {"id":…, "action":…, "categories":[…], "priority":…,
 //  "rules":[{"id":…, "category":…, "spans":[[b,e],…]}], "explanation":…}
-// `id` is omitted when null.
+// `id` is omitted when null. "shadow":[{"id","category","spans"}] follows
+// "rules" only when a shadow rule matched.
 nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id = nullptr);
 
 }  // namespace aasr::rules

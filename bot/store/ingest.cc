@@ -22,6 +22,19 @@ StoredVerdict FromRules(const rules::Verdict& v) {
     sm.spans.assign(m.spans.begin(), m.spans.end());
     out.matches.push_back(std::move(sm));
   }
+  // Shadow matches are kept as matches whose action is "shadow": rule
+  // statistics (and the Rules view) then count them like any hit, with no
+  // schema change, while the verdict's own action and categories ignore them.
+  for (const auto& m : v.shadow_matches) {
+    StoredMatch sm;
+    sm.rule_id = m.rule_id;
+    sm.category = m.category;
+    sm.description = m.description;
+    sm.action = kShadowAction;
+    sm.priority = static_cast<int>(m.priority);
+    sm.spans.assign(m.spans.begin(), m.spans.end());
+    out.matches.push_back(std::move(sm));
+  }
   return out;
 }
 

@@ -47,11 +47,16 @@ std::optional<ItemState> ParseState(const std::string& s);
 const char* PriorityName(int p);     // "low", "normal", "high", "urgent"
 std::optional<int> ParsePriority(const std::string& s);
 
+// StoredMatch::action of a shadow rule's match. Such matches never shaped
+// the verdict; readers that show or weigh matches must set them apart.
+inline constexpr const char* kShadowAction = "shadow";
+
 struct StoredMatch {
   std::string rule_id;
   std::string category;
   std::string description;
-  std::string action;    // "allow" | "review" | "hide"
+  std::string action;    // "allow" | "review" | "hide", or kShadowAction for a
+                         // rule in `mode: shadow` (matched, not obeyed)
   int priority = 1;
   std::vector<std::pair<uint32_t, uint32_t>> spans;  // byte offsets into the text
 };
