@@ -57,6 +57,13 @@ bool ReadAuthor(const nlohmann::json& j, rules::Author* a, std::string* error) {
     }
     a->first_comment = j["first_comment"].get<bool>();
   }
+  if (j.contains("is_self") && !j["is_self"].is_null()) {
+    if (!j["is_self"].is_boolean()) {
+      *error = "field 'author.is_self' must be true or false";
+      return false;
+    }
+    a->is_self = j["is_self"].get<bool>();
+  }
   return true;
 }
 

@@ -711,6 +711,7 @@ Response ReviewApi::Try(const Request& r) {
       c.author.followers = a["followers"].get<double>();
     if (a.contains("first_comment") && a["first_comment"].is_boolean())
       c.author.first_comment = a["first_comment"].get<bool>();
+    if (a.contains("is_self") && a["is_self"].is_boolean()) c.author.is_self = a["is_self"].get<bool>();
   }
   rules::Verdict v = set->Screen(c);
   json out = rules::VerdictToJson(v);

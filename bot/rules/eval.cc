@@ -135,10 +135,8 @@ std::optional<EvalItem> ParseCorpusLine(const std::string& raw, const AuthorRead
     *out = j[key].get<std::string>();
   }
   // `author` means what it means to `screen`: handle, account_age_days,
-  // followers, first_comment. IS_SELF: `author.is_self` is being added to
-  // rules::Author and screen's reader by another change; once there, corpus
-  // lines get it from that same reader with no change here. A corpus never
-  // carries its own author parser.
+  // followers, first_comment, is_self. A corpus never carries its own author
+  // parser.
   if (j.contains("author") && !j["author"].is_null()) {
     std::string author_error;
     if (!read_author(j["author"], &item.comment.author, &author_error)) return fail(author_error);

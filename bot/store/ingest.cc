@@ -46,6 +46,7 @@ rules::Comment ToRulesComment(const NewComment& c) {
   rc.author.account_age_days = c.author_account_age_days;
   rc.author.followers = c.author_followers;
   rc.author.first_comment = c.author_first_comment;
+  rc.author.is_self = c.author_is_self;
   return rc;
 }
 
@@ -103,6 +104,11 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
       if (!a["first_comment"].is_boolean())
         return fail("author.first_comment", "field 'author.first_comment' must be true or false");
       c.author_first_comment = a["first_comment"].get<bool>();
+    }
+    if (a.contains("is_self") && !a["is_self"].is_null()) {
+      if (!a["is_self"].is_boolean())
+        return fail("author.is_self", "field 'author.is_self' must be true or false");
+      c.author_is_self = a["is_self"].get<bool>();
     }
   }
   if (j.contains("received_at_ms")) {

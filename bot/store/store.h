@@ -82,6 +82,9 @@ struct NewComment {
   std::optional<double> author_account_age_days;
   std::optional<double> author_followers;
   std::optional<bool> author_first_comment;
+  // By one of our own accounts (intake: the adapter's own id). Screening
+  // input only: not a column, so a re-screen from the store does not see it.
+  std::optional<bool> author_is_self;
   std::string text;
   int64_t received_ms = 0;  // 0: the store's clock
 };

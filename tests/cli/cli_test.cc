@@ -107,6 +107,31 @@ TEST_CASE("screen jsonl: one verdict per line, in order, errors located and the 
   fs::remove_all(dir);
 }
 
+TEST_CASE("screen jsonl: author.is_self reaches the rules and keeps our own comments up") {
+  const fs::path dir = TempDir("self");
+  std::ofstream(dir / "r.yaml") << R"(rules:
+  - {id: threat.kill, category: threat, description: d, action: hide, words: [kill], reported: review}
+  - {id: spam.own, category: spam, description: ours, action: review, author.is_self: true}
+)";
+  const std::string input =
+      "{\"id\":1,\"text\":\"we will kill this bill\",\"author\":{\"is_self\":true}}\n"
+      "{\"id\":2,\"text\":\"we will kill this bill\",\"author\":{\"is_self\":false}}\n"
+      "{\"id\":3,\"text\":\"x\",\"author\":{\"is_self\":\"yes\"}}\n"
+      "{\"id\":4,\"text\":\"he said \\\"kill\\\" twice\"}\n";
+  const Run r = Bot("screen --rules " + dir.string(), input, false);
+  REQUIRE(r.status == 0);
+  const auto lines = Lines(r.out);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["action"] == "review");
+  CHECK(lines[0]["rules"].size() == 2);
+  CHECK(lines[1]["action"] == "hide");
+  CHECK(lines[2]["error"] == "field 'author.is_self' must be true or false");
+  CHECK(lines[3]["action"] == "review");
+  CHECK(lines[3]["priority"] == "low");
+  CHECK(lines[3]["rules"][0]["reported"] == true);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("screen text: the matched span is marked") {
   const fs::path dir = TempDir("text");
   std::ofstream(dir / "r.yaml") << kRules;
