@@ -20,13 +20,12 @@
 #include "bot/review/server.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/util/logging.h"
+#include "bot/util/version.h"
 
 namespace aasr::daemon {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kVersion = "0.2.0";
 
 nlohmann::json ErrorsJson(const Errors& errors) {
   nlohmann::json a = nlohmann::json::array();
