@@ -10,7 +10,12 @@
 #   5. the installed binary, from another directory, on the installed config
 #      (a test overlay points /var/lib and /usr/share into the root and picks
 #      a free port): /healthz answers ok, files are 0600 and folders 0700,
-#      SIGHUP (the unit's ExecReload) keeps it up, SIGTERM stops it with 0.
+#      SIGHUP (the unit's ExecReload) keeps it up, SIGTERM stops it with 0;
+#   6. the maintainer scripts, run as dpkg runs them for a chrootless install
+#      (DPKG_ROOT=another fresh root) with adduser, chown, getent and
+#      systemctl stubbed: postinst makes the user, the state directory (0700)
+#      and secrets.env (0640, kept on upgrade); remove keeps the data; purge
+#      deletes the state, secrets.env and the user.
 # Usage: package_test.sh BUILD_DIR VERSION
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
@@ -45,11 +50,6 @@ for s in postinst prerm postrm; do
   sh -n "$T/control/$s" || fail "$s: syntax"
   head -1 "$T/control/$s" | grep -q '^#!/bin/sh' || fail "$s: not a /bin/sh script"
 done
-grep -q 'adduser --system' "$T/control/postinst" || fail "postinst does not create the system user"
-grep -q 'rm -rf /var/lib/aasr-bot' "$T/control/postrm" || fail "postrm does not remove the state on purge"
-# The state is removed only on purge: the rm sits in the purge branch.
-awk '/^  purge\)/{p=1} /^    ;;/{p=0} /rm -rf \/var\/lib\/aasr-bot/{ if(!p) exit 1 }' "$T/control/postrm" ||
-  fail "postrm removes the state outside purge"
 ok "control: $(field Package) $(field Version), Depends: $(field Depends)"
 
 # 3. Files and modes.
@@ -105,7 +105,12 @@ ok "systemd-analyze verify: clean; security exposure $EXPOSURE"
 # 5. The installed binary on the installed config, from another directory.
 BIN=$ROOT/usr/bin/aasr-bot
 [ "$("$BIN" --version)" = "aasr-bot $VERSION" ] || fail "--version: $("$BIN" --version)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 40000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || fail "no free port"
 CFG=$ROOT/etc/aasr-bot/bot.test.yaml   # beside bot.yaml, so base_dir: . still means /etc/aasr-bot
 sed -e "s#/var/lib/aasr-bot#$ROOT/var/lib/aasr-bot#g" -e "s#/usr/share/aasr-bot#$ROOT/usr/share/aasr-bot#g" \
     -e "s#127.0.0.1:8080#127.0.0.1:$PORT#" "$ROOT/etc/aasr-bot/bot.yaml" >"$CFG"
@@ -146,4 +151,54 @@ wait "$PID" || rc=$?
 PID=
 [ "$rc" = 0 ] || { cat "$T/daemon.log"; fail "exit $rc after SIGTERM"; }
 ok "SIGTERM: exit 0"
+
+# 6. Maintainer scripts in a second fresh root.
+R2=$T/root2
+dpkg-deb -x "$DEB" "$R2"
+STUBS=$T/stubs
+mkdir -p "$STUBS"
+CALLS=$T/calls
+: >"$CALLS"
+for cmd in adduser deluser delgroup chown systemctl; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s"\n[ %s = adduser ] && touch "%s"\n[ %s = deluser ] && rm -f "%s"\nexit 0\n' \
+    "$cmd" "$CALLS" "$cmd" "$T/user-exists" "$cmd" "$T/user-exists" >"$STUBS/$cmd"
+done
+printf '#!/bin/sh\n[ "$1" = passwd ] || [ "$1" = group ] || exit 2\n[ -e "%s" ]\n' "$T/user-exists" >"$STUBS/getent"
+# install(1) without -o/-g (the aasr-bot user exists only in the stubs).
+cat >"$STUBS/install" <<'STUB'
+#!/bin/sh
+args=
+while [ $# -gt 0 ]; do
+  case "$1" in -o|-g) shift 2 ;; *) args="$args \"$1\""; shift ;; esac
+done
+eval exec /usr/bin/install $args
+STUB
+chmod +x "$STUBS"/*
+script() { DPKG_ROOT=$R2 PATH=$STUBS:$PATH DPKG_MAINTSCRIPT_NAME=$1 sh "$T/control/$@" || fail "$* exited $?"; }
+script postinst configure ""
+grep -q '^adduser --system --group .* aasr-bot$' "$CALLS" || fail "postinst did not add the system user: $(cat "$CALLS")"
+[ "$(stat -c %a "$R2/var/lib/aasr-bot")" = 700 ] || fail "state directory mode $(stat -c %a "$R2/var/lib/aasr-bot")"
+[ "$(stat -c %a "$R2/etc/aasr-bot/secrets.env")" = 640 ] || fail "secrets.env mode $(stat -c %a "$R2/etc/aasr-bot/secrets.env")"
+grep -q "^chown root:aasr-bot $R2/etc/aasr-bot/secrets.env$" "$CALLS" || fail "secrets.env not given to root:aasr-bot"
+cmp -s "$R2/etc/aasr-bot/secrets.env" "$R2/usr/share/aasr-bot/config/secrets.env" || fail "secrets.env is not the template"
+# An upgrade: the user exists, secrets.env keeps its edits and its mode.
+echo "AASR_MASTODON_TOKEN=kept" >>"$R2/etc/aasr-bot/secrets.env"
+chmod 0644 "$R2/etc/aasr-bot/secrets.env"
+: >"$CALLS"
+script postinst configure "$VERSION"
+! grep -q '^adduser' "$CALLS" || fail "the user was added twice"
+grep -q '^AASR_MASTODON_TOKEN=kept$' "$R2/etc/aasr-bot/secrets.env" || fail "an upgrade overwrote secrets.env"
+[ "$(stat -c %a "$R2/etc/aasr-bot/secrets.env")" = 640 ] || fail "an upgrade left secrets.env $(stat -c %a "$R2/etc/aasr-bot/secrets.env")"
+echo data >"$R2/var/lib/aasr-bot/aasr.db"
+script prerm remove
+script postrm remove
+[ -e "$R2/var/lib/aasr-bot/aasr.db" ] && [ -e "$R2/etc/aasr-bot/secrets.env" ] || fail "remove deleted the data or the secrets"
+# dpkg deletes the conffiles before postrm purge; so does this test.
+while read -r f; do rm -f "$R2$f"; done <"$T/control/conffiles"
+script postrm purge
+[ ! -e "$R2/var/lib/aasr-bot" ] || fail "purge kept /var/lib/aasr-bot"
+[ ! -e "$R2/etc/aasr-bot" ] || fail "purge kept /etc/aasr-bot: $(find "$R2/etc/aasr-bot")"
+grep -q '^deluser --quiet --system aasr-bot$' "$CALLS" || fail "purge did not remove the user: $(cat "$CALLS")"
+! grep -q '^systemctl' "$CALLS" || fail "systemctl called outside a systemd system: $(grep systemctl "$CALLS")"
+ok "maintainer scripts: user, 0700 state, 0640 secrets.env kept on upgrade; remove keeps data; purge deletes it"
 echo "PASS"
