@@ -24,6 +24,8 @@ PACKAGES=(
   libvips-dev                       # outreach: downscaling images over a platform's limit
   librsvg2-bin                      # outreach: rendering the sample graphics from SVG
   postgresql                        # the AT Protocol test network's database (tests/atproto)
+  dpkg-dev adduser                  # make deb: dpkg-shlibdeps; the package's postinst user
+  systemd                           # tests/packaging: systemd-analyze verify/security on the unit
 )
 
 missing=()
