@@ -513,6 +513,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   auto lock = DatabaseLock::Acquire(c.database);
   if (!lock.ok()) return lock.errors();
   impl->db_lock = std::move(lock).value();
+  // Files made by older versions (or another umask) may be 0644: the
+  // database holds password hashes and tokens, so make them 0600.
+  for (const char* suffix : {"", "-wal", "-shm"})
+    if (fs::exists(c.database + suffix, ec))
+      fs::permissions(c.database + suffix, fs::perms::owner_read | fs::perms::owner_write, ec);
   auto st = store::OpenSqliteStore(c.database, impl->clock);
   if (!st.ok()) {
     Errors e = st.errors();

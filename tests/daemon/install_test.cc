@@ -189,3 +189,23 @@ TEST_CASE("install: a second daemon on the same database refuses with exit 2 nam
   REQUIRE(third.Start());
   CHECK(third.Terminate() == 0);
 }
+
+TEST_CASE("install: a database left 0644 by an older version is made 0600 at start", "[daemon][install]") {
+  DaemonWorkspace ws("oldmodes");
+  ws.WriteConfig(ws.DefaultConfig());
+  const fs::path db = ws.File("var/aasr.db");
+  {
+    const mode_t old = ::umask(022);  // what versions before umask 077 produced
+    auto st = store::OpenSqliteStore(db.string());
+    ::umask(old);
+    REQUIRE(st.ok());
+  }
+  fs::permissions(db, fs::perms(0644));
+  REQUIRE(Octal(Mode(db)) == "0644");
+  DaemonProcess d(ws);
+  REQUIRE(d.Start());
+  CHECK(Octal(Mode(db)) == "0600");
+  for (const char* suffix : {"-wal", "-shm"})
+    if (fs::exists(db.string() + suffix)) CHECK(Octal(Mode(db.string() + suffix)) == "0600");
+  CHECK(d.Terminate() == 0);
+}
