@@ -407,3 +407,63 @@ rules:
   CHECK(all.find("did you mean 'review'?") != std::string::npos);
   CHECK(all.find("unknown key 'reportd' (did you mean 'reported'?)") != std::string::npos);
 }
+
+TEST_CASE("reported: every part of a near match must be reported") {
+  auto r = Load(R"(rules:
+  - id: threat.someone-hurt
+    category: threat
+    description: someone should hurt
+    action: hide
+    near: {terms: [[someone], ["hurt*"]], within: 3}
+    reported: review
+)");
+  const Verdict quoted = ScreenText(r, "the aide said \"someone should hurt you\" to my son");
+  REQUIRE(quoted.matches.size() == 1);
+  CHECK(quoted.matches[0].reported);
+  CHECK(quoted.action == Action::kReview);
+  // One part outside the quotation: aimed, so the rule's own action.
+  const Verdict half = ScreenText(r, "someone said \"hurt\" and meant it");
+  REQUIRE(half.matches.size() == 1);
+  CHECK_FALSE(half.matches[0].reported);
+  CHECK(half.action == Action::kHide);
+}
+
+TEST_CASE("near and gaps combine with not, any and the set's other rules") {
+  auto r = Load(R"(rules:
+  - id: t.a
+    category: threat
+    description: near, unless a mitigator
+    action: review
+    near: {terms: [[kill], [you]], within: 2}
+    not: {words: [joking]}
+  - id: t.b
+    category: threat
+    description: a gap, in any
+    action: review
+    any:
+      - phrases: ["watch {gap:2} back"]
+      - words: [unrelated]
+)");
+  CHECK(Fires(r, "I will kill you"));
+  CHECK_FALSE(Fires(r, "I will kill you, joking"));
+  CHECK(Fires(r, "watch your back"));
+  CHECK(Fires(r, "watch your own back"));
+  CHECK_FALSE(Fires(r, "watch the movie with your back to the wall"));
+}
+
+TEST_CASE("examples carry handles, so author.handle rules test themselves") {
+  auto r = Load(R"(lists:
+  partners: ["@ParentsUnited@mastodon.example"]
+rules:
+  - id: t.partner-links
+    category: spam
+    description: links from outside the partners
+    action: review
+    words: [donate]
+    author.handle: {not_in: partners}
+    examples:
+      flag: [{text: donate here, author: {handle: stranger@x.example}}]
+      pass: [{text: donate here, author: {handle: parentsunited@MASTODON.example}}]
+)");
+  CHECK(r->RunExamples().empty());
+}
