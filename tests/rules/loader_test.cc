@@ -179,3 +179,13 @@ TEST_CASE("a missing directory is an error, not a crash") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors()[0].message == "not a directory");
 }
+
+TEST_CASE("a misplaced or useless single-letter tolerance is a located error") {
+  const Errors e = LoadErrors("rules:\n  - {id: a, category: spam, description: d, action: review,\n"
+                              "     words: [\"ki~ll\", \"kil~\"]}\n");
+  const std::string all = All(e);
+  CHECK(all.find("'~' (a doubled letter may be written once) goes only at the end of a term: 'ki~ll'") !=
+        std::string::npos);
+  CHECK(all.find("term 'kil~' has no doubled letter") != std::string::npos);
+  CHECK(all.find("test.yaml:3:") != std::string::npos);  // located at the term
+}
