@@ -33,8 +33,12 @@ class Screening {
     if (IsAsciiText(comment.text)) {
       squeezed_ = SqueezeLetters(CanonicalAsciiText(comment.text));
       // Numbers spelled out or spaced are joined for the literal set (step 2b).
-      if (impl.literal_set) literal_owned_ = LiteralAsciiText(comment.text);
-      literal_ = literal_owned_;
+      if (impl.literal_set && HasSpacedNumber(comment.text)) {
+        literal_owned_ = LiteralAsciiText(comment.text);
+        literal_ = literal_owned_;
+      } else {
+        literal_ = comment.text;  // the literal set is case-insensitive
+      }
     } else {
       views_ = Normalize(comment.text);
       squeezed_ = SqueezeLetters(views_->canonical.text);

@@ -213,7 +213,8 @@ inline bool IsWeakMask(unsigned char c) { return c == '.' || c == '-' || c == '_
 // and `after` are the last byte of the word before and the first of the word
 // after; `both_single`: each word is one letter.
 inline bool IsMaskRun(std::string_view sep, unsigned char before, unsigned char after, bool both_single) {
-  if (sep.empty() || sep.size() > 3 || !IsAsciiLetter(before) || !IsAsciiLetter(after)) return false;
+  // Most separators are one space: decide those with one comparison.
+  if (sep.empty() || sep[0] == ' ' || sep.size() > 3 || !IsAsciiLetter(before) || !IsAsciiLetter(after)) return false;
   bool weak = false;
   for (const char ch : sep) {
     const auto c = static_cast<unsigned char>(ch);
@@ -226,7 +227,7 @@ inline bool IsMaskRun(std::string_view sep, unsigned char before, unsigned char 
 // Number words of step 2b and their digits.
 char NumberWordDigit(std::string_view w) {
   struct Entry {
-    const char* word;
+    std::string_view word;
     char digit;
   };
   static constexpr Entry kWords[] = {
@@ -235,8 +236,16 @@ char NumberWordDigit(std::string_view w) {
       {"dos", '2'},   {"tres", '3'},  {"cuatro", '4'}, {"cinco", '5'}, {"seis", '6'},  {"siete", '7'},
       {"ocho", '8'},  {"nueve", '9'}};
   if (w.size() < 3 || w.size() > 6) return 0;
+  // Every word is looked up: a first-letter filter keeps most of them from
+  // reaching the comparisons.
+  switch (w[0]) {
+    case 'z': case 'o': case 't': case 'f': case 's': case 'e': case 'n': case 'c': case 'u': case 'd':
+      break;
+    default:
+      return 0;
+  }
   for (const Entry& e : kWords) {
-    if (w == e.word) return e.digit;
+    if (e.word[0] == w[0] && w == e.word) return e.digit;
   }
   return 0;
 }
@@ -339,7 +348,9 @@ MappedText FoldCompatibilityAndCase(const MappedText& in) {
   return out.Take();
 }
 
-char32_t LetterSymbol(char32_t cp) {
+// Out of line: inlined, its table bloats the fused pass's hot loop past what
+// GCC inlines there (measured: the whole pass got slower).
+__attribute__((noinline)) char32_t LetterSymbol(char32_t cp) {
   if (cp < 0x250) return cp == 0x01DD ? 'e' : 0;  // turned e
   if (cp >= 0x1F150 && cp <= 0x1F169) return 'a' + (cp - 0x1F150);  // negative circled
   if (cp >= 0x1F170 && cp <= 0x1F189) return 'a' + (cp - 0x1F170);  // negative squared
@@ -381,6 +392,27 @@ MappedText FoldLetterSymbols(const MappedText& in) {
 
 namespace {
 
+// Byte classes of step 2b, which scans every word of every comment: bytes of
+// a word (ASCII letters and digits, and any non-ASCII byte, so "é5" is no
+// number), and first letters of number words in either case.
+enum : uint8_t { kWordByte = 1 };
+struct NumberByteTables {
+  uint8_t cls[256] = {};
+  uint8_t lengths[256] = {};  // bit L: some number word starts with this byte and has L letters
+  NumberByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) cls[c] = kWordByte;
+    }
+    for (const std::string_view w : {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                     "cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
+                                     "nueve"}) {
+      lengths[static_cast<unsigned char>(w[0])] |= static_cast<uint8_t>(1u << w.size());
+      lengths[static_cast<unsigned char>(w[0] - 32)] |= static_cast<uint8_t>(1u << w.size());
+    }
+  }
+};
+const NumberByteTables kNumberBytes;
+
 // Step 2b's plan for a text: calls emit(b, e, replacement) for each range
 // [b, e) of bytes to replace, in order; returns whether there was any.
 template <typename Emit>
@@ -389,8 +421,8 @@ bool PlanSpacedNumbers(std::string_view t, Emit emit) {
     uint32_t b, e;
     char digit;
   };
-  thread_local std::vector<Unit> units;
-  auto alnum = [](unsigned char c) { return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); };
+  thread_local std::vector<Unit> units_buffer;
+  std::vector<Unit>& units = units_buffer;  // one thread-local lookup per call, not per word
   auto separator_ok = [&](size_t b, size_t e) {
     if (e <= b || e - b > 3) return false;
     for (size_t q = b; q < e; ++q) {
@@ -409,9 +441,9 @@ bool PlanSpacedNumbers(std::string_view t, Emit emit) {
           const std::string_view sep = t.substr(units[k - 1].e, units[k].b - units[k - 1].e);
           std::string kept;
           if (sep != spacing) {
-            for (const char c : sep) {
-              if (c != ' ' && c != '\t') kept.push_back(c);
-            }
+            kept.assign(sep.data(), sep.size());
+            kept.erase(std::remove_if(kept.begin(), kept.end(), [](char c) { return c == ' ' || c == '\t'; }),
+                       kept.end());
             if (kept.empty()) kept = " ";
           }
           emit(units[k - 1].e, units[k].b, kept);
@@ -424,18 +456,24 @@ bool PlanSpacedNumbers(std::string_view t, Emit emit) {
   size_t i = 0;
   const size_t n = t.size();
   while (i < n) {
-    if (!alnum(static_cast<unsigned char>(t[i]))) {
+    const auto c0 = static_cast<unsigned char>(t[i]);
+    if (!(kNumberBytes.cls[c0] & kWordByte)) {
       ++i;
       continue;
     }
-    size_t j = i;
-    while (j < n && alnum(static_cast<unsigned char>(t[j]))) ++j;
+    size_t j = i + 1;
+    while (j < n && (kNumberBytes.cls[static_cast<unsigned char>(t[j])] & kWordByte)) ++j;
     const std::string_view w = t.substr(i, j - i);
     char digit = 0;
-    if (w.size() == 1 && w[0] >= '0' && w[0] <= '9') digit = w[0];
-    else digit = NumberWordDigit(w);
+    if (w.size() == 1) {
+      if (c0 >= '0' && c0 <= '9') digit = static_cast<char>(c0);
+    } else if (w.size() >= 3 && w.size() <= 6 && (kNumberBytes.lengths[c0] & (1u << w.size()))) {
+      char lower[6];  // the matcher's screen looks up words of text not yet lowercased
+      for (size_t q = 0; q < w.size(); ++q) lower[q] = static_cast<char>(w[q] | ((w[q] >= 'A' && w[q] <= 'Z') ? 0x20 : 0));
+      digit = NumberWordDigit(std::string_view(lower, w.size()));
+    }
     if (!digit) {
-      flush();
+      if (!units.empty()) flush();
     } else {
       if (!units.empty() && !separator_ok(units.back().e, i)) flush();
       units.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j), digit});
@@ -461,12 +499,12 @@ bool JoinSpacedNumbersInto(const MappedText& in, MappedText* out_text) {
   };
   const bool any = PlanSpacedNumbers(in.text, [&](size_t b, size_t e, const std::string& replacement) {
     copy_to(b);
-    // A kept separator character maps to the whole separator; a digit to its unit.
-    for (const char c : replacement) {
-      out.text.push_back(c);
-      out.begin.push_back(in.begin[b]);
-      out.end.push_back(in.end[e - 1]);
-    }
+    // A kept separator character maps to the whole separator; a digit to its
+    // unit. (No push_back here: more call sites of it made GCC stop inlining
+    // it in the fused pass's hot loop.)
+    out.text += replacement;
+    out.begin.resize(out.text.size(), in.begin[b]);
+    out.end.resize(out.text.size(), in.end[e - 1]);
     copied = e;
   });
   if (!any) return false;
@@ -856,7 +894,9 @@ struct Unit {
   uint32_t orig_end;
 };
 
-void AppendUnit(const Unit& u, MappedText* t) {
+// flatten: it runs once per code point of non-ASCII text, and GCC stopped inlining
+// the push_backs into it when this file grew.
+__attribute__((flatten)) void AppendUnit(const Unit& u, MappedText* t) {
   if (u.cp < 0x80) {
     t->text.push_back(static_cast<char>(u.cp));
     t->begin.push_back(u.orig_begin);
@@ -923,14 +963,14 @@ void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText
       const char32_t c = cluster[0].cp;
       lit.push_back({c >= 'A' && c <= 'Z' ? c + 32 : c, cluster[0].orig_begin, cluster[0].orig_end});
     } else {
+      // Step 2a on what step 2 gives.
       MapCluster([&](size_t k) -> const Unit& { return cluster[k]; }, 0, cluster.size(), kFoldOptions, NeverDrop,
-                 [&](char32_t cp, uint32_t b, uint32_t e) { lit.push_back({cp, b, e}); });
-    }
-    // Step 2a.
-    for (Unit& l : lit) {
-      if (l.cp >= 0x80) {
-        if (const char32_t a = LetterSymbol(l.cp)) l.cp = a;
-      }
+                 [&](char32_t cp, uint32_t b, uint32_t e) {
+                   if (cp >= 0x80) {
+                     if (const char32_t a = LetterSymbol(cp)) cp = a;
+                   }
+                   lit.push_back({cp, b, e});
+                 });
     }
     for (const Unit& l : lit) AppendUnit(l, literal);
     // Step 3: strip diacritics, per cluster of the folded output.
@@ -1045,15 +1085,16 @@ std::string CanonicalAsciiText(std::string_view s) {
       }
       // Emit the word after one space, or after the placeholders of masked letters.
       const size_t before = out.size();
-      const bool single_now = k + 1 < j ? !(kBytes.cls[static_cast<unsigned char>(decode(k + 1))] & (kAlpha | kDigit))
-                                        : true;
       if (!first_word) {
-        if (IsMaskRun(sep, static_cast<unsigned char>(out.back()), static_cast<unsigned char>(d),
-                      prev_single && single_now)) {
-          out.append(sep.size(), kMask);
-        } else {
-          out.push_back(' ');
+        bool mask = false;
+        if (!sep.empty() && sep[0] != ' ') {  // rare: only then is it worth knowing whether this word is one letter
+          const bool single_now =
+              k + 1 >= j || !(kBytes.cls[static_cast<unsigned char>(decode(k + 1))] & (kAlpha | kDigit));
+          mask = IsMaskRun(sep, static_cast<unsigned char>(out.back()), static_cast<unsigned char>(d),
+                           prev_single && single_now);
         }
+        if (mask) out.append(sep.size(), kMask);
+        else out.push_back(' ');
       }
       first_word = false;
       const size_t word_out = out.size();
@@ -1122,6 +1163,10 @@ Views Normalize(std::string_view original) {
   MappedText joined;
   if (JoinSpacedNumbersInto(v.literal, &joined)) v.literal = std::move(joined);
   return v;
+}
+
+bool HasSpacedNumber(std::string_view text) {
+  return PlanSpacedNumbers(text, [](size_t, size_t, const std::string&) {});
 }
 
 std::string LiteralAsciiText(std::string_view s) {

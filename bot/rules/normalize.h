@@ -116,6 +116,10 @@ std::string CanonicalAsciiText(std::string_view ascii);
 // For ASCII text: exactly Normalize(text).literal.text (lowercased, numbers
 // joined), without maps.
 std::string LiteralAsciiText(std::string_view ascii);
+// Whether step 2b changes this text (case-insensitive; any text). Screening
+// uses the bare comment as the literal view of ASCII text when it does not,
+// since the literal set is case-insensitive.
+bool HasSpacedNumber(std::string_view text);
 
 // How a term's letters may be written in the comment.
 struct TermOptions {

@@ -1,6 +1,8 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
+#include <cctype>
+
 #include "bot/rules/normalize.h"
 
 using namespace aasr::rules;
@@ -281,5 +283,12 @@ TEST_CASE("the map-free ASCII literal text equals the mapped one") {
     INFO("input: [" << s << "]");
     REQUIRE(LiteralAsciiText(s) == Normalize(s).literal.text);
     REQUIRE(Normalize(s).literal.text == NormalizeStepwise(s).literal.text);
+    if (!HasSpacedNumber(s)) {  // then the screen uses the comment itself
+      std::string lower = s;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      REQUIRE(LiteralAsciiText(s) == lower);
+    }
   }
+  CHECK(HasSpacedNumber("Call FIVE five Five"));
+  CHECK_FALSE(HasSpacedNumber("I have 2 kids, 3 dogs"));
 }
