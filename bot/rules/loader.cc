@@ -481,7 +481,7 @@ class Loader {
       out.prefilter += prefilter;
     };
     // Words of a term are separated in the comment by a space or by masking
-    // placeholders ("self-harm"); kTermSpace itself ends in '+)'.
+    // placeholders ("self-harm" is "self*harm"), as in RepeatTolerantRegex.
     const std::string space = "(?: |\\*+)";
     auto ends_with_space = [&] {
       return out.exact.size() >= space.size() && out.exact.compare(out.exact.size() - space.size(), space.size(), space) == 0;

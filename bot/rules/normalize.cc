@@ -1283,7 +1283,11 @@ std::string SqueezedTermRegex(std::string_view canon, TermOptions options) {
       if (!maskable) {
         out += quoted;
       } else {
-        out += "(?:" + quoted + "|\\*){1," + std::to_string(items) + "}";
+        // A class compiles smaller than an alternation; the set holds thousands.
+        const std::string item = w[first].bytes.size() == 1 && IsAsciiLetter(static_cast<unsigned char>(w[first].bytes[0]))
+                                     ? "[" + w[first].bytes + "*]"
+                                     : "(?:" + quoted + "|\\*)";
+        out += items == 1 ? item : item + "{1," + std::to_string(items) + "}";
       }
     });
   }

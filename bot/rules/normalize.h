@@ -147,7 +147,7 @@ std::string SqueezeLetters(std::string_view canonical);
 
 // The candidate filter's pattern for a canonical term: it matches the
 // squeezed form of every text RepeatTolerantRegex(term, options) matches
-// (a superset, never fewer): "kill" -> "k(?:i|\*){1,1}(?:l|\*){1,2}" ...
+// (a superset, never fewer): "kill" -> "k[i*][l*]{1,2}".
 std::string SqueezedTermRegex(std::string_view canonical_term, TermOptions options = {});
 
 // The canonical form of a term as an organizer wrote it (no leading or

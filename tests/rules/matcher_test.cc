@@ -331,6 +331,9 @@ TEST_CASE("regexes see spaced digits and number words as a number") {
   CHECK(Fires(r, "Ｃall ５ ５ ５ ２ １ ３ ８ ８ ７ ６"));  // non-ASCII text takes the mapped path
   CHECK_FALSE(Fires(r, "I have 2 kids, 3 dogs and one or two cats"));
   CHECK_FALSE(Fires(r, "one two three four"));
+  auto ssn = Load(OneRule("    regex: '\\b\\d{3}-\\d{2}-\\d{4}\\b'\n"));
+  CHECK(Fires(ssn, "her ssn: 0 7 8 - 0 5 - 1 1 2 0"));
+  CHECK(Fires(ssn, "cero siete ocho - cero cinco - uno uno dos cero"));
 }
 
 TEST_CASE("a doubled letter may be single only where the term says so") {

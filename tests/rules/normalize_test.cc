@@ -115,7 +115,8 @@ TEST_CASE("squeezing letter runs, the candidate filter's form") {
   CHECK(SqueezeLetters(" ééé bb b ") == " é b b ");
   // An interior letter may be a masking placeholder; words may be separated by placeholders.
   CHECK(RepeatTolerantRegex("kill é 10") == "k+(?:i+|\\*)(?:l+|\\*)l+(?: |\\*+)(?:é)+(?: |\\*+)10");
-  CHECK(SqueezedTermRegex("kill é 10") == "k(?:i|\\*){1,1}(?:l|\\*){1,2}(?: |\\*+)é(?: |\\*+)10");
+  CHECK(SqueezedTermRegex("kill é 10") == "k[i*][l*]{1,2}(?: |\\*+)é(?: |\\*+)10");
+  CHECK(SqueezedTermRegex("kill", {true}) == "k[i*][l*]");
 }
 
 TEST_CASE("step 6 keeps a placeholder for each symbol masking a letter inside a word") {
