@@ -434,7 +434,7 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& cursor) 
 
   // Replies that mention nobody (or not us) make no notification.
   const net::WallTime now = clock_->Now();
-  if (!last_sweep_ || now - *last_sweep_ >= config_.thread_sweep_interval) {
+  if (config_.thread_window_posts > 0 && (!last_sweep_ || now - *last_sweep_ >= config_.thread_sweep_interval)) {
     std::set<std::string> skip = seen_statuses;
     std::vector<FetchedComment> threads;
     Status swept = SweepThreads(skip, &threads);

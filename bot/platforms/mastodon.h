@@ -80,7 +80,7 @@ struct MastodonConfig {
   int media_poll_limit = 30;               // polls of GET /api/v1/media/:id
   net::Millis media_poll_interval{1000};
   // Replies that do not mention us: which of our posts to read threads of.
-  int thread_window_posts = 20;  // the last N statuses (1..40, one page)
+  int thread_window_posts = 20;  // the last N statuses (up to 40, one page; 0: no sweep)
   int thread_window_days = 7;    // ... published within D days
   net::Millis thread_sweep_interval{5 * 60 * 1000};  // N+1 calls per sweep
 };
