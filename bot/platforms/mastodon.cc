@@ -298,6 +298,118 @@ Result<std::string> MastodonPlatform::RootOf(const std::string& status_id) {
   return Str(j["ancestors"][0], "id");
 }
 
+Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& given_cursor) {
+  // The caller passes back the last batch's cursor only after storing it:
+  // only then are that batch's statuses known (see mastodon.h).
+  if (!pending_cursor_.empty() && given_cursor == pending_cursor_) delivered_.insert(pending_.begin(), pending_.end());
+  pending_.clear();
+  pending_cursor_.clear();
+  const std::string cursor = NotificationPart(given_cursor);  // the newest notification id
+  CommentBatch batch;
+  batch.next_cursor = given_cursor;
+  // include_filtered: since 4.3 the default (false) withholds what the
+  // notification policy filters - mentions from new or limited accounts.
+  auto page_url = [&](const std::string& min_id) {
+    net::Params q = {{"types[]", "mention"}, {"include_filtered", "true"}};
+    if (!min_id.empty()) q.emplace_back("min_id", min_id);
+    q.emplace_back("limit", "40");
+    return net::WithQuery(config_.instance + "/api/v1/notifications", q);
+  };
+  std::string url = page_url(cursor);
+  std::set<std::string> seen_statuses;
+  std::vector<json> notifications;
+  for (int page = 0; page < 50 && !url.empty(); ++page) {
+    net::Request req = Api("GET", "");
+    req.url = url;
+    auto resp = http_->Send(req);
+    if (!resp.ok()) return resp.errors();
+    if (resp.value().status != 200) return net::ResponseError(req, resp.value(), config_.account);
+    json j = json::parse(resp.value().body, nullptr, false);
+    if (j.is_discarded()) return Malformed(req, config_.account, "notifications are not valid JSON (truncated?)");
+    if (!j.is_array()) return Malformed(req, config_.account, "notifications are not an array");
+    if (j.empty()) break;
+    std::string page_newest;
+    for (const json& n : j) {
+      notifications.push_back(n);
+      if (page_newest.empty() || IdLess(page_newest, Str(n, "id"))) page_newest = Str(n, "id");
+    }
+    if (cursor.empty()) break;  // first run: only the newest page
+    // Forward from the newest on this page, as the Link rel="prev" would,
+    // but with our own parameters (include_filtered included).
+    url = page_newest.empty() ? "" : page_url(page_newest);
+  }
+  // Oldest first, so the store sees them in order and the cursor is the newest.
+  auto id_less = [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;  // Mastodon ids are decimal strings
+  };
+  std::sort(notifications.begin(), notifications.end(),
+            [&](const json& a, const json& b) { return id_less(Str(a, "id"), Str(b, "id")); });
+  net::WallTime now = clock_->Now();
+  std::string newest = cursor;
+  for (const json& n : notifications) {
+    std::string nid = Str(n, "id");
+    if (nid.empty()) {
+      return Error{{config_.instance + "/api/v1/notifications"}, config_.account, "notification without id"};
+    }
+    if (!cursor.empty() && !id_less(cursor, nid)) continue;  // at or before the cursor: already seen
+    if (newest.empty() || id_less(newest, nid)) newest = nid;
+    if (Str(n, "type") != "mention" || !n.contains("status") || !n["status"].is_object()) continue;
+    const json& st = n["status"];
+    const json& acct = n.value("account", st.value("account", json::object()));
+    FetchedComment c;
+    c.remote_id = Str(st, "id");
+    if (c.remote_id.empty() || !seen_statuses.insert(c.remote_id).second) continue;
+    c.text = html::HtmlToLines(Str(st, "content"));
+    if (!Str(st, "spoiler_text").empty()) c.text = Str(st, "spoiler_text") + "\n\n" + c.text;
+    c.created_at = Str(st, "created_at");
+    c.author_id = Str(acct, "id");
+    c.author_handle = Str(acct, "acct");
+    if (auto created = net::ParseRfc3339(Str(acct, "created_at"))) {
+      c.author_account_age_days = std::chrono::duration<double>(now - *created).count() / 86400.0;
+    }
+    if (acct.contains("followers_count") && acct["followers_count"].is_number()) {
+      c.author_followers = acct["followers_count"].get<double>();
+    }
+    c.parent_remote_id = Str(st, "in_reply_to_id");
+    if (c.parent_remote_id.empty()) {
+      c.kind = "mention";
+      c.root_remote_id = c.remote_id;
+    } else {
+      c.kind = "reply";
+      auto root = RootOf(c.remote_id);
+      if (!root.ok()) return root.errors();  // cursor unchanged: fetched again next time
+      c.root_remote_id = root.value();
+    }
+    batch.comments.push_back(std::move(c));
+  }
+  batch.next_cursor = newest;
+
+  // Replies that mention nobody (or not us) make no notification.
+  if (config_.thread_window_posts > 0 && (!last_sweep_ || now - *last_sweep_ >= config_.thread_sweep_interval)) {
+    std::vector<FetchedComment> threads;
+    Status swept = SweepThreads(seen_statuses, &threads);
+    if (swept.ok()) {
+      last_sweep_ = now;
+    } else {
+      // The notifications are still delivered; the sweep is tried again on
+      // the next poll (last_sweep_ unchanged), so nothing is lost.
+      spdlog::warn("{}: reading threads of recent posts failed: {}", config_.account,
+                   FormatErrors(swept.errors()));
+      threads.clear();
+    }
+    if (!threads.empty()) {
+      std::string ids;
+      for (const FetchedComment& t : threads) ids += t.remote_id + ",";
+      batch.next_cursor = newest + "+" + StableHash(ids);
+    }
+    for (FetchedComment& t : threads) batch.comments.push_back(std::move(t));
+  }
+  for (const FetchedComment& d : batch.comments) pending_.insert(d.remote_id);
+  pending_cursor_ = batch.next_cursor;
+  return batch;
+}
+
+
 FetchedComment MastodonPlatform::FromStatus(const json& st, const json& acct) const {
   FetchedComment c;
   c.remote_id = Str(st, "id");
@@ -360,103 +472,6 @@ Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::ve
     }
   }
   return Ok{};
-}
-
-Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& cursor) {
-  // The caller passes back the last batch's cursor only after storing it:
-  // only then are that batch's statuses known (see mastodon.h).
-  if (!pending_cursor_.empty() && cursor == pending_cursor_) delivered_.insert(pending_.begin(), pending_.end());
-  pending_.clear();
-  pending_cursor_.clear();
-
-  const std::string notification_cursor = NotificationPart(cursor);
-  CommentBatch batch;
-  batch.next_cursor = cursor;
-  // include_filtered: since 4.3 the default (false) withholds what the
-  // notification policy filters - mentions from new or limited accounts.
-  auto page_url = [&](const std::string& min_id) {
-    net::Params q = {{"types[]", "mention"}, {"include_filtered", "true"}};
-    if (!min_id.empty()) q.emplace_back("min_id", min_id);
-    q.emplace_back("limit", "40");
-    return net::WithQuery(config_.instance + "/api/v1/notifications", q);
-  };
-  std::string url = page_url(notification_cursor);
-  std::set<std::string> seen_statuses;
-  std::vector<json> notifications;
-  for (int page = 0; page < 50 && !url.empty(); ++page) {
-    net::Request req = Api("GET", "");
-    req.url = url;
-    auto resp = http_->Send(req);
-    if (!resp.ok()) return resp.errors();
-    if (resp.value().status != 200) return net::ResponseError(req, resp.value(), config_.account);
-    json j = json::parse(resp.value().body, nullptr, false);
-    if (j.is_discarded()) return Malformed(req, config_.account, "notifications are not valid JSON (truncated?)");
-    if (!j.is_array()) return Malformed(req, config_.account, "notifications are not an array");
-    if (j.empty()) break;
-    std::string page_newest;
-    for (const json& n : j) {
-      notifications.push_back(n);
-      if (page_newest.empty() || IdLess(page_newest, Str(n, "id"))) page_newest = Str(n, "id");
-    }
-    if (notification_cursor.empty()) break;  // first run: only the newest page
-    // Forward from the newest on this page, as the Link rel="prev" would,
-    // but with our own parameters (include_filtered included).
-    url = page_newest.empty() ? "" : page_url(page_newest);
-  }
-  // Oldest first, so the store sees them in order and the cursor is the newest.
-  std::sort(notifications.begin(), notifications.end(),
-            [&](const json& a, const json& b) { return IdLess(Str(a, "id"), Str(b, "id")); });
-  std::string newest = notification_cursor;
-  for (const json& n : notifications) {
-    std::string nid = Str(n, "id");
-    if (nid.empty()) {
-      return Error{{config_.instance + "/api/v1/notifications"}, config_.account, "notification without id"};
-    }
-    if (!notification_cursor.empty() && !IdLess(notification_cursor, nid)) continue;  // already seen
-    if (newest.empty() || IdLess(newest, nid)) newest = nid;
-    if (Str(n, "type") != "mention" || !n.contains("status") || !n["status"].is_object()) continue;
-    const json& st = n["status"];
-    const json& acct = n.value("account", st.value("account", json::object()));
-    if (Str(st, "id").empty() || !seen_statuses.insert(Str(st, "id")).second) continue;
-    FetchedComment c = FromStatus(st, acct);
-    if (c.parent_remote_id.empty()) {
-      c.kind = "mention";
-      c.root_remote_id = c.remote_id;
-    } else {
-      c.kind = "reply";
-      auto root = RootOf(c.remote_id);
-      if (!root.ok()) return root.errors();  // cursor unchanged: fetched again next time
-      c.root_remote_id = root.value();
-    }
-    batch.comments.push_back(std::move(c));
-  }
-  batch.next_cursor = newest;
-
-  // Replies that mention nobody (or not us) make no notification.
-  const net::WallTime now = clock_->Now();
-  if (config_.thread_window_posts > 0 && (!last_sweep_ || now - *last_sweep_ >= config_.thread_sweep_interval)) {
-    std::set<std::string> skip = seen_statuses;
-    std::vector<FetchedComment> threads;
-    Status swept = SweepThreads(skip, &threads);
-    if (swept.ok()) {
-      last_sweep_ = now;
-    } else {
-      // The notifications are still delivered; the sweep is tried again on
-      // the next poll (last_sweep_ unchanged), so nothing is lost.
-      spdlog::warn("{}: reading threads of recent posts failed: {}", config_.account,
-                   FormatErrors(swept.errors()));
-      threads.clear();
-    }
-    if (!threads.empty()) {
-      std::string ids;
-      for (const FetchedComment& c : threads) ids += c.remote_id + ",";
-      batch.next_cursor = newest + "+" + StableHash(ids);
-    }
-    for (FetchedComment& c : threads) batch.comments.push_back(std::move(c));
-  }
-  for (const FetchedComment& c : batch.comments) pending_.insert(c.remote_id);
-  pending_cursor_ = batch.next_cursor;
-  return batch;
 }
 
 Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment& target) {
