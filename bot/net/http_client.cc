@@ -338,7 +338,9 @@ Error ResponseError(const Request& request, const Response& response, const std:
       }
     } else if (err.is_object()) {  // Graph API
       if (err.contains("type") && err["type"].is_string()) detail += err["type"].get<std::string>() + " ";
-      if (err.contains("code") && err["code"].is_number()) detail += std::to_string(err["code"].get<int64_t>()) + ": ";
+      // dump(), not get<int64_t>(): a code such as 1e300 must not be cast
+      // to an integer it does not fit (undefined behaviour).
+      if (err.contains("code") && err["code"].is_number()) detail += err["code"].dump() + ": ";
       if (err.contains("message") && err["message"].is_string()) detail += err["message"].get<std::string>();
     }
   } else if (!j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()) {
@@ -352,17 +354,37 @@ Error ResponseError(const Request& request, const Response& response, const std:
   return Error{{Describe(request)}, subject, "HTTP " + std::to_string(response.status) + ": " + RedactText(detail)};
 }
 
+// Digits as seconds, clamped to kMaxRateLimitSeconds: a server may send any
+// number of digits, and std::stoll would throw past int64 (or the caller's
+// * 1000 overflow) on what is only "a very long time".
+static int64_t ClampedSeconds(const std::string& digits) {
+  int64_t v = 0;
+  for (char c : digits) {
+    v = v * 10 + (c - '0');
+    if (v > kMaxRateLimitSeconds) return kMaxRateLimitSeconds;
+  }
+  return v;
+}
+
 std::optional<Millis> ParseRetryAfter(const std::string& value, WallTime now) {
   std::string v = Trim(value);
-  if (AllDigits(v)) return Millis(std::stoll(v) * 1000);
+  if (AllDigits(v)) return Millis(ClampedSeconds(v) * 1000);
   std::tm tm{};
   const char* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return Until(std::chrono::system_clock::from_time_t(timegm(&tm)), now);
+  // An HTTP date, as seconds from now, clamped like a delta (a year 9999
+  // date would overflow from_time_t's nanoseconds).
+  const int64_t then = static_cast<int64_t>(timegm(&tm));
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (then <= now_s) return Millis(0);
+  return Millis(std::min(then - now_s, kMaxRateLimitSeconds) * 1000);
 }
 
 std::optional<WallTime> ParseResetTime(const std::string& value) {
-  if (AllDigits(value)) return WallTime(std::chrono::seconds(std::stoll(value)));
+  if (AllDigits(value)) {
+    // Epoch seconds; the clamp keeps the time inside what WallTime holds.
+    return WallTime(std::chrono::seconds(std::min(ClampedSeconds(value), kMaxResetEpochSeconds)));
+  }
   return ParseRfc3339(value);
 }
 
