@@ -26,6 +26,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "bot/net/http_client.h"
 #include "bot/platforms/platform.h"
 
@@ -62,6 +64,14 @@ class MastodonPlatform : public Platform {
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
 
   const std::string& account_id() const { return account_id_; }
+
+  // One element of /api/v1/notifications as a comment: a "mention" whose
+  // status has an id, else nullopt. Any JSON value is accepted (it is the
+  // server's). A reply's root_remote_id is left empty: FetchComments asks the
+  // server for it. Exposed so the parsing is tested and fuzzed without a
+  // network; FetchComments uses exactly this.
+  static std::optional<FetchedComment> CommentFromNotification(const nlohmann::json& notification,
+                                                               net::WallTime now);
 
  private:
   net::Request Api(const std::string& method, const std::string& path) const;
