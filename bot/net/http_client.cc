@@ -100,7 +100,14 @@ struct HttpClient::Impl {
       }
       if (!has_agent) hr.headers().add("User-Agent", options.user_agent);
       if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-        hr.set_body(req.body, content_type.empty() ? std::string("application/octet-stream") : content_type);
+        // Bytes, not set_body(std::string): that overload wraps a
+        // streambuf<char> and cpprestsdk's converting constructor
+        // (astreambuf.h, streambuf(const streambuf<AlterCharType>&))
+        // reinterprets it as streambuf<uint8_t> through void*, a member call
+        // on an object of another type that UBSan's vptr check rightly
+        // reports. The vector overload builds a streambuf<uint8_t> itself.
+        hr.set_body(std::vector<unsigned char>(req.body.begin(), req.body.end()));
+        hr.headers().set_content_type(content_type.empty() ? std::string("application/octet-stream") : content_type);
       }
       web::http::http_response hresp = client->request(hr).get();
       Response resp;
