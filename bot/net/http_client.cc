@@ -361,21 +361,21 @@ Error ResponseError(const Request& request, const Response& response, const std:
   return Error{{Describe(request)}, subject, "HTTP " + std::to_string(response.status) + ": " + RedactText(detail)};
 }
 
-// Digits as seconds, clamped to kMaxRateLimitSeconds: a server may send any
-// number of digits, and std::stoll would throw past int64 (or the caller's
-// * 1000 overflow) on what is only "a very long time".
-static int64_t ClampedSeconds(const std::string& digits) {
+// Digits as seconds, clamped to `limit`: a server may send any number of
+// digits, and std::stoll would throw past int64 (or the caller's * 1000
+// overflow) on what is only "a very long time".
+static int64_t ClampedSeconds(const std::string& digits, int64_t limit) {
   int64_t v = 0;
   for (char c : digits) {
     v = v * 10 + (c - '0');
-    if (v > kMaxRateLimitSeconds) return kMaxRateLimitSeconds;
+    if (v > limit) return limit;
   }
   return v;
 }
 
 std::optional<Millis> ParseRetryAfter(const std::string& value, WallTime now) {
   std::string v = Trim(value);
-  if (AllDigits(v)) return Millis(ClampedSeconds(v) * 1000);
+  if (AllDigits(v)) return Millis(ClampedSeconds(v, kMaxRateLimitSeconds) * 1000);
   std::tm tm{};
   const char* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
@@ -390,7 +390,7 @@ std::optional<Millis> ParseRetryAfter(const std::string& value, WallTime now) {
 std::optional<WallTime> ParseResetTime(const std::string& value) {
   if (AllDigits(value)) {
     // Epoch seconds; the clamp keeps the time inside what WallTime holds.
-    return WallTime(std::chrono::seconds(std::min(ClampedSeconds(value), kMaxResetEpochSeconds)));
+    return WallTime(std::chrono::seconds(ClampedSeconds(value, kMaxResetEpochSeconds)));
   }
   return ParseRfc3339(value);
 }
