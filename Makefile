@@ -1,10 +1,13 @@
 # The two commands a newcomer needs (see README.md):
 #   make run    install dependencies, build, run the bot on its embedded default
 #   make test   install dependencies, build, run every test through ctest
+# And two for finding what tests miss (issue 17):
+#   make sanitize  the whole ctest suite built with GCC ASan + UBSan, in build-asan/
+#   make fuzz      every libFuzzer target of fuzz/ for FUZZ_SECONDS (60) each, in build-fuzz/
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench clean sanitize fuzz
 
 all: build
 
@@ -40,5 +43,38 @@ bench: build
 	bash bench/review_bench.sh $(BUILD)
 	$(BUILD)/bench/daemon_bench
 
+# Sanitizers: any finding fails its test (-fno-sanitize-recover, halt_on_error).
+# Heavy, so niced: the machine is shared. scripts/lsan.supp holds only
+# third-party libraries' own reports, each with its reason.
+ASAN_BUILD ?= build-asan
+SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0
+# ctest -E: tests left out of the sanitizer suite (empty: none).
+SANITIZE_EXCLUDE ?=
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAASR_BUILD_BENCH=OFF \
+	  "-DCMAKE_CXX_FLAGS=$(SANITIZE_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined
+
+sanitize: deps $(ASAN_BUILD)/CMakeCache.txt
+	nice -n 19 cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && $(SANITIZE_ENV) nice -n 19 ctest --output-on-failure -j $(JOBS) \
+	  $(if $(SANITIZE_EXCLUDE),-E '$(SANITIZE_EXCLUDE)')
+
+# Fuzzing: clang-14 with -fsanitize=fuzzer,address,undefined (AASR_FUZZ).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+	  -DAASR_FUZZ=ON -DAASR_BUILD_TESTS=OFF -DAASR_BUILD_BENCH=OFF
+
+fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	nice -n 19 cmake --build $(FUZZ_BUILD) -j $(JOBS) --target aasr_fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 19 bash scripts/fuzz.sh $(FUZZ_BUILD)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

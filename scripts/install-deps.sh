@@ -26,6 +26,7 @@ PACKAGES=(
   libvips-dev                       # outreach: downscaling images over a platform's limit
   librsvg2-bin                      # outreach: rendering the sample graphics from SVG
   postgresql                        # the AT Protocol test network's database (tests/atproto)
+  clang-14 libclang-rt-14-dev       # make fuzz: libFuzzer with ASan + UBSan (fuzz/)
 )
 
 missing=()

@@ -2,6 +2,11 @@
 // subcommands on the shared CLI11 app; main.cc only calls the Register*
 // functions. A command's callback sets *exit_code (0 success, 1 the check
 // failed, 2 usage or I/O error).
+//
+// Option storage: CLI11 binds options to variables that must outlive parsing
+// and the callback. Each Register* keeps them in std::make_shared values
+// captured by the callback, so the app owns them and frees them with itself
+// (never a bare `new`, which LeakSanitizer reports in every process).
 #pragma once
 
 #include <CLI/CLI.hpp>

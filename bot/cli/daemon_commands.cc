@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
@@ -86,8 +87,8 @@ int FirstAdmin(const std::string& config_path, const std::string& url_hint) {
 
 void RegisterDaemonCommands(CLI::App& app, int* exit_code) {
   auto* run = app.add_subcommand("run", "run the bot: outreach, moderation and the review page, until SIGTERM");
-  auto* config_path = new std::string("config/bot.yaml");
-  auto* log_format = new std::string();
+  auto config_path = std::make_shared<std::string>("config/bot.yaml");
+  auto log_format = std::make_shared<std::string>();
   run->add_option("--config", *config_path, "config file (see config/README.md)")->capture_default_str();
   run->add_option("--log-format", *log_format, "text or json (default: the config's log.format)")
       ->check(CLI::IsMember({"text", "json"}));
@@ -96,7 +97,7 @@ void RegisterDaemonCommands(CLI::App& app, int* exit_code) {
   auto* admin = app.add_subcommand("first-admin",
                                    "create the moderator `admin` with a random password if there is no moderator "
                                    "yet, and print the login once (make run does this)");
-  auto* admin_config = new std::string("config/bot.yaml");
+  auto admin_config = std::make_shared<std::string>("config/bot.yaml");
   admin->add_option("--config", *admin_config, "config file")->capture_default_str();
   admin->callback([=] { *exit_code = FirstAdmin(*admin_config, ""); });
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <algorithm>
 #include <iomanip>
+#include <memory>
 #include <thread>
 #include <string>
 
@@ -188,16 +189,16 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
 
 void RegisterReviewCommands(CLI::App& app, int* exit_code) {
   auto* serve = app.add_subcommand("serve", "serve the moderators' review page");
-  auto* db = new std::string(DefaultDbPath());
-  auto* rules_dir = new std::string();
-  auto* listen = new std::string("http://127.0.0.1:8080");
-  auto* web = new std::string();
+  auto db = std::make_shared<std::string>(DefaultDbPath());
+  auto rules_dir = std::make_shared<std::string>();
+  auto listen = std::make_shared<std::string>("http://127.0.0.1:8080");
+  auto web = std::make_shared<std::string>();
   serve->add_option("--db", *db, "database file")->capture_default_str();
   serve->add_option("--rules", *rules_dir, "rules directory (default: the shipped rules/)");
   serve->add_option("--listen", *listen, "URL to listen on")->capture_default_str();
   serve->add_option("--web", *web, "serve the page from this folder instead of the built-in copy");
-  auto* outreach_db = new std::string();
-  auto* status_file = new std::string();
+  auto outreach_db = std::make_shared<std::string>();
+  auto status_file = std::make_shared<std::string>();
   serve->add_option("--outreach-db", *outreach_db,
                     "outreach database to show in the Outreach view (the daemon's is its --db "
                     "file); without it the view says outreach is not configured");
@@ -214,11 +215,11 @@ void RegisterReviewCommands(CLI::App& app, int* exit_code) {
   auto* backtest = rules_cmd->add_subcommand(
       "backtest", "screen stored comments with candidate rules; compare with the active rules and "
                   "the moderators' decisions");
-  auto* candidate = new std::string();
-  auto* bt_active = new std::string();
-  auto* bt_db = new std::string(DefaultDbPath());
-  auto* since = new std::string("30d");
-  auto* format = new std::string("text");
+  auto candidate = std::make_shared<std::string>();
+  auto bt_active = std::make_shared<std::string>();
+  auto bt_db = std::make_shared<std::string>(DefaultDbPath());
+  auto since = std::make_shared<std::string>("30d");
+  auto format = std::make_shared<std::string>("text");
   backtest->add_option("candidate", *candidate, "directory of candidate rules")->required();
   backtest->add_option("--active", *bt_active, "active rules (default: the shipped rules/)");
   backtest->add_option("--db", *bt_db, "database file")->capture_default_str();

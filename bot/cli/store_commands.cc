@@ -1,6 +1,7 @@
 // `aasr-bot queue ingest|list` and `aasr-bot users add`.
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -164,9 +165,9 @@ void RegisterStoreCommands(CLI::App& app, int* exit_code) {
 
   auto* ingest = queue->add_subcommand(
       "ingest", "screen comments (jsonl on stdin) and store them; flagged ones enter the queue");
-  auto* db = new std::string(DefaultDbPath());
-  auto* rules_dir = new std::string();
-  auto* platform = new std::string();
+  auto db = std::make_shared<std::string>(DefaultDbPath());
+  auto rules_dir = std::make_shared<std::string>();
+  auto platform = std::make_shared<std::string>();
   ingest->add_option("--db", *db, "database file")->capture_default_str();
   ingest->add_option("--rules", *rules_dir, "rules directory (default: the shipped rules/)");
   ingest->add_option("--platform", *platform, "platform of the comments (mastodon, bluesky, ...)")
@@ -176,10 +177,10 @@ void RegisterStoreCommands(CLI::App& app, int* exit_code) {
   });
 
   auto* list = queue->add_subcommand("list", "print the queue, most urgent first");
-  auto* list_db = new std::string(DefaultDbPath());
-  auto* state = new std::string();
-  auto* limit = new int(50);
-  auto* format = new std::string("text");
+  auto list_db = std::make_shared<std::string>(DefaultDbPath());
+  auto state = std::make_shared<std::string>();
+  auto limit = std::make_shared<int>(50);
+  auto format = std::make_shared<std::string>("text");
   list->add_option("--db", *list_db, "database file")->capture_default_str();
   list->add_option("--state", *state, "pending, escalated, approved or removed (default: open)");
   list->add_option("--limit", *limit, "at most this many items")->capture_default_str();
@@ -189,9 +190,9 @@ void RegisterStoreCommands(CLI::App& app, int* exit_code) {
   auto* users = app.add_subcommand("users", "moderators and admins of the review page");
   users->require_subcommand(1);
   auto* add = users->add_subcommand("add", "add or update a user; the password is read from stdin");
-  auto* name = new std::string();
-  auto* role = new std::string();
-  auto* users_db = new std::string(DefaultDbPath());
+  auto name = std::make_shared<std::string>();
+  auto role = std::make_shared<std::string>();
+  auto users_db = std::make_shared<std::string>(DefaultDbPath());
   add->add_option("name", *name, "user name")->required();
   add->add_option("--role", *role, "moderator or admin")
       ->required()

@@ -104,7 +104,14 @@ struct HttpClient::Impl {
       }
       if (!has_agent) hr.headers().add("User-Agent", options.user_agent);
       if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-        hr.set_body(req.body, content_type.empty() ? std::string("application/octet-stream") : content_type);
+        // Bytes, not set_body(std::string): that overload wraps a
+        // streambuf<char> and cpprestsdk's converting constructor
+        // (astreambuf.h, streambuf(const streambuf<AlterCharType>&))
+        // reinterprets it as streambuf<uint8_t> through void*, a member call
+        // on an object of another type that UBSan's vptr check rightly
+        // reports. The vector overload builds a streambuf<uint8_t> itself.
+        hr.set_body(std::vector<unsigned char>(req.body.begin(), req.body.end()));
+        hr.headers().set_content_type(content_type.empty() ? std::string("application/octet-stream") : content_type);
       }
       web::http::http_response hresp = client->request(hr).get();
       Response resp;
@@ -358,7 +365,9 @@ Error ResponseError(const Request& request, const Response& response, const std:
       }
     } else if (err.is_object()) {  // Graph API
       if (err.contains("type") && err["type"].is_string()) detail += err["type"].get<std::string>() + " ";
-      if (err.contains("code") && err["code"].is_number()) detail += std::to_string(err["code"].get<int64_t>()) + ": ";
+      // dump(), not get<int64_t>(): a code such as 1e300 must not be cast
+      // to an integer it does not fit (undefined behaviour).
+      if (err.contains("code") && err["code"].is_number()) detail += err["code"].dump() + ": ";
       if (err.contains("message") && err["message"].is_string()) detail += err["message"].get<std::string>();
     }
   } else if (!j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()) {
@@ -372,17 +381,37 @@ Error ResponseError(const Request& request, const Response& response, const std:
   return Error{{Describe(request)}, subject, "HTTP " + std::to_string(response.status) + ": " + RedactText(detail)};
 }
 
+// Digits as seconds, clamped to `limit`: a server may send any number of
+// digits, and std::stoll would throw past int64 (or the caller's * 1000
+// overflow) on what is only "a very long time".
+static int64_t ClampedSeconds(const std::string& digits, int64_t limit) {
+  int64_t v = 0;
+  for (char c : digits) {
+    v = v * 10 + (c - '0');
+    if (v > limit) return limit;
+  }
+  return v;
+}
+
 std::optional<Millis> ParseRetryAfter(const std::string& value, WallTime now) {
   std::string v = Trim(value);
-  if (AllDigits(v)) return Millis(std::stoll(v) * 1000);
+  if (AllDigits(v)) return Millis(ClampedSeconds(v, kMaxRateLimitSeconds) * 1000);
   std::tm tm{};
   const char* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return Until(std::chrono::system_clock::from_time_t(timegm(&tm)), now);
+  // An HTTP date, as seconds from now, clamped like a delta (a year 9999
+  // date would overflow from_time_t's nanoseconds).
+  const int64_t then = static_cast<int64_t>(timegm(&tm));
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (then <= now_s) return Millis(0);
+  return Millis(std::min(then - now_s, kMaxRateLimitSeconds) * 1000);
 }
 
 std::optional<WallTime> ParseResetTime(const std::string& value) {
-  if (AllDigits(value)) return WallTime(std::chrono::seconds(std::stoll(value)));
+  if (AllDigits(value)) {
+    // Epoch seconds; the clamp keeps the time inside what WallTime holds.
+    return WallTime(std::chrono::seconds(ClampedSeconds(value, kMaxResetEpochSeconds)));
+  }
   return ParseRfc3339(value);
 }
 

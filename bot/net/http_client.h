@@ -158,9 +158,19 @@ std::string Describe(const Request& request);
 // shortened body.
 Error ResponseError(const Request& request, const Response& response, const std::string& subject);
 
-// Parses Retry-After (delta seconds or an HTTP date) relative to `now`.
+// Waits longer than this are only "a very long time": any server (or proxy)
+// can send twenty digits, so values past it are clamped to it rather than
+// overflowing. Ten years; Send() refuses any wait over options.max_wait anyway.
+inline constexpr int64_t kMaxRateLimitSeconds = int64_t{10} * 366 * 24 * 3600;
+// The latest reset time kept: 2255-03-14, inside what WallTime can hold.
+inline constexpr int64_t kMaxResetEpochSeconds = 9'000'000'000;
+
+// Parses Retry-After (delta seconds or an HTTP date) relative to `now`;
+// waits are clamped to kMaxRateLimitSeconds; never throws.
 std::optional<Millis> ParseRetryAfter(const std::string& value, WallTime now);
-// Parses a reset time: epoch seconds (Bluesky) or ISO 8601 (Mastodon).
+// Parses a reset time: epoch seconds (Bluesky; clamped to
+// kMaxResetEpochSeconds) or ISO 8601 (Mastodon; nullopt outside WallTime's
+// range). Never throws.
 std::optional<WallTime> ParseResetTime(const std::string& value);
 
 }  // namespace aasr::net

@@ -1,6 +1,7 @@
 #include "bot/net/rfc3339.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -66,11 +67,28 @@ std::optional<WallTime> ParseRfc3339(const std::string& s) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  time_t t = timegm(&tm);
+  const int64_t t = static_cast<int64_t>(timegm(&tm)) - int64_t{offset_minutes} * 60;
   using namespace std::chrono;
-  auto total = seconds(t) - minutes(offset_minutes);
-  return WallTime(duration_cast<system_clock::duration>(total) +
+  // WallTime counts nanoseconds in int64 (years 1677..2262): a time outside
+  // would overflow the conversion below, so it is no time we can hold.
+  constexpr int64_t kMax = duration_cast<seconds>(system_clock::duration::max()).count() - 1;
+  constexpr int64_t kMin = duration_cast<seconds>(system_clock::duration::min()).count() + 1;
+  if (t < kMin || t > kMax) return std::nullopt;
+  return WallTime(duration_cast<system_clock::duration>(seconds(t)) +
                   duration_cast<system_clock::duration>(duration<double>(frac)));
+}
+
+std::optional<WallTime> FromUnixSeconds(int64_t unix_seconds) {
+  using namespace std::chrono;
+  constexpr int64_t kMax = duration_cast<seconds>(system_clock::duration::max()).count() - 1;
+  constexpr int64_t kMin = duration_cast<seconds>(system_clock::duration::min()).count() + 1;
+  if (unix_seconds < kMin || unix_seconds > kMax) return std::nullopt;
+  return WallTime(duration_cast<system_clock::duration>(seconds(unix_seconds)));
+}
+
+double DaysBetween(WallTime then, WallTime now) {
+  using Seconds = std::chrono::duration<double>;
+  return (Seconds(now.time_since_epoch()).count() - Seconds(then.time_since_epoch()).count()) / 86400.0;
 }
 
 }  // namespace aasr::net

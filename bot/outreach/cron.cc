@@ -74,13 +74,22 @@ bool ParseField(const std::string& field, size_t field_offset, int min, int max,
     }
     if (pos < field.size() && field[pos] == '/') {
       ++pos;
+      // A step larger than the field's span selects only its start, so
+      // anything past `max` is refused: reading on would overflow int, and so
+      // would `v += step` below.
+      const size_t step_start = pos;
       int v = 0;
       size_t n = 0;
       while (pos < field.size() && std::isdigit(static_cast<unsigned char>(field[pos]))) {
-        v = v * 10 + (field[pos++] - '0');
+        if (v <= max) v = v * 10 + (field[pos] - '0');
+        ++pos;
         ++n;
       }
       if (n == 0 || v == 0) return fail("expected a step of at least 1");
+      if (v > max) {
+        pos = step_start;  // the error points at the step
+        return fail("step must be from 1 to " + std::to_string(max));
+      }
       step = v;
       if (lo == hi && field[0] != '*') hi = max;  // "5/15" means 5-max/15
     }

@@ -476,10 +476,19 @@ Result<platforms::ComposedPost> ComposedPostFromJson(const std::string& text) {
     p.text = j.at("text").get<std::string>();
     p.link = j.at("link").get<std::string>();
     p.idempotency_key = j.at("idempotency_key").get<std::string>();
+    // Offsets must be integers uint32 holds: get<uint32_t>() on 1e20 or
+    // -1 would cast out of range (undefined for a float).
+    auto offset = [](const nlohmann::json& v) -> std::optional<uint32_t> {
+      if (!v.is_number_unsigned() || v.get<uint64_t>() > UINT32_MAX) return std::nullopt;
+      return static_cast<uint32_t>(v.get<uint64_t>());
+    };
     for (const auto& f : j.at("facets")) {
       platforms::Facet facet;
-      facet.byte_start = f.at("byteStart").get<uint32_t>();
-      facet.byte_end = f.at("byteEnd").get<uint32_t>();
+      const auto start = offset(f.at("byteStart")), end = offset(f.at("byteEnd"));
+      if (!start || !end)
+        return Error{{}, "", "post JSON: facet byteStart/byteEnd is not an offset from 0 to 4294967295"};
+      facet.byte_start = *start;
+      facet.byte_end = *end;
       const std::string type = f.at("type").get<std::string>();
       facet.type = type == "tag" ? platforms::Facet::Type::kTag
                    : type == "mention" ? platforms::Facet::Type::kMention

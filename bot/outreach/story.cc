@@ -42,6 +42,21 @@ int64_t ToUnix(int y, int mo, int d, int h, int mi, int s, int offset_seconds) {
          offset_seconds;
 }
 
+// Stories are dated inside the years system_clock can hold (its nanoseconds
+// span 1677-09-21 .. 2262-04-11); the rest of the bot converts `published`
+// to time points, so a date outside is refused here, with its item, rather
+// than overflowing there. 0 ("no date") is in range.
+constexpr int64_t kFirstStorySecond = -9'214'560'000;  // 1678-01-01T00:00:00Z
+constexpr int64_t kLastStorySecond = 9'183'110'399;    // 2260-12-31T23:59:59Z
+
+bool InStoryRange(int64_t unix_seconds) {
+  return unix_seconds >= kFirstStorySecond && unix_seconds <= kLastStorySecond;
+}
+
+std::string OutOfRange(const char* field, const std::string& date) {
+  return std::string(field) + " '" + date + "' is outside the years 1678 to 2260: skipped";
+}
+
 bool ReadInt(std::string_view s, size_t* pos, size_t min_digits, size_t max_digits, int* out) {
   size_t n = 0;
   int v = 0;
@@ -109,6 +124,10 @@ void ParseRss(const pugi::xml_node& channel, const std::string& source, ParsedFe
     if (!date.empty() && !ParseRfc822(date, &s.published)) {
       feed->warnings.push_back(Error{{source, 0, 0}, subject, "unreadable <pubDate> '" + date + "'"});
     }
+    if (!InStoryRange(s.published)) {
+      feed->warnings.push_back(Error{{source, 0, 0}, subject, OutOfRange("<pubDate>", date)});
+      continue;
+    }
     // Featured images: <enclosure type="image/..."> or <media:content>.
     for (pugi::xml_node enc : item.children("enclosure")) {
       if (std::string(enc.attribute("type").as_string()).rfind("image/", 0) == 0) {
@@ -153,6 +172,11 @@ void ParseAtom(const pugi::xml_node& root, const std::string& source, ParsedFeed
     if (date.empty()) date = Trim(entry.child_value("updated"));
     if (!date.empty() && !ParseRfc3339(date, false, &s.published)) {
       feed->warnings.push_back(Error{{source, 0, 0}, subject, "unreadable date '" + date + "'"});
+    }
+    if (!InStoryRange(s.published)) {
+      const char* field = Trim(entry.child_value("published")).empty() ? "<updated>" : "<published>";
+      feed->warnings.push_back(Error{{source, 0, 0}, subject, OutOfRange(field, date)});
+      continue;
     }
     feed->stories.push_back(std::move(s));
   }
@@ -268,7 +292,10 @@ bool ParseRfc3339(std::string_view text, bool assume_utc, int64_t* unix_seconds)
 }
 
 std::string FormatRfc3339(int64_t unix_seconds) {
-  const auto tp = std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds));
+  // A time_point of whole seconds: converting to system_clock's own
+  // (nanosecond) duration would overflow int64 outside 1677..2262.
+  const std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds> tp{
+      std::chrono::seconds(unix_seconds)};
   return cctz::format("%Y-%m-%dT%H:%M:%SZ", tp, cctz::utc_time_zone());
 }
 
@@ -305,6 +332,10 @@ Result<ParsedFeed> ParseWpJson(std::string_view body, const std::string& source)
     // e.byte is 1-based and points just past the offending character.
     return Error{LocationOf(body, e.byte > 0 ? e.byte - 1 : 0, source), "",
                  std::string("WordPress REST reply is not valid JSON: ") + e.what()};
+  } catch (const nlohmann::json::exception& e) {
+    // The parser also throws out_of_range.406 for a number no double holds
+    // ("1e999"); it carries no offset. A feed must never throw past here.
+    return Error{{source, 0, 0}, "", std::string("WordPress REST reply has a number out of range: ") + e.what()};
   }
   if (!doc.is_array()) {
     std::string msg = "WordPress REST reply is not a list of posts";
@@ -339,6 +370,10 @@ Result<ParsedFeed> ParseWpJson(std::string_view body, const std::string& source)
       const std::string date = post["date_gmt"].get<std::string>();
       if (!ParseRfc3339(date, /*assume_utc=*/true, &s.published))
         feed.warnings.push_back(Error{{source, 0, 0}, subject + ".date_gmt", "unreadable date '" + date + "'"});
+      if (!InStoryRange(s.published)) {
+        feed.warnings.push_back(Error{{source, 0, 0}, subject + ".date_gmt", OutOfRange("date_gmt", date)});
+        continue;
+      }
     }
     if (post.contains("_embedded") && post["_embedded"].is_object()) {
       const nlohmann::json& emb = post["_embedded"];

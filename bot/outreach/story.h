@@ -12,7 +12,11 @@
 // Errors: a body that is not a feed (XML or JSON syntax, unknown root) fails as
 // a whole with "source:line:column: message"; one bad item (no identity, a
 // date that cannot be read) is reported in `warnings` with its index and the
-// rest of the feed is still returned. Pure functions, thread safe.
+// rest of the feed is still returned. A story dated outside the years 1678 to
+// 2260 (what the bot's clocks can hold) is skipped, with a warning naming the
+// feed (`where.file`), the item (`subject`) and the date field. Numbers that
+// JSON cannot hold (`1e999`) fail the reply as a whole, like any syntax error;
+// no parser here throws. Pure functions, thread safe.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +55,7 @@ bool ParseRfc822(std::string_view text, int64_t* unix_seconds);
 // when `assume_utc` is true, no offset at all (WordPress `date_gmt`).
 bool ParseRfc3339(std::string_view text, bool assume_utc, int64_t* unix_seconds);
 
-// "2023-07-18T14:03:21Z"
+// "2023-07-18T14:03:21Z"; any int64 is formatted (no overflow outside 1677..2262).
 std::string FormatRfc3339(int64_t unix_seconds);
 
 }  // namespace aasr::outreach

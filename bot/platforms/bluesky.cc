@@ -349,6 +349,42 @@ Result<Published> BlueskyPlatform::Publish(const ComposedPost& post) {
   return created.errors();
 }
 
+FetchedComment BlueskyPlatform::CommentFromNotification(const json& n, const json& profile, net::WallTime now) {
+  FetchedComment c;
+  c.remote_id = Str(n, "uri");
+  if (c.remote_id.empty()) return c;
+  const json& record = Obj(n, "record");
+  const json& author = Obj(n, "author");
+  c.text = Str(record, "text");
+  c.created_at = Str(record, "createdAt");
+  c.kind = Str(n, "reason");
+  c.author_id = Str(author, "did");
+  c.author_handle = Str(author, "handle");
+  if (profile.is_object()) {
+    if (profile.contains("followersCount") && profile["followersCount"].is_number()) {
+      c.author_followers = profile["followersCount"].get<double>();
+    }
+    if (auto created = net::ParseRfc3339(Str(profile, "createdAt"))) {
+      c.author_account_age_days = net::DaysBetween(*created, now);
+    }
+  }
+  const json& reply = Obj(record, "reply");
+  if (!reply.empty()) {
+    c.parent_remote_id = Str(Obj(reply, "parent"), "uri");
+    c.root_remote_id = Str(Obj(reply, "root"), "uri");
+  } else if (c.kind == "quote") {
+    const json& embed = Obj(record, "embed");
+    std::string quoted = Str(Obj(embed, "record"), "uri");
+    if (quoted.empty()) quoted = Str(Obj(Obj(embed, "record"), "record"), "uri");  // recordWithMedia
+    c.parent_remote_id = quoted;
+    c.root_remote_id = quoted;
+  } else {
+    c.parent_remote_id = Str(n, "reasonSubject");
+    c.root_remote_id = c.remote_id;
+  }
+  return c;
+}
+
 Result<CommentBatch> BlueskyPlatform::FetchComments(const std::string& cursor) {
   Status s = EnsureSession();
   if (!s.ok()) return s.errors();
@@ -430,39 +466,10 @@ Result<CommentBatch> BlueskyPlatform::FetchComments(const std::string& cursor) {
   std::set<std::string> seen;
   net::WallTime now = clock_->Now();
   for (const json& n : fresh) {
-    FetchedComment c;
-    c.remote_id = Str(n, "uri");
+    const std::string did = Str(Obj(n, "author"), "did");
+    auto prof = profiles.find(did);
+    FetchedComment c = CommentFromNotification(n, prof != profiles.end() ? prof->second : json(), now);
     if (c.remote_id.empty() || !seen.insert(c.remote_id).second) continue;
-    const json& record = Obj(n, "record");
-    const json& author = Obj(n, "author");
-    c.text = Str(record, "text");
-    c.created_at = Str(record, "createdAt");
-    c.kind = Str(n, "reason");
-    c.author_id = Str(author, "did");
-    c.author_handle = Str(author, "handle");
-    auto prof = profiles.find(c.author_id);
-    if (prof != profiles.end()) {
-      if (prof->second.contains("followersCount") && prof->second["followersCount"].is_number()) {
-        c.author_followers = prof->second["followersCount"].get<double>();
-      }
-      if (auto created = net::ParseRfc3339(Str(prof->second, "createdAt"))) {
-        c.author_account_age_days = std::chrono::duration<double>(now - *created).count() / 86400.0;
-      }
-    }
-    const json& reply = Obj(record, "reply");
-    if (!reply.empty()) {
-      c.parent_remote_id = Str(Obj(reply, "parent"), "uri");
-      c.root_remote_id = Str(Obj(reply, "root"), "uri");
-    } else if (c.kind == "quote") {
-      const json& embed = Obj(record, "embed");
-      std::string quoted = Str(Obj(embed, "record"), "uri");
-      if (quoted.empty()) quoted = Str(Obj(Obj(embed, "record"), "record"), "uri");  // recordWithMedia
-      c.parent_remote_id = quoted;
-      c.root_remote_id = quoted;
-    } else {
-      c.parent_remote_id = Str(n, "reasonSubject");
-      c.root_remote_id = c.remote_id;
-    }
     batch.comments.push_back(std::move(c));
   }
   json next = {{"t", newest_t}, {"uris", json::array()}};

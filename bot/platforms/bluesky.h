@@ -69,6 +69,15 @@ class BlueskyPlatform : public Platform {
   int session_creations() const { return session_creations_; }
   int session_refreshes() const { return session_refreshes_; }
 
+  // One element of listNotifications' "notifications" as a comment, with
+  // the author's getProfiles entry (`profile`; any other value when unknown)
+  // for followers and account age. remote_id is empty when the notification
+  // has no uri (the caller skips it). Any JSON value is accepted (it is the
+  // server's). Exposed so the parsing is tested and fuzzed without a network;
+  // FetchComments uses exactly this.
+  static FetchedComment CommentFromNotification(const nlohmann::json& notification,
+                                                const nlohmann::json& profile, net::WallTime now);
+
   // Calls an XRPC method with the session (GET when body is null).
   Result<nlohmann::json> Xrpc(const std::string& nsid, const net::Params& query,
                               const std::optional<nlohmann::json>& body, int points = 0);

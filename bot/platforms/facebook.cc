@@ -187,6 +187,26 @@ Result<Published> FacebookPlatform::Publish(const ComposedPost& post) {
   return Published{id, url.ok() ? url.value() : "https://www.facebook.com/" + id};
 }
 
+FetchedComment FacebookPlatform::CommentFromGraph(const json& cm, const std::string& post_id, int64_t* created_unix) {
+  FetchedComment c;
+  *created_unix = 0;
+  c.remote_id = Str(cm, "id");
+  if (c.remote_id.empty()) return c;
+  auto created = net::ParseRfc3339(Str(cm, "created_time"));
+  if (created) *created_unix = std::chrono::duration_cast<std::chrono::seconds>(created->time_since_epoch()).count();
+  c.text = Str(cm, "message");
+  c.created_at = created ? net::FormatRfc3339(*created) : Str(cm, "created_time");
+  if (cm.contains("from") && cm["from"].is_object()) {
+    c.author_id = Str(cm["from"], "id");
+    c.author_handle = Str(cm["from"], "name");
+  }
+  c.root_remote_id = post_id;
+  c.parent_remote_id = cm.contains("parent") ? Str(cm["parent"], "id") : post_id;
+  if (c.parent_remote_id.empty()) c.parent_remote_id = post_id;
+  c.kind = "comment";
+  return c;
+}
+
 Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) {
   int64_t since = 0;
   std::set<std::string> seen_at_since;
@@ -231,11 +251,9 @@ Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) 
         return Error{{Url(post_id + "/comments")}, config_.account, "malformed answer: no data array"};
       }
       for (const json& cm : body["data"]) {
-        FetchedComment c;
-        c.remote_id = Str(cm, "id");
+        int64_t t = 0;
+        FetchedComment c = CommentFromGraph(cm, post_id, &t);
         if (c.remote_id.empty() || !seen.insert(c.remote_id).second) continue;
-        auto created = net::ParseRfc3339(Str(cm, "created_time"));
-        int64_t t = created ? std::chrono::duration_cast<std::chrono::seconds>(created->time_since_epoch()).count() : 0;
         if (t < since || (t == since && seen_at_since.count(c.remote_id))) continue;
         if (t > newest) {
           newest = t;
@@ -243,16 +261,6 @@ Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) 
         } else if (t == newest) {
           newest_ids.insert(c.remote_id);
         }
-        c.text = Str(cm, "message");
-        c.created_at = created ? net::FormatRfc3339(*created) : Str(cm, "created_time");
-        if (cm.contains("from") && cm["from"].is_object()) {
-          c.author_id = Str(cm["from"], "id");
-          c.author_handle = Str(cm["from"], "name");
-        }
-        c.root_remote_id = post_id;
-        c.parent_remote_id = cm.contains("parent") ? Str(cm["parent"], "id") : post_id;
-        if (c.parent_remote_id.empty()) c.parent_remote_id = post_id;
-        c.kind = "comment";
         items.push_back({t, std::move(c)});
       }
       std::string next;

@@ -52,6 +52,14 @@ class FacebookPlatform : public Platform {
   Result<std::optional<Published>> FindPublished(const std::string& idempotency_key) override;
   Result<std::optional<Published>> FindPublished(const ComposedPost& post) override;
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
+
+  // One element of GET /{post-id}/comments' "data" as a comment under
+  // `post_id`; *created_unix is its created_time (0 when unreadable).
+  // remote_id is empty when the element has no id (the caller skips it). Any
+  // JSON value is accepted (it is the Graph API's). Exposed so the parsing is
+  // tested and fuzzed without a network; FetchComments uses exactly this.
+  static FetchedComment CommentFromGraph(const nlohmann::json& comment, const std::string& post_id,
+                                         int64_t* created_unix);
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
   std::string SelfAuthorId() const override { return config_.page_id; }
 

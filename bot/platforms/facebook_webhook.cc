@@ -124,8 +124,15 @@ std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event
         fc.author_id = str(v["from"], "id");
         fc.author_handle = str(v["from"], "name");
       }
-      if (v.contains("created_time") && v["created_time"].is_number_integer())
-        fc.created_at = net::FormatRfc3339(net::WallTime(std::chrono::seconds(v["created_time"].get<int64_t>())));
+      if (v.contains("created_time") && v["created_time"].is_number_integer()) {
+        // Any integer may arrive; one outside WallTime's years is reported, not converted.
+        if (auto t = net::FromUnixSeconds(v["created_time"].get<int64_t>())) {
+          fc.created_at = net::FormatRfc3339(*t);
+        } else if (errors) {
+          errors->push_back(Error{{where, 0, 0}, "value.created_time", "created_time " +
+                                  v["created_time"].dump() + " is not a time between 1677 and 2262"});
+        }
+      }
       fc.kind = "comment";
       out.push_back(std::move(fc));
     }

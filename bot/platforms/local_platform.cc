@@ -127,6 +127,71 @@ Result<Published> LocalPlatform::Publish(const ComposedPost& post) {
   return p;
 }
 
+Result<std::optional<FetchedComment>> LocalPlatform::ParseInboxLine(const std::string& line, const std::string& path,
+                                                                     int line_no, net::WallTime now) {
+  auto fail = [&](size_t col_byte, const std::string& subject, const std::string& msg) {
+    return Error{{path, line_no, ColumnOf(col_byte)}, subject, msg};
+  };
+  if (line.find_first_not_of(" \t") == std::string::npos) return std::optional<FetchedComment>();
+  {
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::parse_error& e) {
+      return fail(e.byte > 0 ? e.byte - 1 : 0, "", std::string("malformed JSON: ") + e.what());
+    } catch (const json::exception& e) {
+      // out_of_range.406 for a number no double holds ("1e999"): no offset.
+      return fail(0, "", std::string("malformed JSON: ") + e.what());
+    }
+    if (!j.is_object()) return fail(0, "", "each line must be a JSON object");
+    auto str = [&](const json& obj, const char* key, bool required, std::string* out) -> std::optional<Error> {
+      if (!obj.contains(key) || obj[key].is_null()) {
+        if (required) return fail(0, key, std::string("missing required field '") + key + "'");
+        return std::nullopt;
+      }
+      if (obj[key].is_string()) {
+        *out = obj[key].get<std::string>();
+      } else if (obj[key].is_number_integer()) {
+        *out = std::to_string(obj[key].get<int64_t>());
+      } else {
+        return fail(0, key, std::string("field '") + key + "' must be a string");
+      }
+      return std::nullopt;
+    };
+    FetchedComment c;
+    std::string post_id;
+    for (auto [key, required, out] : {std::tuple{"id", true, &c.remote_id}, std::tuple{"text", true, &c.text},
+                                       std::tuple{"post", false, &post_id},
+                                       std::tuple{"parent", false, &c.parent_remote_id},
+                                       std::tuple{"created_at", false, &c.created_at},
+                                       std::tuple{"kind", false, &c.kind}}) {
+      if (auto e = str(j, key, required, out)) return *e;
+    }
+    if (!j.contains("author") || !j["author"].is_object()) {
+      return fail(0, "author", "missing required object 'author' with 'handle'");
+    }
+    const json& a = j["author"];
+    if (auto e = str(a, "handle", true, &c.author_handle)) {
+      e->subject = "author.handle";
+      return *e;
+    }
+    if (auto e = str(a, "id", false, &c.author_id)) return *e;
+    if (c.author_id.empty()) c.author_id = c.author_handle;
+    for (auto [key, out] : {std::pair{"account_age_days", &c.author_account_age_days},
+                            std::pair{"followers", &c.author_followers}}) {
+      if (a.contains(key) && !a[key].is_null()) {
+        if (!a[key].is_number()) return fail(0, std::string("author.") + key, "must be a number");
+        *out = a[key].get<double>();
+      }
+    }
+    if (c.parent_remote_id.empty()) c.parent_remote_id = post_id;
+    c.root_remote_id = post_id.empty() ? c.parent_remote_id : post_id;
+    if (c.kind.empty()) c.kind = "reply";
+    if (c.created_at.empty()) c.created_at = net::FormatRfc3339(now);
+    return std::optional<FetchedComment>(std::move(c));
+  }
+}
+
 Result<CommentBatch> LocalPlatform::FetchComments(const std::string& cursor) {
   std::string cursor_file;
   size_t cursor_offset = 0;
@@ -168,62 +233,10 @@ Result<CommentBatch> LocalPlatform::FetchComments(const std::string& cursor) {
       if (nl == std::string::npos) break;  // an incomplete last line: wait for the rest
       std::string line = data.substr(pos, nl - pos);
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      auto fail = [&](size_t col_byte, const std::string& subject, const std::string& msg) {
-        return Error{{path, line_no, ColumnOf(col_byte)}, subject, msg};
-      };
-      if (line.find_first_not_of(" \t") != std::string::npos) {
-        json j;
-        try {
-          j = json::parse(line);
-        } catch (const json::parse_error& e) {
-          return fail(e.byte > 0 ? e.byte - 1 : 0, "", std::string("malformed JSON: ") + e.what());
-        }
-        if (!j.is_object()) return fail(0, "", "each line must be a JSON object");
-        auto str = [&](const json& obj, const char* key, bool required, std::string* out) -> std::optional<Error> {
-          if (!obj.contains(key) || obj[key].is_null()) {
-            if (required) return fail(0, key, std::string("missing required field '") + key + "'");
-            return std::nullopt;
-          }
-          if (obj[key].is_string()) {
-            *out = obj[key].get<std::string>();
-          } else if (obj[key].is_number_integer()) {
-            *out = std::to_string(obj[key].get<int64_t>());
-          } else {
-            return fail(0, key, std::string("field '") + key + "' must be a string");
-          }
-          return std::nullopt;
-        };
-        FetchedComment c;
-        std::string post_id;
-        for (auto [key, required, out] : {std::tuple{"id", true, &c.remote_id}, std::tuple{"text", true, &c.text},
-                                           std::tuple{"post", false, &post_id},
-                                           std::tuple{"parent", false, &c.parent_remote_id},
-                                           std::tuple{"created_at", false, &c.created_at},
-                                           std::tuple{"kind", false, &c.kind}}) {
-          if (auto e = str(j, key, required, out)) return *e;
-        }
-        if (!j.contains("author") || !j["author"].is_object()) {
-          return fail(0, "author", "missing required object 'author' with 'handle'");
-        }
-        const json& a = j["author"];
-        if (auto e = str(a, "handle", true, &c.author_handle)) {
-          e->subject = "author.handle";
-          return *e;
-        }
-        if (auto e = str(a, "id", false, &c.author_id)) return *e;
-        if (c.author_id.empty()) c.author_id = c.author_handle;
-        for (auto [key, out] : {std::pair{"account_age_days", &c.author_account_age_days},
-                                std::pair{"followers", &c.author_followers}}) {
-          if (a.contains(key) && !a[key].is_null()) {
-            if (!a[key].is_number()) return fail(0, std::string("author.") + key, "must be a number");
-            *out = a[key].get<double>();
-          }
-        }
-        if (c.parent_remote_id.empty()) c.parent_remote_id = post_id;
-        c.root_remote_id = post_id.empty() ? c.parent_remote_id : post_id;
-        if (c.kind.empty()) c.kind = "reply";
-        if (c.created_at.empty()) c.created_at = net::FormatRfc3339(clock_->Now());
-        if (seen.insert(c.remote_id).second) batch.comments.push_back(std::move(c));
+      Result<std::optional<FetchedComment>> parsed = ParseInboxLine(line, path, line_no, clock_->Now());
+      if (!parsed.ok()) return parsed.errors();
+      if (parsed.value() && seen.insert(parsed.value()->remote_id).second) {
+        batch.comments.push_back(std::move(*parsed.value()));
       }
       pos = nl + 1;
       ++line_no;

@@ -20,6 +20,7 @@
 // Thread safety: one instance per thread; files are written atomically.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "bot/net/clock.h"
@@ -40,6 +41,13 @@ class LocalPlatform : public Platform {
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
   std::string SelfAuthorId() const override { return account_; }
+
+  // One inbox line (without its '\n') as a comment; nullopt for a blank
+  // line; an Error at path:line_no:column naming the field otherwise. Never
+  // throws, whatever the bytes. `now` is created_at when the line has none.
+  // FetchComments uses exactly this; exposed for tests and fuzzing.
+  static Result<std::optional<FetchedComment>> ParseInboxLine(const std::string& line, const std::string& path,
+                                                              int line_no, net::WallTime now);
 
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string inbox_dir() const { return dir_ + "/inbox"; }

@@ -24,6 +24,11 @@ std::string Str(const json& j, const char* key) {
   return j[key].get<std::string>();
 }
 
+const json& EmptyObject() {
+  static const json kEmpty = json::object();
+  return kEmpty;
+}
+
 Error Malformed(const net::Request& req, const std::string& account, const std::string& what) {
   return Error{{net::Describe(req)}, account, "malformed answer from Mastodon: " + what};
 }
@@ -298,6 +303,37 @@ Result<std::string> MastodonPlatform::RootOf(const std::string& status_id) {
   return Str(j["ancestors"][0], "id");
 }
 
+std::optional<FetchedComment> MastodonPlatform::CommentFromNotification(const json& n, net::WallTime now) {
+  if (!n.is_object() || Str(n, "type") != "mention" || !n.contains("status") || !n["status"].is_object())
+    return std::nullopt;
+  const json& st = n["status"];
+  const json& acct = n.contains("account") && n["account"].is_object() ? n["account"]
+                     : st.contains("account") && st["account"].is_object() ? st["account"]
+                                                                           : EmptyObject();
+  FetchedComment c;
+  c.remote_id = Str(st, "id");
+  if (c.remote_id.empty()) return std::nullopt;
+  c.text = html::HtmlToLines(Str(st, "content"));
+  if (!Str(st, "spoiler_text").empty()) c.text = Str(st, "spoiler_text") + "\n\n" + c.text;
+  c.created_at = Str(st, "created_at");
+  c.author_id = Str(acct, "id");
+  c.author_handle = Str(acct, "acct");
+  if (auto created = net::ParseRfc3339(Str(acct, "created_at"))) {
+    c.author_account_age_days = net::DaysBetween(*created, now);
+  }
+  if (acct.contains("followers_count") && acct["followers_count"].is_number()) {
+    c.author_followers = acct["followers_count"].get<double>();
+  }
+  c.parent_remote_id = Str(st, "in_reply_to_id");
+  if (c.parent_remote_id.empty()) {
+    c.kind = "mention";
+    c.root_remote_id = c.remote_id;
+  } else {
+    c.kind = "reply";  // root_remote_id: the caller asks the server (RootOf)
+  }
+  return c;
+}
+
 Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& given_cursor) {
   // The caller passes back the last batch's cursor only after storing it:
   // only then are that batch's statuses known (see mastodon.h).
@@ -353,29 +389,11 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& given_cu
     }
     if (!cursor.empty() && !id_less(cursor, nid)) continue;  // at or before the cursor: already seen
     if (newest.empty() || id_less(newest, nid)) newest = nid;
-    if (Str(n, "type") != "mention" || !n.contains("status") || !n["status"].is_object()) continue;
-    const json& st = n["status"];
-    const json& acct = n.value("account", st.value("account", json::object()));
-    FetchedComment c;
-    c.remote_id = Str(st, "id");
-    if (c.remote_id.empty() || !seen_statuses.insert(c.remote_id).second) continue;
-    c.text = html::HtmlToLines(Str(st, "content"));
-    if (!Str(st, "spoiler_text").empty()) c.text = Str(st, "spoiler_text") + "\n\n" + c.text;
-    c.created_at = Str(st, "created_at");
-    c.author_id = Str(acct, "id");
-    c.author_handle = Str(acct, "acct");
-    if (auto created = net::ParseRfc3339(Str(acct, "created_at"))) {
-      c.author_account_age_days = std::chrono::duration<double>(now - *created).count() / 86400.0;
-    }
-    if (acct.contains("followers_count") && acct["followers_count"].is_number()) {
-      c.author_followers = acct["followers_count"].get<double>();
-    }
-    c.parent_remote_id = Str(st, "in_reply_to_id");
-    if (c.parent_remote_id.empty()) {
-      c.kind = "mention";
-      c.root_remote_id = c.remote_id;
-    } else {
-      c.kind = "reply";
+    std::optional<FetchedComment> mention = CommentFromNotification(n, now);
+    if (!mention) continue;
+    FetchedComment& c = *mention;
+    if (!seen_statuses.insert(c.remote_id).second) continue;
+    if (c.kind == "reply") {
       auto root = RootOf(c.remote_id);
       if (!root.ok()) return root.errors();  // cursor unchanged: fetched again next time
       c.root_remote_id = root.value();

@@ -103,6 +103,14 @@ class MastodonPlatform : public Platform {
   const std::string& account_id() const { return account_id_; }
   std::string SelfAuthorId() const override { return account_id_; }
 
+  // One element of /api/v1/notifications as a comment: a "mention" whose
+  // status has an id, else nullopt. Any JSON value is accepted (it is the
+  // server's). A reply's root_remote_id is left empty: FetchComments asks the
+  // server for it. Exposed so the parsing is tested and fuzzed without a
+  // network; FetchComments uses exactly this.
+  static std::optional<FetchedComment> CommentFromNotification(const nlohmann::json& notification,
+                                                               net::WallTime now);
+
  private:
   net::Request Api(const std::string& method, const std::string& path) const;
   Result<std::string> Call(net::Request request, std::initializer_list<int> ok_statuses = {200});

@@ -540,6 +540,44 @@ TEST_CASE("Retry-After and reset parsing", "[http]") {
   CHECK_FALSE(ParseResetTime("tomorrow").has_value());
 }
 
+// Issue 17: found by fuzzing. Twenty digits made std::stoll throw out of the
+// parser, a large delta overflowed * 1000, a large epoch or a year-9999 date
+// overflowed std::chrono's nanoseconds: any server can send these headers.
+TEST_CASE("Retry-After and reset overflow are clamped", "[http]") {
+  const Millis kMaxWait(kMaxRateLimitSeconds * 1000);
+  std::optional<Millis> d;
+  REQUIRE_NOTHROW(d = ParseRetryAfter("99999999999999999999", kStart));
+  CHECK(d == kMaxWait);
+  CHECK(ParseRetryAfter("9223372036854775807", kStart) == kMaxWait);
+  CHECK(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", kStart) == kMaxWait);
+  CHECK(ParseRetryAfter(std::to_string(kMaxRateLimitSeconds - 1), kStart) == Millis((kMaxRateLimitSeconds - 1) * 1000));
+  std::optional<WallTime> t;
+  REQUIRE_NOTHROW(t = ParseResetTime("123456789012345678901234567890"));
+  CHECK(t == WallTime(std::chrono::seconds(kMaxResetEpochSeconds)));
+  CHECK_FALSE(ParseResetTime("9999-12-31T23:59:59Z").has_value());
+}
+
+// Issue 17: a Graph API error code of 1e300 was cast to int64 (undefined).
+TEST_CASE("ResponseError prints a code that no integer holds", "[http]") {
+  Request req;
+  req.url = "https://graph.facebook.com/v19.0/123/feed";
+  Response huge{400, {}, R"({"error":{"message":"Odd","type":"OAuthException","code":1e300}})"};
+  CHECK(ResponseError(req, huge, "s").message == "HTTP 400: OAuthException 1e+300: Odd");
+  Response neg{400, {}, R"({"error":{"message":"Odd","code":-5}})"};
+  CHECK(ResponseError(req, neg, "s").message == "HTTP 400: -5: Odd");
+}
+
+// Issue 17: "9999-12-31T23:59:59Z" overflowed int64 nanoseconds.
+TEST_CASE("RFC 3339 times WallTime cannot hold are refused", "[time]") {
+  std::optional<WallTime> t;
+  REQUIRE_NOTHROW(t = ParseRfc3339("9999-12-31T23:59:59Z"));
+  CHECK_FALSE(t.has_value());
+  CHECK_FALSE(ParseRfc3339("1011-08-25T12:00:00Z").has_value());
+  CHECK_FALSE(ParseRfc3339("-999-01-01T00:00:00Z").has_value());
+  CHECK(ParseRfc3339("2262-01-01T00:00:00Z").has_value());
+  CHECK(ParseRfc3339("1678-01-01T00:00:00Z").has_value());
+}
+
 TEST_CASE("RFC 3339 format and parse", "[time]") {
   CHECK(FormatRfc3339(kStart + Millis(1234)) == "2026-11-23T01:00:01.234Z");
   CHECK(ParseRfc3339("2026-11-23T03:00:00+02:00") == kStart);

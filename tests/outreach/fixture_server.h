@@ -23,6 +23,14 @@
 
 namespace aasr::outreach::testing {
 
+// A body as bytes, not set_body(std::string): that overload goes through
+// cpprestsdk's streambuf<char> -> streambuf<uint8_t> cast, which UBSan's vptr
+// check reports (see bot/net/http_client.cc).
+inline void SetBytes(web::http::http_response* response, const std::string& body, const std::string& type) {
+  response->set_body(std::vector<unsigned char>(body.begin(), body.end()));
+  response->headers().set_content_type(type);
+}
+
 struct ServedFile {
   std::string body;
   std::string content_type = "application/rss+xml; charset=UTF-8";
@@ -99,7 +107,7 @@ class FixtureServer {
       auto it = files_.find(seen.path);
       if (it == files_.end()) {
         response.set_status_code(404);
-        response.set_body(std::string("not found"), "text/plain");
+        SetBytes(&response, "not found", "text/plain");
       } else {
         const ServedFile& f = it->second;
         const bool etag_match = !f.etag.empty() && seen.headers.count("if-none-match") &&
@@ -111,7 +119,7 @@ class FixtureServer {
           response.set_status_code(304);
         } else {
           response.set_status_code(f.status);
-          response.set_body(f.body, f.content_type);
+          SetBytes(&response, f.body, f.content_type);
         }
         if (!f.etag.empty()) response.headers().add("ETag", f.etag);
         if (!f.last_modified.empty()) response.headers().add("Last-Modified", f.last_modified);

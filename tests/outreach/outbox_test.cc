@@ -304,3 +304,31 @@ TEST_CASE("a person's retry puts a failed row back to planned, once; other state
   CHECK(store->GetOutbox(id).value()->state == OutboxState::kPublished);
   CHECK(!store->RequeueFailed(id, kNow + 200).ok());  // published rows stay published
 }
+
+// Issue 17: found by fuzzing. A stored facet offset of 1e20 was cast to
+// uint32_t (undefined behaviour); now the row's post is refused by name.
+TEST_CASE("ComposedPostFromJson refuses facet offsets uint32 cannot hold") {
+  aasr::platforms::ComposedPost p = Post("#AASR now");
+  aasr::platforms::Facet tag;
+  tag.byte_start = 0;
+  tag.byte_end = 5;
+  tag.type = aasr::platforms::Facet::Type::kTag;
+  tag.value = "AASR";
+  p.facets.push_back(tag);
+  const std::string good = ComposedPostToJson(p);
+  auto back = ComposedPostFromJson(good);
+  REQUIRE(back.ok());
+  REQUIRE(back.value().facets.size() == 1);
+  CHECK(back.value().facets[0].byte_end == 5);
+  for (const char* bad : {"1e20", "-1", "4294967296", "2.5"}) {
+    std::string text = good;
+    const std::string key = "\"byteStart\":0";
+    REQUIRE(text.find(key) != std::string::npos);
+    text.replace(text.find(key), key.size(), std::string("\"byteStart\":") + bad);
+    INFO(text);
+    aasr::Result<aasr::platforms::ComposedPost> r(aasr::Error{});
+    REQUIRE_NOTHROW(r = ComposedPostFromJson(text));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.errors()[0].message == "post JSON: facet byteStart/byteEnd is not an offset from 0 to 4294967295");
+  }
+}

@@ -97,6 +97,39 @@ TEST_CASE("cron syntax: names, Sunday as 7, ranges, steps, day OR weekday") {
   CHECK_FALSE(CronExpr::Parse("*/0 * * * *", &c, &e));
 }
 
+// Issue 17: found by fuzzing. A step overflowed int while it was read
+// (*/9999999999) and when it was added (5/2147483647): undefined behaviour
+// where organizers expect a located error.
+TEST_CASE("cron steps out of range are a located error") {
+  CronExpr c;
+  CronError e;
+  CHECK_FALSE(CronExpr::Parse("*/9999999999 * * * *", &c, &e));
+  CHECK(e.column == 2);
+  CHECK(e.message == "minute: step must be from 1 to 59");
+  CHECK_FALSE(CronExpr::Parse("5/2147483647 * * * *", &c, &e));
+  CHECK(e.column == 2);
+  CHECK_FALSE(CronExpr::Parse("0 0/24 * * *", &c, &e));
+  CHECK(e.column == 4);
+  CHECK(e.message == "hour: step must be from 1 to 23");
+  REQUIRE(CronExpr::Parse("*/59 0/23 * * *", &c, &e));
+  const auto utc = Zone("UTC");
+  // 00:59, 23:00, 23:59 (the window's own start, 00:00, is not "after" it).
+  CHECK(Firings(c, utc, Utc("2024-01-01T00:00:00Z"), Utc("2024-01-02T00:00:00Z")).size() == 3);
+  const std::string yaml =
+      "schedules:\n"
+      "  - account: a\n"
+      "    platform: mastodon\n"
+      "    zone: UTC\n"
+      "    graphics:\n"
+      "      cron: \"*/9999999999 * * * *\"\n";
+  auto config = LoadSchedulesFromString(yaml, "schedules.yaml");
+  REQUIRE_FALSE(config.ok());
+  const std::string all = aasr::FormatErrors(config.errors());
+  INFO(all);
+  CHECK(all.find("schedules.yaml:6:16: cron '*/9999999999 * * * *': minute: step must be from 1 to 59") !=
+        std::string::npos);
+}
+
 TEST_CASE("the shipped schedules load") {
   auto config = LoadSchedules(std::string(AASR_SOURCE_DIR) + "/config/schedules.yaml");
   INFO(aasr::FormatErrors(config.errors()));

@@ -121,3 +121,58 @@ TEST_CASE("not a feed") {
   CHECK(feed.errors()[0].message.find("<html>") != std::string::npos);
   CHECK_FALSE(ParseFeed("   ", "empty").ok());
 }
+
+// Issue 17: found by fuzzing. A number no double holds made nlohmann throw
+// out_of_range.406 past ParseWpJson and could take the outreach thread down.
+TEST_CASE("a WordPress reply with a number out of range is a parse error, not an exception") {
+  aasr::Result<ParsedFeed> feed(aasr::Error{});
+  REQUIRE_NOTHROW(feed = ParseFeed("[99e956]", "https://site.example/wp-json/wp/v2/posts"));
+  REQUIRE_FALSE(feed.ok());
+  CHECK(feed.errors()[0].where.file == "https://site.example/wp-json/wp/v2/posts");
+  CHECK(feed.errors()[0].message.find("number out of range") != std::string::npos);
+  REQUIRE_NOTHROW(feed = ParseWpJson(R"([{"id": 1, "x": -1e400}])", "posts.json"));
+  CHECK_FALSE(feed.ok());
+}
+
+// Issue 17: a date outside what system_clock holds overflowed std::chrono
+// (undefined behaviour) when the poller formatted it. Now the story is
+// skipped, its feed, item and field named, and the rest of the feed survives.
+TEST_CASE("a story with an impossible date is skipped with its feed, item and field named") {
+  auto atom = ParseFeed(
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+      "<entry><id>old</id><title>Old</title><published>1011-08-25T12:00:00Z</published></entry>"
+      "<entry><id>ok</id><title>Fine</title><published>2023-08-25T12:00:00Z</published></entry></feed>",
+      "atom.xml");
+  REQUIRE(atom.ok());
+  REQUIRE(atom.value().stories.size() == 1);
+  CHECK(atom.value().stories[0].id == "ok");
+  REQUIRE(atom.value().warnings.size() == 1);
+  const aasr::Error& w = atom.value().warnings[0];
+  CHECK(w.where.file == "atom.xml");
+  CHECK(w.subject == "entry 1 'Old'");
+  CHECK(w.message == "<published> '1011-08-25T12:00:00Z' is outside the years 1678 to 2260: skipped");
+
+  auto rss = ParseFeed(
+      "<rss><channel><item><title>Far</title><guid>g</guid><pubDate>Thu, 25 Aug 9999 12:00:00 GMT</pubDate>"
+      "</item></channel></rss>",
+      "rss.xml");
+  REQUIRE(rss.ok());
+  CHECK(rss.value().stories.empty());
+  REQUIRE(rss.value().warnings.size() == 1);
+  CHECK(rss.value().warnings[0].subject == "item 1 'Far'");
+  CHECK(rss.value().warnings[0].message.find("<pubDate> 'Thu, 25 Aug 9999 12:00:00 GMT'") == 0);
+
+  auto wp = ParseFeed(R"([{"id": 7, "date_gmt": "1011-08-25T12:00:00"}, {"id": 8}])", "posts.json");
+  REQUIRE(wp.ok());
+  REQUIRE(wp.value().stories.size() == 1);
+  CHECK(wp.value().stories[0].id == "wp:8");
+  REQUIRE(wp.value().warnings.size() == 1);
+  CHECK(wp.value().warnings[0].subject == "posts[0].date_gmt");
+  CHECK(wp.value().warnings[0].message.find("date_gmt '1011-08-25T12:00:00' is outside") == 0);
+}
+
+TEST_CASE("FormatRfc3339 formats any second without overflow") {
+  CHECK(FormatRfc3339(-30'610'224'000) == "1000-01-01T00:00:00Z");
+  CHECK(FormatRfc3339(253'402'300'799) == "9999-12-31T23:59:59Z");
+  CHECK(FormatRfc3339(0) == "1970-01-01T00:00:00Z");
+}

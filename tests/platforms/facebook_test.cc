@@ -269,3 +269,31 @@ TEST_CASE("webhook: X-Hub-Signature-256 good accepted - missing 401 - bad or one
   CHECK(HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
+
+// Issue 17: a created_time no WallTime holds (1e15 s) overflowed the
+// nanosecond conversion; it is reported with the entry, and the comment kept.
+TEST_CASE("webhook: a created_time out of range is a named error, not an overflow", "[facebook][webhook]") {
+  const nlohmann::json event = nlohmann::json::parse(
+      R"({"object":"page","entry":[{"id":"1","changes":[{"field":"feed","value":{"item":"comment","verb":"add",)"
+      R"("comment_id":"1_2","message":"hello","created_time":1000000000000000}}]}]})");
+  Errors errors;
+  const auto comments = CommentsFromWebhookEvent(event, &errors);
+  REQUIRE(comments.size() == 1);
+  CHECK(comments[0].created_at.empty());
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].where.file == "webhook entry[0].changes[0]");
+  CHECK(errors[0].subject == "value.created_time");
+  CHECK(errors[0].message == "created_time 1000000000000000 is not a time between 1677 and 2262");
+}
+
+// The Graph API comment parser FetchComments uses, without a network.
+TEST_CASE("Graph API comments parse without a network", "[facebook]") {
+  int64_t t = -1;
+  const auto c = FacebookPlatform::CommentFromGraph(
+      nlohmann::json::parse(R"({"id":"1_3","message":"x","created_time":"9999-12-31T23:59:59+0000"})"), "1_1", &t);
+  CHECK(c.remote_id == "1_3");
+  CHECK(t == 0);  // a time WallTime cannot hold is unreadable, not an overflow
+  CHECK(c.created_at == "9999-12-31T23:59:59+0000");
+  CHECK(c.parent_remote_id == "1_1");
+  CHECK(FacebookPlatform::CommentFromGraph(nlohmann::json(5), "1_1", &t).remote_id.empty());
+}

@@ -164,6 +164,32 @@ TEST_CASE("local comments: a malformed line is located and blocks the cursor", "
   REQUIRE_FALSE(r3.ok());
 }
 
+// Issue 17 (found by fuzzing the inbox lines): a number no double holds made
+// nlohmann throw out_of_range.406 out of FetchComments; it is a located error.
+TEST_CASE("local comments: a number out of range is a located parse error, not an exception", "[local]") {
+  testing::TestDir dir("local-range");
+  net::FakeClock clock(*net::ParseRfc3339("2026-11-23T01:00:00Z"));
+  LocalPlatform local("local", dir.path(), &clock);
+  REQUIRE(local.CheckCredentials().ok());
+  std::string file = local.inbox_dir() + "/a.jsonl";
+  Append(file, R"({"id":"c1","text":"ok","author":{"handle":"a"}})" "\n"
+               R"({"id":"c2","text":"x","author":{"handle":"b","followers":1e999}})" "\n");
+  Result<CommentBatch> r(Error{});
+  REQUIRE_NOTHROW(r = local.FetchComments(""));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors()[0].where.file == file);
+  CHECK(r.errors()[0].where.line == 2);
+  CHECK(r.errors()[0].message.find("malformed JSON") == 0);
+  CHECK(r.errors()[0].message.find("out_of_range.406") != std::string::npos);
+
+  auto one = LocalPlatform::ParseInboxLine("[-1e400]", "in.jsonl", 7, clock.Now());
+  REQUIRE_FALSE(one.ok());
+  CHECK(one.errors()[0].ToString().find("in.jsonl:7:1: malformed JSON") == 0);
+  auto blank = LocalPlatform::ParseInboxLine("  \t", "in.jsonl", 1, clock.Now());
+  REQUIRE(blank.ok());
+  CHECK_FALSE(blank.value().has_value());
+}
+
 TEST_CASE("local comments: duplicate deliveries within a batch are dropped", "[local]") {
   testing::TestDir dir("local-dup");
   net::FakeClock clock(*net::ParseRfc3339("2026-11-23T01:00:00Z"));

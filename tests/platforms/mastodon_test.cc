@@ -587,3 +587,20 @@ TEST_CASE("mastodon: after the idempotency hour a post with a link - a hashtag a
   CHECK_FALSE(not_found.value().has_value());
   CHECK(ComparableStatusText("@a@b.example hi") == ComparableStatusText("@a hi"));
 }
+
+// Issue 17: an account created in 1678 made `now - created` overflow int64
+// nanoseconds; the age is computed in double days.
+TEST_CASE("mastodon: a notification parses without a network - any account date", "[mastodon]") {
+  const net::WallTime now = *net::ParseRfc3339("2026-11-23T01:00:00Z");
+  const nlohmann::json n = nlohmann::json::parse(
+      R"({"id":"5","type":"mention","account":{"id":"7","acct":"old","created_at":"1678-01-01T00:00:00Z"},)"
+      R"("status":{"id":"9","content":"<p>hi</p>","in_reply_to_id":null}})");
+  const auto c = MastodonPlatform::CommentFromNotification(n, now);
+  REQUIRE(c.has_value());
+  CHECK(c->kind == "mention");
+  CHECK(c->root_remote_id == "9");
+  REQUIRE(c->author_account_age_days.has_value());
+  CHECK(*c->author_account_age_days > 348.0 * 365);
+  CHECK_FALSE(MastodonPlatform::CommentFromNotification(nlohmann::json::array(), now).has_value());
+  CHECK_FALSE(MastodonPlatform::CommentFromNotification(nlohmann::json::parse(R"({"type":"favourite"})"), now));
+}

@@ -47,7 +47,12 @@ class Client {
     req.set_request_uri(path);
     if (!cookie_.empty()) req.headers().add("Cookie", cookie_);
     if (send_csrf && !csrf_.empty()) req.headers().add("X-CSRF-Token", csrf_);
-    if (!body.is_null()) req.set_body(body.dump(), "application/json");
+    if (!body.is_null()) {
+      // Bytes, not set_body(std::string): see bot/net/http_client.cc (UBSan vptr in cpprestsdk's char->uint8_t cast).
+      const std::string text = body.dump();
+      req.set_body(std::vector<unsigned char>(text.begin(), text.end()));
+      req.headers().set_content_type("application/json");
+    }
     http::http_response resp = client.request(req).get();
     Reply r;
     r.status = resp.status_code();
