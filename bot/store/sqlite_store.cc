@@ -1,100 +1,26 @@
 #include "bot/store/sqlite_store.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "bot/store/migrations.h"
-#include "bot/store/sqlite_db.h"
+#include "bot/sql/db.h"
+#include "bot/sql/migrations.h"
+#include "bot/sql/pool.h"
+#include "bot/sql/transaction.h"
 
 namespace aasr::store {
 namespace {
 
 using nlohmann::json;
 
-// Connections handed out one per operation; SQLite connections are not meant
-// to be shared between threads, and WAL lets several read at once.
-class Pool {
- public:
-  void Add(std::unique_ptr<Db> db) { free_.push_back(std::move(db)); }
-
-  class Lease {
-   public:
-    Lease(Pool* p, std::unique_ptr<Db> db) : pool_(p), db_(std::move(db)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (db_) pool_->Return(std::move(db_));
-    }
-    Db& operator*() { return *db_; }
-    Db* operator->() { return db_.get(); }
-
-   private:
-    Pool* pool_;
-    std::unique_ptr<Db> db_;
-  };
-
-  Lease Acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !free_.empty(); });
-    auto db = std::move(free_.back());
-    free_.pop_back();
-    return Lease(this, std::move(db));
-  }
-
- private:
-  void Return(std::unique_ptr<Db> db) {
-    {
-      std::lock_guard lock(mu_);
-      free_.push_back(std::move(db));
-    }
-    cv_.notify_one();
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Db>> free_;
-};
-
-// Rolls back unless Commit() succeeded, so an early return never leaves a
-// half-written change behind.
-class Tx {
- public:
-  explicit Tx(Db& db, bool write) : db_(db) {
-    Status s = db_.Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (!s.ok()) error_ = s.errors().front();
-    else open_ = true;
-  }
-  ~Tx() {
-    if (open_) (void)db_.Exec("ROLLBACK");
-  }
-  bool ok() const { return open_; }
-  const Error& error() const { return error_; }
-  Status Commit() {
-    Status s = db_.Exec("COMMIT");
-    if (s.ok()) open_ = false;
-    return s;
-  }
-
- private:
-  Db& db_;
-  bool open_ = false;
-  Error error_;
-};
-
-// Shorthands: prepare or bail out with the error.
-#define AASR_PREPARE(var, db, sql)            \
-  auto var##_r = (db).Prepare(sql);           \
-  if (!var##_r.ok()) return var##_r.errors(); \
-  Stmt& var = *var##_r.value()
-
-#define AASR_RUN(stmt)            \
-  do {                            \
-    Error err_;                   \
-    if (!(stmt).Run(&err_)) return err_; \
-  } while (0)
+using sql::Db;
+using sql::Migrate;
+using sql::Pool;
+using sql::Stmt;
+using sql::Tx;
 
 std::string SpansJson(const std::vector<std::pair<uint32_t, uint32_t>>& spans) {
   json a = json::array();

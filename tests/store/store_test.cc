@@ -275,7 +275,7 @@ TEST_CASE("a version 3 database upgrades to 4: thread roots and scheduled retrie
   INFO(err);
   auto clock = std::make_shared<aasr::ManualClock>(2000);
   StorePtr s = Open(tmp.path(), clock);
-  CHECK(s->schema_version() == 4);
+  CHECK(s->schema_version() == kSchemaVersion);
   auto c = s->GetComment(1).value();
   REQUIRE(c);
   CHECK(c->root.empty());
