@@ -14,6 +14,12 @@ namespace {
 
 using sql::Stmt;
 
+// The file keeps every time in milliseconds (bot/sql/migrations.h, step 6);
+// outreach's calendar code counts whole seconds (cctz civil time), so this
+// store converts at its boundary.
+int64_t Ms(int64_t seconds) { return seconds * 1000; }
+int64_t Seconds(int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
+
 OutboxState StateFromName(const std::string& s) {
   if (s == "sending") return OutboxState::kSending;
   if (s == "published") return OutboxState::kPublished;
@@ -22,8 +28,8 @@ OutboxState StateFromName(const std::string& s) {
 }
 
 const std::string kOutboxColumns =
-    "id, kind, item_id, account, platform, post_json, content_hash, planned_at, state, attempts, "
-    "next_attempt_at, remote_id, url, error, created_at, updated_at";
+    "id, kind, item_id, account, platform, post_json, content_hash, planned_ms, state, attempts, "
+    "next_attempt_ms, remote_id, url, error, created_ms, updated_ms";
 
 Result<OutboxRow> ReadOutboxRow(const Stmt& q, const std::string& db_path) {
   OutboxRow r;
@@ -38,15 +44,15 @@ Result<OutboxRow> ReadOutboxRow(const Stmt& q, const std::string& db_path) {
                  "stored post is unreadable: " + post.errors()[0].message};
   r.post = post.value();
   r.content_hash = q.Text(6);
-  r.planned_at = q.Int(7);
+  r.planned_at = Seconds(q.Int(7));
   r.state = StateFromName(q.Text(8));
   r.attempts = static_cast<int>(q.Int(9));
-  r.next_attempt_at = q.Int(10);
+  r.next_attempt_at = Seconds(q.Int(10));
   r.remote_id = q.Text(11);
   r.url = q.Text(12);
   r.error = q.Text(13);
-  r.created_at = q.Int(14);
-  r.updated_at = q.Int(15);
+  r.created_at = Seconds(q.Int(14));
+  r.updated_at = Seconds(q.Int(15));
   return r;
 }
 
@@ -120,7 +126,7 @@ Result<std::unique_ptr<OutreachStore>> OutreachStore::Open(const std::string& pa
 
 Result<FeedState> OutreachStore::GetFeedState(const std::string& feed) {
   AASR_PREPARE(q, *db_,
-               "SELECT etag, last_modified, last_success FROM outreach_feed_state WHERE feed = ?");
+               "SELECT etag, last_modified, last_success_ms FROM outreach_feed_state WHERE feed = ?");
   q.Bind(1, feed);
   auto found = HasRow(q);
   if (!found.ok()) return found.errors();
@@ -129,7 +135,7 @@ Result<FeedState> OutreachStore::GetFeedState(const std::string& feed) {
     s.initialized = true;
     s.etag = q.Text(0);
     s.last_modified = q.Text(1);
-    s.last_success = q.Int(2);
+    s.last_success = Seconds(q.Int(2));
   }
   return s;
 }
@@ -147,25 +153,25 @@ Status OutreachStore::CommitPoll(const std::string& feed, const std::vector<Seen
   for (const SeenStory& r : records) {
     AASR_PREPARE(ins, *db_,
                  "INSERT OR IGNORE INTO outreach_seen_stories(feed, story_id, title, excerpt, "
-                 "link, image_url, published, disposition, seen_at) VALUES (?,?,?,?,?,?,?,?,?)");
+                 "link, image_url, published_ms, disposition, seen_ms) VALUES (?,?,?,?,?,?,?,?,?)");
     ins.Bind(1, feed).Bind(2, r.story.id).Bind(3, r.story.title).Bind(4, r.story.excerpt);
-    ins.Bind(5, r.story.link).Bind(6, r.story.image_url).Bind(7, r.story.published);
-    ins.Bind(8, StoryDispositionName(r.disposition)).Bind(9, r.seen_at);
+    ins.Bind(5, r.story.link).Bind(6, r.story.image_url).Bind(7, Ms(r.story.published));
+    ins.Bind(8, StoryDispositionName(r.disposition)).Bind(9, Ms(r.seen_at));
     AASR_RUN(ins);
   }
   AASR_PREPARE(up, *db_,
-               "INSERT INTO outreach_feed_state(feed, etag, last_modified, last_success) "
+               "INSERT INTO outreach_feed_state(feed, etag, last_modified, last_success_ms) "
                "VALUES (?,?,?,?) ON CONFLICT(feed) DO UPDATE SET etag = excluded.etag, "
-               "last_modified = excluded.last_modified, last_success = excluded.last_success");
-  up.Bind(1, feed).Bind(2, state.etag).Bind(3, state.last_modified).Bind(4, state.last_success);
+               "last_modified = excluded.last_modified, last_success_ms = excluded.last_success_ms");
+  up.Bind(1, feed).Bind(2, state.etag).Bind(3, state.last_modified).Bind(4, Ms(state.last_success));
   AASR_RUN(up);
   return tx.Commit();
 }
 
 Result<std::vector<SeenStory>> OutreachStore::StoriesWithDisposition(StoryDisposition d) {
   AASR_PREPARE(q, *db_,
-               "SELECT feed, story_id, title, excerpt, link, image_url, published, seen_at FROM "
-               "outreach_seen_stories WHERE disposition = ? ORDER BY published, seen_at, story_id");
+               "SELECT feed, story_id, title, excerpt, link, image_url, published_ms, seen_ms FROM "
+               "outreach_seen_stories WHERE disposition = ? ORDER BY published_ms, seen_ms, story_id");
   q.Bind(1, StoryDispositionName(d));
   std::vector<SeenStory> out;
   Error e;
@@ -177,8 +183,8 @@ Result<std::vector<SeenStory>> OutreachStore::StoriesWithDisposition(StoryDispos
     s.story.excerpt = q.Text(3);
     s.story.link = q.Text(4);
     s.story.image_url = q.Text(5);
-    s.story.published = q.Int(6);
-    s.seen_at = q.Int(7);
+    s.story.published = Seconds(q.Int(6));
+    s.seen_at = Seconds(q.Int(7));
     s.disposition = d;
     out.push_back(std::move(s));
   }
@@ -211,11 +217,11 @@ Result<int64_t> OutreachStore::InsertOutbox(const OutboxRow& row, int64_t now,
   if (id == 0) {
     AASR_PREPARE(ins, *db_,
                  "INSERT INTO outreach_outbox(kind, item_id, account, platform, post_json, "
-                 "content_hash, idempotency_key, planned_at, state, attempts, next_attempt_at, "
-                 "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'planned',0,0,?,?)");
+                 "content_hash, idempotency_key, planned_ms, state, attempts, next_attempt_ms, "
+                 "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,'planned',0,0,?,?)");
     ins.Bind(1, row.kind).Bind(2, row.item_id).Bind(3, row.account).Bind(4, row.platform);
     ins.Bind(5, ComposedPostToJson(row.post)).Bind(6, ContentHash(row.post));
-    ins.Bind(7, row.post.idempotency_key).Bind(8, row.planned_at).Bind(9, now).Bind(10, now);
+    ins.Bind(7, row.post.idempotency_key).Bind(8, Ms(row.planned_at)).Bind(9, Ms(now)).Bind(10, Ms(now));
     AASR_RUN(ins);
     id = db_->LastInsertId();
   }
@@ -251,7 +257,7 @@ Result<bool> OutreachStore::HasOutboxKey(const std::string& account, const std::
 Result<std::vector<OutboxRow>> OutreachStore::ListOutbox(std::optional<OutboxState> state) {
   std::string sql = "SELECT " + kOutboxColumns + " FROM outreach_outbox";
   if (state) sql += " WHERE state = ?";
-  sql += " ORDER BY planned_at, id";
+  sql += " ORDER BY planned_ms, id";
   AASR_PREPARE(q, *db_, sql);
   if (state) q.Bind(1, OutboxStateName(*state));
   return ReadOutboxRows(q, path_);
@@ -260,17 +266,17 @@ Result<std::vector<OutboxRow>> OutreachStore::ListOutbox(std::optional<OutboxSta
 Result<std::vector<OutboxRow>> OutreachStore::DueOutbox(int64_t now) {
   AASR_PREPARE(q, *db_,
                "SELECT " + kOutboxColumns +
-                   " FROM outreach_outbox WHERE state = 'planned' AND planned_at <= ? AND "
-                   "next_attempt_at <= ? ORDER BY planned_at, id");
-  q.Bind(1, now).Bind(2, now);
+                   " FROM outreach_outbox WHERE state = 'planned' AND planned_ms <= ? AND "
+                   "next_attempt_ms <= ? ORDER BY planned_ms, id");
+  q.Bind(1, Ms(now)).Bind(2, Ms(now));
   return ReadOutboxRows(q, path_);
 }
 
 Status OutreachStore::MarkSending(int64_t id, int64_t now) {
   AASR_PREPARE(q, *db_,
                "UPDATE outreach_outbox SET state = 'sending', attempts = attempts + 1, "
-               "updated_at = ? WHERE id = ? AND state IN ('planned', 'sending')");
-  q.Bind(1, now).Bind(2, id);
+               "updated_ms = ? WHERE id = ? AND state IN ('planned', 'sending')");
+  q.Bind(1, Ms(now)).Bind(2, id);
   AASR_RUN(q);
   if (db_->Changes() != 1)
     return Error{{path_, 0, 0}, "outbox row " + std::to_string(id), "row is not planned"};
@@ -280,8 +286,8 @@ Status OutreachStore::MarkSending(int64_t id, int64_t now) {
 Status OutreachStore::MarkPublished(int64_t id, const platforms::Published& p, int64_t now) {
   AASR_PREPARE(q, *db_,
                "UPDATE outreach_outbox SET state = 'published', remote_id = ?, url = ?, "
-               "updated_at = ? WHERE id = ?");
-  q.Bind(1, p.remote_id).Bind(2, p.url).Bind(3, now).Bind(4, id);
+               "updated_ms = ? WHERE id = ?");
+  q.Bind(1, p.remote_id).Bind(2, p.url).Bind(3, Ms(now)).Bind(4, id);
   AASR_RUN(q);
   return Ok{};
 }
@@ -289,19 +295,19 @@ Status OutreachStore::MarkPublished(int64_t id, const platforms::Published& p, i
 Status OutreachStore::MarkAttemptFailed(int64_t id, const std::string& error,
                                         int64_t next_attempt_at, bool final, int64_t now) {
   AASR_PREPARE(q, *db_,
-               "UPDATE outreach_outbox SET state = ?, error = ?, next_attempt_at = ?, "
-               "updated_at = ? WHERE id = ?");
-  q.Bind(1, final ? "failed" : "planned").Bind(2, error).Bind(3, next_attempt_at);
-  q.Bind(4, now).Bind(5, id);
+               "UPDATE outreach_outbox SET state = ?, error = ?, next_attempt_ms = ?, "
+               "updated_ms = ? WHERE id = ?");
+  q.Bind(1, final ? "failed" : "planned").Bind(2, error).Bind(3, Ms(next_attempt_at));
+  q.Bind(4, Ms(now)).Bind(5, id);
   AASR_RUN(q);
   return Ok{};
 }
 
 Status OutreachStore::RequeueFailed(int64_t id, int64_t now) {
   AASR_PREPARE(q, *db_,
-               "UPDATE outreach_outbox SET state = 'planned', attempts = 0, next_attempt_at = ?, "
-               "updated_at = ? WHERE id = ? AND state = 'failed'");
-  q.Bind(1, now).Bind(2, now).Bind(3, id);
+               "UPDATE outreach_outbox SET state = 'planned', attempts = 0, next_attempt_ms = ?, "
+               "updated_ms = ? WHERE id = ? AND state = 'failed'");
+  q.Bind(1, Ms(now)).Bind(2, Ms(now)).Bind(3, id);
   AASR_RUN(q);
   if (db_->Changes() != 1)
     return Error{{path_, 0, 0}, "outbox row " + std::to_string(id), "row is not failed"};
@@ -311,12 +317,12 @@ Status OutreachStore::RequeueFailed(int64_t id, int64_t now) {
 Result<std::map<std::string, int64_t>> OutreachStore::LastPlannedByItem(const std::string& account,
                                                                         const std::string& kind) {
   AASR_PREPARE(q, *db_,
-               "SELECT item_id, MAX(planned_at) FROM outreach_outbox WHERE account = ? AND "
+               "SELECT item_id, MAX(planned_ms) FROM outreach_outbox WHERE account = ? AND "
                "kind = ? AND state != 'failed' GROUP BY item_id");
   q.Bind(1, account).Bind(2, kind);
   std::map<std::string, int64_t> out;
   Error e;
-  while (q.Step(&e)) out[q.Text(0)] = q.Int(1);
+  while (q.Step(&e)) out[q.Text(0)] = Seconds(q.Int(1));
   if (!e.message.empty()) return e;
   return out;
 }
@@ -324,8 +330,8 @@ Result<std::map<std::string, int64_t>> OutreachStore::LastPlannedByItem(const st
 Result<int> OutreachStore::CountPlanned(const std::string& account, int64_t from, int64_t to) {
   AASR_PREPARE(q, *db_,
                "SELECT COUNT(*) FROM outreach_outbox WHERE account = ? AND state != 'failed' AND "
-               "planned_at >= ? AND planned_at < ?");
-  q.Bind(1, account).Bind(2, from).Bind(3, to);
+               "planned_ms >= ? AND planned_ms < ?");
+  q.Bind(1, account).Bind(2, Ms(from)).Bind(3, Ms(to));
   Error e;
   if (!q.Step(&e)) return e;
   return static_cast<int>(q.Int(0));

@@ -5,6 +5,8 @@
 // planned), and holds the outbox: one row per post before anything is sent.
 // Its tables are steps of the file's one migration sequence
 // (bot/sql/migrations.h); Open() migrates the file to this build's version.
+// Times: the file keeps milliseconds like every table; this interface takes
+// and returns whole seconds (outreach's calendar unit) and converts.
 //
 // Durability contract: CommitPoll() records a poll's stories AND the feed's
 // new validators in one transaction, so a crash never leaves an ETag saved for

@@ -173,6 +173,22 @@ CREATE TABLE IF NOT EXISTS outreach_outbox (
 CREATE INDEX IF NOT EXISTS outreach_outbox_state ON outreach_outbox(state, planned_at);
 DROP TABLE IF EXISTS outreach_schema_version;
 )sql",
+      // 5 -> 6: one unit for every time in the file, milliseconds since the
+      // epoch as the moderation tables keep them: outreach's seconds are
+      // converted and its columns named *_ms like the rest.
+      R"sql(
+UPDATE outreach_feed_state SET last_success = last_success * 1000;
+ALTER TABLE outreach_feed_state RENAME COLUMN last_success TO last_success_ms;
+UPDATE outreach_seen_stories SET published = published * 1000, seen_at = seen_at * 1000;
+ALTER TABLE outreach_seen_stories RENAME COLUMN published TO published_ms;
+ALTER TABLE outreach_seen_stories RENAME COLUMN seen_at TO seen_ms;
+UPDATE outreach_outbox SET planned_at = planned_at * 1000, next_attempt_at = next_attempt_at * 1000,
+  created_at = created_at * 1000, updated_at = updated_at * 1000;
+ALTER TABLE outreach_outbox RENAME COLUMN planned_at TO planned_ms;
+ALTER TABLE outreach_outbox RENAME COLUMN next_attempt_at TO next_attempt_ms;
+ALTER TABLE outreach_outbox RENAME COLUMN created_at TO created_ms;
+ALTER TABLE outreach_outbox RENAME COLUMN updated_at TO updated_ms;
+)sql",
   };
   return steps;
 }

@@ -6,7 +6,8 @@
 // transaction (a crash leaves the previous version intact). A database newer
 // than kSchemaVersion is refused and not modified. A file written before the
 // sequence held the outreach tables (outreach_schema_version 1) keeps every
-// row: step 5 adopts those tables and retires their version table.
+// row: step 5 adopts those tables and retires their version table; step 6
+// converts their seconds to milliseconds, the one unit of every time column.
 // Thread safety: call with a connection no other thread uses.
 #pragma once
 
@@ -15,7 +16,7 @@
 namespace aasr::sql {
 
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 Result<int> SchemaVersion(Db& db);
 // Returns the version reached.

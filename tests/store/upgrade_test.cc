@@ -19,7 +19,8 @@ using aasr::store::testing::TempDb;
 
 namespace {
 
-// Outreach times of release 0.2.0 were seconds; this build keeps milliseconds.
+// Outreach times of release 0.2.0 were seconds; OutreachStore still speaks
+// seconds (the file keeps milliseconds since step 6, checked below).
 constexpr int64_t kOldOutreachTimeScale = 1;
 
 const std::string kOldFile = std::string(AASR_SOURCE_DIR) + "/tests/store/testdata/release-0.2.0.db";
@@ -92,6 +93,26 @@ TEST_CASE("a release 0.2.0 file keeps every outbox row, story and feed state", "
   outreach::OutreachStore& st = *opened.value();
   CHECK(Rows(path, "PRAGMA user_version")[0][0] == std::to_string(sql::kSchemaVersion));
   CHECK(Rows(path, "SELECT name FROM sqlite_master WHERE name = 'outreach_schema_version'").empty());
+
+  // On disk every time is now milliseconds (step 6), in *_ms columns.
+  const auto ms = Rows(path, "SELECT planned_ms, next_attempt_ms, created_ms, updated_ms FROM "
+                             "outreach_outbox ORDER BY id");
+  REQUIRE(ms.size() == outbox.size());
+  for (size_t i = 0; i < ms.size(); ++i) {
+    CHECK(ms[i][0] == std::to_string(std::stoll(outbox[i][7]) * 1000));
+    CHECK(ms[i][1] == std::to_string(std::stoll(outbox[i][10]) * 1000));
+    CHECK(ms[i][2] == std::to_string(std::stoll(outbox[i][14]) * 1000));
+    CHECK(ms[i][3] == std::to_string(std::stoll(outbox[i][15]) * 1000));
+  }
+  const auto story_ms = Rows(path, "SELECT published_ms, seen_ms FROM outreach_seen_stories "
+                                   "ORDER BY story_id");
+  REQUIRE(story_ms.size() == stories.size());
+  for (size_t i = 0; i < story_ms.size(); ++i) {
+    CHECK(story_ms[i][0] == std::to_string(std::stoll(stories[i][6]) * 1000));
+    CHECK(story_ms[i][1] == std::to_string(std::stoll(stories[i][8]) * 1000));
+  }
+  CHECK(Rows(path, "SELECT last_success_ms FROM outreach_feed_state")[0][0] ==
+        std::to_string(std::stoll(feed[0][3]) * 1000));
 
   auto rows = st.ListOutbox();
   REQUIRE(rows.ok());
