@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/moderation/policy.h"
 #include "bot/review/passwords.h"
 #include "bot/review/status.h"
 #include "bot/util/utf8.h"
@@ -157,12 +158,10 @@ ReviewApi::ReviewApi(store::StorePtr store, RulesProvider rules,
       limiter_(clock_, options_.login_failures_per_user, options_.login_attempts_per_address,
                options_.login_window_ms) {}
 
-std::string ReviewApi::RemoveActionFor(const std::string& platform) const {
-  if (options_.remove_action_for) return options_.remove_action_for(platform);
-  // Facebook Pages and Bluesky (threadgate hiddenReplies) can hide replies to
-  // our posts; Mastodon offers no way to hide or delete someone else's reply.
-  if (platform == "mastodon") return "";
-  return "hide";
+platforms::Capabilities ReviewApi::CapabilitiesFor(const std::string& platform) const {
+  if (options_.capabilities_for)
+    if (auto caps = options_.capabilities_for(platform)) return *caps;
+  return moderation::KnownCapabilities(platform);
 }
 
 json ReviewApi::ItemJson(const store::Item& it, bool with_text) const {
@@ -577,7 +576,7 @@ Response ReviewApi::Decision(int64_t id, const Request& r, const Caller& c) {
   }
   AASR_OR_500(item, store_->GetItem(id), "decision");
   if (!item.value()) return ErrorResponse(404, "not_found", "no item " + std::to_string(id));
-  d.remove_action = RemoveActionFor(item.value()->platform);
+  d.actions = moderation::ForDecision(d.decision, CapabilitiesFor(item.value()->platform));
   AASR_OR_500(o, store_->Decide(d), "decision");
   if (o.value().code == Code::kOk)
     spdlog::info("item {}: {} by {}", id, d.decision, c.session.user);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/moderation/policy.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::store {
@@ -101,9 +102,11 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
 }
 
 Result<IngestResult> ScreenAndStore(Store& store, const rules::RuleSet& rules,
-                                    const NewComment& c, StoredVerdict* verdict_out) {
+                                    const NewComment& c, StoredVerdict* verdict_out,
+                                    const std::optional<platforms::Capabilities>& caps) {
   StoredVerdict v = FromRules(rules.Screen(ToRulesComment(c)));
-  auto r = store.Ingest(c, v);
+  Disposition d = moderation::ForVerdict(v, caps ? *caps : moderation::KnownCapabilities(c.platform));
+  auto r = store.Ingest({c, v, std::move(d)});
   if (verdict_out) *verdict_out = std::move(v);
   return r;
 }

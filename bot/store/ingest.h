@@ -6,13 +6,16 @@
 // `account`, `parent` (and optional `root`, `parent_text`, `author.id`,
 // `received_at_ms`); a line it cannot use yields an Error naming the source,
 // line and field, never a half-filled comment. ScreenAndStore screens with the
-// given rule set and stores comment and verdict in one transaction
+// given rule set, asks the moderation policy (bot/moderation/policy.h) what
+// to queue and hide, and stores comment, verdict and that in one transaction
 // (idempotent on platform + remote_id).
 // Thread safety: stateless; safe from any thread with a thread-safe Store.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "bot/platforms/platform.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
 
@@ -27,7 +30,11 @@ rules::Comment ToRulesComment(const NewComment& c);
 Result<NewComment> ParseCommentLine(const std::string& line, const std::string& platform,
                                     const std::string& source, int line_number);
 
+// `caps`: what the comment's platform can do; without it, what a platform of
+// c.platform's name declares (policy.h KnownCapabilities: `queue ingest` has
+// no adapter).
 Result<IngestResult> ScreenAndStore(Store& store, const rules::RuleSet& rules,
-                                    const NewComment& c, StoredVerdict* verdict_out = nullptr);
+                                    const NewComment& c, StoredVerdict* verdict_out = nullptr,
+                                    const std::optional<platforms::Capabilities>& caps = std::nullopt);
 
 }  // namespace aasr::store
