@@ -5,9 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/comment/json.h"
 #include "bot/moderation/policy.h"
 #include "bot/review/passwords.h"
 #include "bot/review/status.h"
+#include "bot/store/ingest.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::review {
@@ -684,25 +686,15 @@ Response ReviewApi::RulesView(const Request& r) {
 Response ReviewApi::Try(const Request& r) {
   auto body = ParseBody(r);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
-  std::string text = OptString(body.value(), "text");
+  // The one comment codec: a field of the wrong type is a 400 naming it.
+  auto decoded = comment::Decode(body.value());
+  if (!decoded.ok()) return ErrorResponse(400, "bad_request", decoded.errors().front().message);
+  const std::string& text = decoded.value().text;
   if (text.empty()) return ErrorResponse(400, "bad_request", "give \"text\"");
   if (text.size() > 20000) return ErrorResponse(400, "bad_request", "text longer than 20000 bytes");
   rules::RuleSetPtr set = rules_ ? rules_() : nullptr;
   if (!set) return ErrorResponse(503, "no_rules", "no rule set is loaded");
-  rules::Comment c;
-  c.text = text;
-  c.platform = OptString(body.value(), "platform");
-  const json& b = body.value();
-  if (b.contains("author") && b["author"].is_object()) {
-    const json& a = b["author"];
-    c.author.handle = OptString(a, "handle");
-    if (a.contains("account_age_days") && a["account_age_days"].is_number())
-      c.author.account_age_days = a["account_age_days"].get<double>();
-    if (a.contains("followers") && a["followers"].is_number())
-      c.author.followers = a["followers"].get<double>();
-    if (a.contains("first_comment") && a["first_comment"].is_boolean())
-      c.author.first_comment = a["first_comment"].get<bool>();
-  }
+  const rules::Comment c = store::ToRulesComment(store::FromComment(decoded.value(), ""));
   rules::Verdict v = set->Screen(c);
   json out = rules::VerdictToJson(v);
   json matches = json::array();

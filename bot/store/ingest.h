@@ -2,10 +2,10 @@
 // arrived" to "it is stored with its verdict, and queued if flagged". Used by
 // `aasr-bot queue ingest` and, later, the daemon's platform pollers.
 //
-// Promises: ParseCommentLine reads the `screen` jsonl shape plus `remote_id`,
-// `account`, `parent` (and optional `root`, `parent_text`, `author.id`,
-// `received_at_ms`); a line it cannot use yields an Error naming the source,
-// line and field, never a half-filled comment. ScreenAndStore screens with the
+// Promises: ParseCommentLine reads a line with the one comment codec
+// (bot/comment/json.h) and requires `text` and `remote_id` (or `id`); a line
+// it cannot use yields an Error naming the source, line and field, never a
+// half-filled comment. ScreenAndStore screens with the
 // given rule set, asks the moderation policy (bot/moderation/policy.h) what
 // to queue and hide, and stores comment, verdict and that in one transaction
 // (idempotent on platform + remote_id).
@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "bot/comment/comment.h"
 #include "bot/platforms/platform.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
@@ -25,6 +26,9 @@ namespace aasr::store {
 StoredVerdict FromRules(const rules::Verdict& v);
 // And the stored comment back into what the rule engine screens.
 rules::Comment ToRulesComment(const NewComment& c);
+// The one comment model (bot/comment) as the store keeps it; `platform` is
+// the default when the comment names none.
+NewComment FromComment(const comment::Comment& c, const std::string& platform);
 
 // `platform` is the default when the line has no "platform" field.
 Result<NewComment> ParseCommentLine(const std::string& line, const std::string& platform,
