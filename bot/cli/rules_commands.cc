@@ -35,6 +35,18 @@ RuleSetPtr LoadOrReport(const std::string& dir) {
   return loaded.value();
 }
 
+// The author object through the one comment codec (bot/comment/json.h), for
+// `rules eval`: a wrong type is an error naming the field.
+bool ReadAuthor(const nlohmann::json& j, rules::Author* a, std::string* error) {
+  auto decoded = comment::Decode(nlohmann::json{{"author", j}});
+  if (!decoded.ok()) {
+    *error = decoded.errors().front().message;
+    return false;
+  }
+  *a = store::ToRulesComment(store::FromComment(decoded.value(), "")).author;
+  return true;
+}
+
 // Marks each span of text with «…» for the text format.
 std::string MarkSpans(const std::string& text, const rules::Verdict& v) {
   std::vector<rules::Span> spans;
@@ -141,6 +153,8 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code) {
     std::cout << (total - failures.size()) << " passed, " << failures.size() << " failed\n";
     *exit_code = failures.empty() ? 0 : 1;
   });
+
+  RegisterRulesEval(*rules_cmd, exit_code, ReadAuthor);
 
   auto* screen = app.add_subcommand("screen", "screen comments from stdin against the rules");
   auto screen_rules = std::make_shared<std::string>();

@@ -94,9 +94,12 @@ json ActionJson(const store::PlatformAction& a) {
               {"created_ms", a.created_ms}};
 }
 
-json MatchesJson(const std::vector<store::StoredMatch>& ms) {
+// The live matches, or (shadow) only the shadow rules' matches: the item
+// view shows the two apart so a watched rule is never mistaken for the reason.
+json MatchesJson(const std::vector<store::StoredMatch>& ms, bool shadow = false) {
   json out = json::array();
   for (const auto& m : ms) {
+    if ((m.action == store::kShadowAction) != shadow) continue;
     json spans = json::array();
     for (auto& [b, e] : m.spans) spans.push_back({b, e});
     out.push_back(json{{"rule_id", m.rule_id},
@@ -510,6 +513,8 @@ Response ReviewApi::ItemView(int64_t id) {
                           {"categories", v.categories},
                           {"explanation", v.explanation},
                           {"matches", MatchesJson(v.matches)}};
+    json shadow = MatchesJson(v.matches, /*shadow=*/true);
+    if (!shadow.empty()) out["verdict"]["shadow"] = shadow;
   }
   json hist = json::array();
   for (const auto& h : history.value()) {
@@ -657,10 +662,13 @@ Response ReviewApi::RulesView(const Request& r) {
   AASR_OR_500(stats, store_->RuleStatistics(0), "rules");
   rules::RuleSetPtr set = rules_ ? rules_() : nullptr;
   std::vector<std::string> active = set ? set->rule_ids() : std::vector<std::string>{};
+  const std::vector<std::string> shadow = set ? set->shadow_rule_ids() : std::vector<std::string>{};
   std::map<std::string, json> by_id;
-  for (const auto& id : active)
-    by_id[id] = json{{"id", id}, {"active", true}, {"category", ""}, {"hits", 0},
-                     {"approved", 0}, {"removed", 0}, {"pending", 0}};
+  for (const auto& id : active) {
+    const bool is_shadow = std::find(shadow.begin(), shadow.end(), id) != shadow.end();
+    by_id[id] = json{{"id", id}, {"active", true}, {"mode", is_shadow ? "shadow" : "live"},
+                     {"category", ""}, {"hits", 0}, {"approved", 0}, {"removed", 0}, {"pending", 0}};
+  }
   for (const auto& s : stats.value()) {
     json& e = by_id[s.rule_id];
     if (e.is_null()) e = json{{"id", s.rule_id}, {"active", false}};

@@ -21,6 +21,19 @@ StoredVerdict FromRules(const rules::Verdict& v) {
     sm.spans.assign(m.spans.begin(), m.spans.end());
     out.matches.push_back(std::move(sm));
   }
+  // Shadow matches are kept as matches whose action is "shadow": rule
+  // statistics (and the Rules view) then count them like any hit, with no
+  // schema change, while the verdict's own action and categories ignore them.
+  for (const auto& m : v.shadow_matches) {
+    StoredMatch sm;
+    sm.rule_id = m.rule_id;
+    sm.category = m.category;
+    sm.description = m.description;
+    sm.action = kShadowAction;
+    sm.priority = static_cast<int>(m.priority);
+    sm.spans.assign(m.spans.begin(), m.spans.end());
+    out.matches.push_back(std::move(sm));
+  }
   return out;
 }
 
@@ -32,6 +45,7 @@ rules::Comment ToRulesComment(const NewComment& c) {
   rc.author.account_age_days = c.author_account_age_days;
   rc.author.followers = c.author_followers;
   rc.author.first_comment = c.author_first_comment;
+  rc.author.is_self = c.author_is_self;
   return rc;
 }
 
@@ -48,6 +62,7 @@ NewComment FromComment(const comment::Comment& in, const std::string& platform) 
   c.author_account_age_days = in.author.account_age_days;
   c.author_followers = in.author.followers;
   c.author_first_comment = in.author.first_comment;
+  c.author_is_self = in.author.is_self;
   c.text = in.text;
   c.received_ms = in.received_at_ms.value_or(0);
   return c;
