@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/moderation/policy.h"
 #include "bot/store/sqlite_store.h"
 
 using namespace aasr::store;
@@ -79,7 +80,8 @@ int main(int argc, char** argv) {
     m.spans = {{b, b + 8}};
     v.matches = {m};
     v.explanation = m.rule_id;
-    auto r = st->Ingest(c, v);
+    // Queued as the moderation policy would on a platform that hides.
+    auto r = st->Ingest({c, v, aasr::moderation::ForVerdict(v, aasr::moderation::KnownCapabilities(c.platform))});
     if (!r.ok()) {
       std::fprintf(stderr, "%s", aasr::FormatErrors(r.errors()).c_str());
       return 1;

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/cli/commands.h"
+#include "bot/comment/json.h"
 #include "bot/rules/rules.h"
+#include "bot/store/ingest.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::cli {
@@ -33,37 +35,15 @@ RuleSetPtr LoadOrReport(const std::string& dir) {
   return loaded.value();
 }
 
-// Reads the optional author fields; a wrong type is an error naming the field.
+// The author object through the one comment codec (bot/comment/json.h), for
+// `rules eval`: a wrong type is an error naming the field.
 bool ReadAuthor(const nlohmann::json& j, rules::Author* a, std::string* error) {
-  if (!j.is_object()) {
-    *error = "field 'author' must be an object";
+  auto decoded = comment::Decode(nlohmann::json{{"author", j}});
+  if (!decoded.ok()) {
+    *error = decoded.errors().front().message;
     return false;
   }
-  auto number = [&](const char* key, std::optional<double>* out) {
-    if (!j.contains(key) || j[key].is_null()) return true;
-    if (!j[key].is_number()) {
-      *error = std::string("field 'author.") + key + "' must be a number";
-      return false;
-    }
-    *out = j[key].get<double>();
-    return true;
-  };
-  if (j.contains("handle") && j["handle"].is_string()) a->handle = j["handle"].get<std::string>();
-  if (!number("account_age_days", &a->account_age_days) || !number("followers", &a->followers)) return false;
-  if (j.contains("first_comment") && !j["first_comment"].is_null()) {
-    if (!j["first_comment"].is_boolean()) {
-      *error = "field 'author.first_comment' must be true or false";
-      return false;
-    }
-    a->first_comment = j["first_comment"].get<bool>();
-  }
-  if (j.contains("is_self") && !j["is_self"].is_null()) {
-    if (!j["is_self"].is_boolean()) {
-      *error = "field 'author.is_self' must be true or false";
-      return false;
-    }
-    a->is_self = j["is_self"].get<bool>();
-  }
+  *a = store::ToRulesComment(store::FromComment(decoded.value(), "")).author;
   return true;
 }
 
@@ -121,14 +101,13 @@ int Screen(const std::string& rules_dir, const std::string& format) {
       error("expected an object with a string field 'text'");
       continue;
     }
-    rules::Comment c;
-    c.text = in["text"].get<std::string>();
-    if (in.contains("platform") && in["platform"].is_string()) c.platform = in["platform"].get<std::string>();
-    std::string author_error;
-    if (in.contains("author") && !ReadAuthor(in["author"], &c.author, &author_error)) {
-      error(author_error);
+    // The one comment codec; a field of the wrong type names itself.
+    auto decoded = comment::Decode(in);
+    if (!decoded.ok()) {
+      error(decoded.errors().front().message);
       continue;
     }
+    const rules::Comment c = store::ToRulesComment(store::FromComment(decoded.value(), ""));
     const nlohmann::json id = in.contains("id") ? in["id"] : nlohmann::json();
     std::cout << rules::VerdictToJson(rules->Screen(c), id).dump(-1, ' ', false,
                                                                   nlohmann::json::error_handler_t::replace)

@@ -539,19 +539,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   so.outreach_db = c.database;  // the outbox lives in the same file
   Impl* raw = impl.get();
   so.status = [raw] { return raw->StatusView(); };
-  // What "remove" asks of a platform, from what its adapter can do: hide
-  // where it can hide or has a hide fallback (Mastodon: block/mute/report per
-  // the account's hide_fallback), else delete, else nothing.
-  so.api.remove_action_for = [raw](const std::string& platform) -> std::string {
+  // What a decision asks of a platform is the moderation policy's
+  // (bot/moderation/policy.h), from what this platform's adapter can do
+  // (Mastodon: its account's hide fallback).
+  so.api.capabilities_for =
+      [raw](const std::string& platform) -> std::optional<platforms::Capabilities> {
     std::lock_guard<std::mutex> lock(raw->accounts_mu);
-    for (const auto& [name, runner] : raw->accounts) {
-      if (runner->platform()->name() != platform) continue;
-      const platforms::Capabilities caps = runner->platform()->capabilities();
-      if (caps.hide_replies || !caps.hide_fallback.empty()) return "hide";
-      if (caps.delete_comments) return "delete";
-      return "";
-    }
-    return platform == "mastodon" ? "" : "hide";
+    for (const auto& [name, runner] : raw->accounts)
+      if (runner->platform()->name() == platform) return runner->platform()->capabilities();
+    return std::nullopt;
   };
   impl->server = std::make_unique<review::ReviewServer>(impl->store, [raw] { return raw->Rules(); }, impl->clock, so);
   impl->MountRoutes();

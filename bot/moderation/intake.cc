@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "bot/moderation/policy.h"
 #include "bot/net/rfc3339.h"
 #include "bot/store/ingest.h"
 
@@ -146,8 +147,8 @@ Status CheckDeps(const IntakeDeps& d) {
 namespace {
 
 // Screens `c` and fills the item's comment and verdict; returns what the
-// store keeps.
-store::NewComment Screen(const IntakeDeps& d, const platforms::FetchedComment& c, IntakeItem* item) {
+// store keeps, with what the policy decided for this platform.
+store::IngestRequest Screen(const IntakeDeps& d, const platforms::FetchedComment& c, IntakeItem* item) {
   item->comment = c;
   item->created_at_ms = ParseCreatedMs(c.created_at);
   store::NewComment nc;
@@ -166,13 +167,33 @@ store::NewComment Screen(const IntakeDeps& d, const platforms::FetchedComment& c
   const std::string self = d.platform->SelfAuthorId();
   if (!self.empty()) nc.author_is_self = !c.author_id.empty() && c.author_id == self;
   item->verdict = d.rules->Screen(store::ToRulesComment(nc));
-  return nc;
+  store::StoredVerdict v = store::FromRules(item->verdict);
+  store::Disposition disposition = ForVerdict(v, d.platform->capabilities());
+  return {std::move(nc), std::move(v), std::move(disposition)};
+}
+
+// The at-once action the store just wrote, as PendingActions() would list it.
+store::PlatformAction AtOnceAction(const store::IngestRequest& r, const store::IngestResult& s) {
+  store::PlatformAction a;
+  a.id = s.action_id;
+  a.item_id = s.item_id;
+  a.platform = r.comment.platform;
+  a.account = r.comment.account;
+  a.remote_id = r.comment.remote_id;
+  a.author_id = r.comment.author_id;
+  a.author_handle = r.comment.author_handle;
+  a.parent = r.comment.parent;
+  a.root = r.comment.root;
+  a.kind = r.disposition.at_once;
+  a.state = "pending";
+  return a;
 }
 
 // After the store answered: records the ids, and carries out the `hide` the
-// store queued with the verdict (or finishes it, when an earlier round
-// stored the comment and stopped there).
-Result<IntakeItem> AfterStored(const IntakeDeps& d, IntakeItem item, Result<store::IngestResult> stored) {
+// policy asked for at once (or finishes it, when an earlier round stored the
+// comment and stopped there: only then are its actions read back).
+Result<IntakeItem> AfterStored(const IntakeDeps& d, IntakeItem item, const store::IngestRequest& req,
+                               Result<store::IngestResult> stored) {
   if (!stored.ok()) {
     Errors errs = stored.errors();
     for (Error& e : errs)
@@ -184,10 +205,18 @@ Result<IntakeItem> AfterStored(const IntakeDeps& d, IntakeItem item, Result<stor
   item.created = stored.value().created;
   item.verdict_at_ms = d.clock->NowMs();
   if (item.item_id == 0) return item;
+  if (item.created && req.disposition.at_once.empty() && item.verdict.action == rules::Action::kHide)
+    item.hide_note = d.platform->name() + " cannot hide replies";
 
-  auto actions = d.store->ActionsForItem(item.item_id);
-  if (!actions.ok()) return actions.errors();
-  for (const store::PlatformAction& a : actions.value()) {
+  std::vector<store::PlatformAction> actions;
+  if (item.created) {
+    if (stored.value().action_id != 0) actions.push_back(AtOnceAction(req, stored.value()));
+  } else {
+    auto read = d.store->ActionsForItem(item.item_id);
+    if (!read.ok()) return read.errors();
+    actions = std::move(read).value();
+  }
+  for (const store::PlatformAction& a : actions) {
     if (a.kind != "hide") continue;
     if (a.state == "done") {
       item.hidden = true;
@@ -228,9 +257,9 @@ Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedCo
   Status ok = CheckDeps(d);
   if (!ok.ok()) return ok.errors();
   IntakeItem item;
-  store::NewComment nc = Screen(d, c, &item);
-  auto stored = d.store->Ingest(nc, store::FromRules(item.verdict));
-  return AfterStored(d, std::move(item), std::move(stored));
+  store::IngestRequest req = Screen(d, c, &item);
+  auto stored = d.store->Ingest(req);
+  return AfterStored(d, std::move(item), req, std::move(stored));
 }
 
 Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {
@@ -262,18 +291,15 @@ Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {
   for (size_t begin = 0; begin < fetched.size(); begin += kIngestChunk) {
     const size_t end = std::min(fetched.size(), begin + kIngestChunk);
     std::vector<IntakeItem> screened(end - begin);
-    std::vector<std::pair<store::NewComment, store::StoredVerdict>> chunk;
+    std::vector<store::IngestRequest> chunk;
     chunk.reserve(end - begin);
-    for (size_t i = begin; i < end; ++i) {
-      store::NewComment nc = Screen(d, fetched[i], &screened[i - begin]);
-      chunk.emplace_back(std::move(nc), store::FromRules(screened[i - begin].verdict));
-    }
+    for (size_t i = begin; i < end; ++i) chunk.push_back(Screen(d, fetched[i], &screened[i - begin]));
     std::vector<Result<store::IngestResult>> stored = d.store->IngestBatch(chunk);
     for (size_t i = begin; i < end; ++i) {
       const platforms::FetchedComment& c = fetched[i];
       Result<store::IngestResult> one = Error{{}, "", "the store returned too few results"};
       if (i - begin < stored.size()) one = std::move(stored[i - begin]);
-      auto item = AfterStored(d, std::move(screened[i - begin]), std::move(one));
+      auto item = AfterStored(d, std::move(screened[i - begin]), chunk[i - begin], std::move(one));
       if (!item.ok()) {
         all_stored = false;  // keep the cursor: the next round stores it
         report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());

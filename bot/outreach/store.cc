@@ -4,76 +4,21 @@
 
 #include <nlohmann/json.hpp>
 #include <openssl/sha.h>
-#include <sqlite3.h>
+
+#include "bot/sql/db.h"
+#include "bot/sql/migrations.h"
+#include "bot/sql/transaction.h"
 
 namespace aasr::outreach {
 namespace {
 
-// A prepared statement that finalizes itself. Bind indexes are 1-based.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& Bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  int Step() { return sqlite3_step(stmt_); }
-  std::string Text(int col) {
-    const unsigned char* t = sqlite3_column_text(stmt_, col);
-    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col)) : "";
-  }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+using sql::Stmt;
 
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
-
-const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS outreach_schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outreach_feed_state (
-  feed TEXT PRIMARY KEY,
-  etag TEXT NOT NULL DEFAULT '',
-  last_modified TEXT NOT NULL DEFAULT '',
-  last_success INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS outreach_seen_stories (
-  feed TEXT NOT NULL,
-  story_id TEXT NOT NULL,
-  title TEXT NOT NULL,
-  excerpt TEXT NOT NULL,
-  link TEXT NOT NULL,
-  image_url TEXT NOT NULL,
-  published INTEGER NOT NULL,
-  disposition TEXT NOT NULL,
-  seen_at INTEGER NOT NULL,
-  PRIMARY KEY (feed, story_id));
-CREATE TABLE IF NOT EXISTS outreach_outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL,
-  item_id TEXT NOT NULL,
-  account TEXT NOT NULL,
-  platform TEXT NOT NULL,
-  post_json TEXT NOT NULL,
-  content_hash TEXT NOT NULL,
-  idempotency_key TEXT NOT NULL,
-  planned_at INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL DEFAULT 0,
-  remote_id TEXT NOT NULL DEFAULT '',
-  url TEXT NOT NULL DEFAULT '',
-  error TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  UNIQUE (account, idempotency_key));
-CREATE INDEX IF NOT EXISTS outreach_outbox_state ON outreach_outbox(state, planned_at);
-)sql";
+// The file keeps every time in milliseconds (bot/sql/migrations.h, step 6);
+// outreach's calendar code counts whole seconds (cctz civil time), so this
+// store converts at its boundary.
+int64_t Ms(int64_t seconds) { return seconds * 1000; }
+int64_t Seconds(int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
 
 OutboxState StateFromName(const std::string& s) {
   if (s == "sending") return OutboxState::kSending;
@@ -82,11 +27,11 @@ OutboxState StateFromName(const std::string& s) {
   return OutboxState::kPlanned;
 }
 
-const char* kOutboxColumns =
-    "id, kind, item_id, account, platform, post_json, content_hash, planned_at, state, attempts, "
-    "next_attempt_at, remote_id, url, error, created_at, updated_at";
+const std::string kOutboxColumns =
+    "id, kind, item_id, account, platform, post_json, content_hash, planned_ms, state, attempts, "
+    "next_attempt_ms, remote_id, url, error, created_ms, updated_ms";
 
-Result<OutboxRow> ReadOutboxRow(Stmt& q, const std::string& db_path) {
+Result<OutboxRow> ReadOutboxRow(const Stmt& q, const std::string& db_path) {
   OutboxRow r;
   r.id = q.Int(0);
   r.kind = q.Text(1);
@@ -99,16 +44,40 @@ Result<OutboxRow> ReadOutboxRow(Stmt& q, const std::string& db_path) {
                  "stored post is unreadable: " + post.errors()[0].message};
   r.post = post.value();
   r.content_hash = q.Text(6);
-  r.planned_at = q.Int(7);
+  r.planned_at = Seconds(q.Int(7));
   r.state = StateFromName(q.Text(8));
   r.attempts = static_cast<int>(q.Int(9));
-  r.next_attempt_at = q.Int(10);
+  r.next_attempt_at = Seconds(q.Int(10));
   r.remote_id = q.Text(11);
   r.url = q.Text(12);
   r.error = q.Text(13);
-  r.created_at = q.Int(14);
-  r.updated_at = q.Int(15);
+  r.created_at = Seconds(q.Int(14));
+  r.updated_at = Seconds(q.Int(15));
   return r;
+}
+
+// Every outbox row a query returns; a row whose post is unreadable is an
+// error (all of them are reported, the readable rows are not returned).
+Result<std::vector<OutboxRow>> ReadOutboxRows(Stmt& q, const std::string& db_path) {
+  std::vector<OutboxRow> out;
+  Errors errors;
+  Error e;
+  while (q.Step(&e)) {
+    auto row = ReadOutboxRow(q, db_path);
+    if (row.ok()) out.push_back(row.value());
+    else errors.insert(errors.end(), row.errors().begin(), row.errors().end());
+  }
+  if (!e.message.empty()) return e;
+  if (!errors.empty()) return errors;
+  return out;
+}
+
+// Steps a statement that returns at most one row: true when it did.
+Result<bool> HasRow(Stmt& q) {
+  Error e;
+  if (q.Step(&e)) return true;
+  if (!e.message.empty()) return e;
+  return false;
 }
 
 const char* FacetTypeName(platforms::Facet::Type t) {
@@ -142,120 +111,71 @@ const char* OutboxStateName(OutboxState s) {
   return "planned";
 }
 
+OutreachStore::OutreachStore(std::unique_ptr<sql::Db> db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+OutreachStore::~OutreachStore() = default;
+
 Result<std::unique_ptr<OutreachStore>> OutreachStore::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    return Error{{path, 0, 0}, "", "cannot open outreach database: " + msg};
-  }
-  sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<OutreachStore> store(new OutreachStore(db, path));
-  if (path != ":memory:") {
-    auto wal = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "set journal mode");
-    if (!wal.ok()) return wal.errors();
-  }
-  auto created = store->Exec(kSchema, "create schema");
-  if (!created.ok()) return created.errors();
-  Stmt q(db, "SELECT version FROM outreach_schema_version");
-  if (!q.ok()) return store->SqlError("read schema version");
-  if (q.Step() == SQLITE_ROW) {
-    const int64_t v = q.Int(0);
-    if (v != kOutreachSchemaVersion)
-      return Error{{path, 0, 0}, "", "outreach schema version " + std::to_string(v) +
-                                         " is not supported (this build knows " +
-                                         std::to_string(kOutreachSchemaVersion) + ")"};
-  } else {
-    Stmt ins(db, "INSERT INTO outreach_schema_version(version) VALUES (?)");
-    ins.Bind(1, static_cast<int64_t>(kOutreachSchemaVersion));
-    if (ins.Step() != SQLITE_DONE) return store->SqlError("write schema version");
-  }
-  return store;
-}
-
-OutreachStore::~OutreachStore() { sqlite3_close(db_); }
-
-Error OutreachStore::SqlError(const char* what) const {
-  return Error{{path_, 0, 0}, "", std::string(what) + ": " + sqlite3_errmsg(db_)};
-}
-
-Status OutreachStore::Exec(const char* sql, const char* what) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-    Error e{{path_, 0, 0}, "", std::string(what) + ": " + (msg ? msg : "unknown error")};
-    sqlite3_free(msg);
-    return e;
-  }
-  return Ok{};
+  auto db = sql::Db::Open(path);
+  if (!db.ok()) return db.errors();
+  auto version = sql::Migrate(*db.value());
+  if (!version.ok()) return version.errors();
+  return std::unique_ptr<OutreachStore>(new OutreachStore(std::move(db).value(), path));
 }
 
 Result<FeedState> OutreachStore::GetFeedState(const std::string& feed) {
-  Stmt q(db_, "SELECT etag, last_modified, last_success FROM outreach_feed_state WHERE feed = ?");
-  if (!q.ok()) return SqlError("read feed state");
+  AASR_PREPARE(q, *db_,
+               "SELECT etag, last_modified, last_success_ms FROM outreach_feed_state WHERE feed = ?");
   q.Bind(1, feed);
+  auto found = HasRow(q);
+  if (!found.ok()) return found.errors();
   FeedState s;
-  const int rc = q.Step();
-  if (rc == SQLITE_ROW) {
+  if (found.value()) {
     s.initialized = true;
     s.etag = q.Text(0);
     s.last_modified = q.Text(1);
-    s.last_success = q.Int(2);
-  } else if (rc != SQLITE_DONE) {
-    return SqlError("read feed state");
+    s.last_success = Seconds(q.Int(2));
   }
   return s;
 }
 
 Result<bool> OutreachStore::IsSeen(const std::string& feed, const std::string& story_id) {
-  Stmt q(db_, "SELECT 1 FROM outreach_seen_stories WHERE feed = ? AND story_id = ?");
-  if (!q.ok()) return SqlError("read seen stories");
+  AASR_PREPARE(q, *db_, "SELECT 1 FROM outreach_seen_stories WHERE feed = ? AND story_id = ?");
   q.Bind(1, feed).Bind(2, story_id);
-  const int rc = q.Step();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("read seen stories");
-  return rc == SQLITE_ROW;
+  return HasRow(q);
 }
 
 Status OutreachStore::CommitPoll(const std::string& feed, const std::vector<SeenStory>& records,
                                  const FeedState& state) {
-  auto begin = Exec("BEGIN IMMEDIATE", "begin poll transaction");
-  if (!begin.ok()) return begin;
-  auto fail = [&](const char* what) -> Status {
-    Error e = SqlError(what);
-    Exec("ROLLBACK", "rollback");
-    return e;
-  };
+  sql::Tx tx(*db_, true);
+  if (!tx.ok()) return tx.error();
   for (const SeenStory& r : records) {
-    Stmt ins(db_,
-             "INSERT OR IGNORE INTO outreach_seen_stories(feed, story_id, title, excerpt, link, "
-             "image_url, published, disposition, seen_at) VALUES (?,?,?,?,?,?,?,?,?)");
-    if (!ins.ok()) return fail("record story");
+    AASR_PREPARE(ins, *db_,
+                 "INSERT OR IGNORE INTO outreach_seen_stories(feed, story_id, title, excerpt, "
+                 "link, image_url, published_ms, disposition, seen_ms) VALUES (?,?,?,?,?,?,?,?,?)");
     ins.Bind(1, feed).Bind(2, r.story.id).Bind(3, r.story.title).Bind(4, r.story.excerpt);
-    ins.Bind(5, r.story.link).Bind(6, r.story.image_url).Bind(7, r.story.published);
-    ins.Bind(8, std::string(StoryDispositionName(r.disposition))).Bind(9, r.seen_at);
-    if (ins.Step() != SQLITE_DONE) return fail("record story");
+    ins.Bind(5, r.story.link).Bind(6, r.story.image_url).Bind(7, Ms(r.story.published));
+    ins.Bind(8, StoryDispositionName(r.disposition)).Bind(9, Ms(r.seen_at));
+    AASR_RUN(ins);
   }
-  Stmt up(db_,
-          "INSERT INTO outreach_feed_state(feed, etag, last_modified, last_success) VALUES (?,?,?,?) "
-          "ON CONFLICT(feed) DO UPDATE SET etag = excluded.etag, last_modified = "
-          "excluded.last_modified, last_success = excluded.last_success");
-  if (!up.ok()) return fail("save feed state");
-  up.Bind(1, feed).Bind(2, state.etag).Bind(3, state.last_modified).Bind(4, state.last_success);
-  if (up.Step() != SQLITE_DONE) return fail("save feed state");
-  return Exec("COMMIT", "commit poll transaction");
+  AASR_PREPARE(up, *db_,
+               "INSERT INTO outreach_feed_state(feed, etag, last_modified, last_success_ms) "
+               "VALUES (?,?,?,?) ON CONFLICT(feed) DO UPDATE SET etag = excluded.etag, "
+               "last_modified = excluded.last_modified, last_success_ms = excluded.last_success_ms");
+  up.Bind(1, feed).Bind(2, state.etag).Bind(3, state.last_modified).Bind(4, Ms(state.last_success));
+  AASR_RUN(up);
+  return tx.Commit();
 }
 
 Result<std::vector<SeenStory>> OutreachStore::StoriesWithDisposition(StoryDisposition d) {
-  Stmt q(db_,
-         "SELECT feed, story_id, title, excerpt, link, image_url, published, seen_at FROM "
-         "outreach_seen_stories WHERE disposition = ? ORDER BY published, seen_at, story_id");
-  if (!q.ok()) return SqlError("list stories");
-  q.Bind(1, std::string(StoryDispositionName(d)));
+  AASR_PREPARE(q, *db_,
+               "SELECT feed, story_id, title, excerpt, link, image_url, published_ms, seen_ms FROM "
+               "outreach_seen_stories WHERE disposition = ? ORDER BY published_ms, seen_ms, story_id");
+  q.Bind(1, StoryDispositionName(d));
   std::vector<SeenStory> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) {
+  Error e;
+  while (q.Step(&e)) {
     SeenStory s;
     s.feed = q.Text(0);
     s.story.id = q.Text(1);
@@ -263,189 +183,157 @@ Result<std::vector<SeenStory>> OutreachStore::StoriesWithDisposition(StoryDispos
     s.story.excerpt = q.Text(3);
     s.story.link = q.Text(4);
     s.story.image_url = q.Text(5);
-    s.story.published = q.Int(6);
-    s.seen_at = q.Int(7);
+    s.story.published = Seconds(q.Int(6));
+    s.seen_at = Seconds(q.Int(7));
     s.disposition = d;
     out.push_back(std::move(s));
   }
-  if (rc != SQLITE_DONE) return SqlError("list stories");
+  if (!e.message.empty()) return e;
   return out;
 }
 
 Status OutreachStore::MarkStoryPlanned(const std::string& feed, const std::string& story_id) {
-  Stmt up(db_, "UPDATE outreach_seen_stories SET disposition = 'planned' WHERE feed = ? AND story_id = ?");
-  if (!up.ok()) return SqlError("mark story planned");
+  AASR_PREPARE(up, *db_,
+               "UPDATE outreach_seen_stories SET disposition = 'planned' "
+               "WHERE feed = ? AND story_id = ?");
   up.Bind(1, feed).Bind(2, story_id);
-  if (up.Step() != SQLITE_DONE) return SqlError("mark story planned");
+  AASR_RUN(up);
   return Ok{};
 }
 
 Result<int64_t> OutreachStore::InsertOutbox(const OutboxRow& row, int64_t now,
                                             const std::optional<std::string>& story_feed) {
-  auto begin = Exec("BEGIN IMMEDIATE", "begin outbox transaction");
-  if (!begin.ok()) return begin.errors();
-  auto fail = [&](const char* what) -> Result<int64_t> {
-    Error e = SqlError(what);
-    Exec("ROLLBACK", "rollback");
-    return e;
-  };
+  sql::Tx tx(*db_, true);
+  if (!tx.ok()) return tx.error();
   int64_t id = 0;
   {
-    Stmt existing(db_, "SELECT id FROM outreach_outbox WHERE account = ? AND idempotency_key = ?");
-    if (!existing.ok()) return fail("read outbox");
+    AASR_PREPARE(existing, *db_,
+                 "SELECT id FROM outreach_outbox WHERE account = ? AND idempotency_key = ?");
     existing.Bind(1, row.account).Bind(2, row.post.idempotency_key);
-    if (existing.Step() == SQLITE_ROW) id = existing.Int(0);
+    auto found = HasRow(existing);
+    if (!found.ok()) return found.errors();
+    if (found.value()) id = existing.Int(0);
   }
   if (id == 0) {
-    Stmt ins(db_,
-             "INSERT INTO outreach_outbox(kind, item_id, account, platform, post_json, content_hash, "
-             "idempotency_key, planned_at, state, attempts, next_attempt_at, created_at, updated_at) "
-             "VALUES (?,?,?,?,?,?,?,?,'planned',0,0,?,?)");
-    if (!ins.ok()) return fail("insert outbox row");
+    AASR_PREPARE(ins, *db_,
+                 "INSERT INTO outreach_outbox(kind, item_id, account, platform, post_json, "
+                 "content_hash, idempotency_key, planned_ms, state, attempts, next_attempt_ms, "
+                 "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,'planned',0,0,?,?)");
     ins.Bind(1, row.kind).Bind(2, row.item_id).Bind(3, row.account).Bind(4, row.platform);
     ins.Bind(5, ComposedPostToJson(row.post)).Bind(6, ContentHash(row.post));
-    ins.Bind(7, row.post.idempotency_key).Bind(8, row.planned_at).Bind(9, now).Bind(10, now);
-    if (ins.Step() != SQLITE_DONE) return fail("insert outbox row");
-    id = sqlite3_last_insert_rowid(db_);
+    ins.Bind(7, row.post.idempotency_key).Bind(8, Ms(row.planned_at)).Bind(9, Ms(now)).Bind(10, Ms(now));
+    AASR_RUN(ins);
+    id = db_->LastInsertId();
   }
   if (story_feed) {
-    Stmt up(db_,
-            "UPDATE outreach_seen_stories SET disposition = 'planned' WHERE feed = ? AND story_id = ?");
-    if (!up.ok()) return fail("mark story planned");
+    AASR_PREPARE(up, *db_,
+                 "UPDATE outreach_seen_stories SET disposition = 'planned' "
+                 "WHERE feed = ? AND story_id = ?");
     up.Bind(1, *story_feed).Bind(2, row.item_id);
-    if (up.Step() != SQLITE_DONE) return fail("mark story planned");
+    AASR_RUN(up);
   }
-  auto commit = Exec("COMMIT", "commit outbox transaction");
+  Status commit = tx.Commit();
   if (!commit.ok()) return commit.errors();
   return id;
 }
 
 Result<std::optional<OutboxRow>> OutreachStore::GetOutbox(int64_t id) {
-  Stmt q(db_, (std::string("SELECT ") + kOutboxColumns + " FROM outreach_outbox WHERE id = ?").c_str());
-  if (!q.ok()) return SqlError("read outbox");
+  AASR_PREPARE(q, *db_, "SELECT " + kOutboxColumns + " FROM outreach_outbox WHERE id = ?");
   q.Bind(1, id);
-  const int rc = q.Step();
-  if (rc == SQLITE_DONE) return std::optional<OutboxRow>();
-  if (rc != SQLITE_ROW) return SqlError("read outbox");
+  auto found = HasRow(q);
+  if (!found.ok()) return found.errors();
+  if (!found.value()) return std::optional<OutboxRow>();
   auto row = ReadOutboxRow(q, path_);
   if (!row.ok()) return row.errors();
   return std::optional<OutboxRow>(row.value());
 }
 
 Result<bool> OutreachStore::HasOutboxKey(const std::string& account, const std::string& key) {
-  Stmt q(db_, "SELECT 1 FROM outreach_outbox WHERE account = ? AND idempotency_key = ?");
-  if (!q.ok()) return SqlError("read outbox");
+  AASR_PREPARE(q, *db_, "SELECT 1 FROM outreach_outbox WHERE account = ? AND idempotency_key = ?");
   q.Bind(1, account).Bind(2, key);
-  const int rc = q.Step();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("read outbox");
-  return rc == SQLITE_ROW;
+  return HasRow(q);
 }
 
 Result<std::vector<OutboxRow>> OutreachStore::ListOutbox(std::optional<OutboxState> state) {
-  std::string sql = std::string("SELECT ") + kOutboxColumns + " FROM outreach_outbox";
+  std::string sql = "SELECT " + kOutboxColumns + " FROM outreach_outbox";
   if (state) sql += " WHERE state = ?";
-  sql += " ORDER BY planned_at, id";
-  Stmt q(db_, sql.c_str());
-  if (!q.ok()) return SqlError("list outbox");
-  if (state) q.Bind(1, std::string(OutboxStateName(*state)));
-  std::vector<OutboxRow> out;
-  Errors errors;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) {
-    auto row = ReadOutboxRow(q, path_);
-    if (row.ok()) out.push_back(row.value());
-    else errors.insert(errors.end(), row.errors().begin(), row.errors().end());
-  }
-  if (rc != SQLITE_DONE) return SqlError("list outbox");
-  if (!errors.empty()) return errors;
-  return out;
+  sql += " ORDER BY planned_ms, id";
+  AASR_PREPARE(q, *db_, sql);
+  if (state) q.Bind(1, OutboxStateName(*state));
+  return ReadOutboxRows(q, path_);
 }
 
 Result<std::vector<OutboxRow>> OutreachStore::DueOutbox(int64_t now) {
-  Stmt q(db_, (std::string("SELECT ") + kOutboxColumns +
-               " FROM outreach_outbox WHERE state = 'planned' AND planned_at <= ? AND "
-               "next_attempt_at <= ? ORDER BY planned_at, id")
-                  .c_str());
-  if (!q.ok()) return SqlError("list due outbox rows");
-  q.Bind(1, now).Bind(2, now);
-  std::vector<OutboxRow> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) {
-    auto row = ReadOutboxRow(q, path_);
-    if (!row.ok()) return row.errors();
-    out.push_back(row.value());
-  }
-  if (rc != SQLITE_DONE) return SqlError("list due outbox rows");
-  return out;
+  AASR_PREPARE(q, *db_,
+               "SELECT " + kOutboxColumns +
+                   " FROM outreach_outbox WHERE state = 'planned' AND planned_ms <= ? AND "
+                   "next_attempt_ms <= ? ORDER BY planned_ms, id");
+  q.Bind(1, Ms(now)).Bind(2, Ms(now));
+  return ReadOutboxRows(q, path_);
 }
 
 Status OutreachStore::MarkSending(int64_t id, int64_t now) {
-  Stmt q(db_,
-         "UPDATE outreach_outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? "
-         "WHERE id = ? AND state IN ('planned', 'sending')");
-  if (!q.ok()) return SqlError("mark sending");
-  q.Bind(1, now).Bind(2, id);
-  if (q.Step() != SQLITE_DONE) return SqlError("mark sending");
-  if (sqlite3_changes(db_) != 1)
+  AASR_PREPARE(q, *db_,
+               "UPDATE outreach_outbox SET state = 'sending', attempts = attempts + 1, "
+               "updated_ms = ? WHERE id = ? AND state IN ('planned', 'sending')");
+  q.Bind(1, Ms(now)).Bind(2, id);
+  AASR_RUN(q);
+  if (db_->Changes() != 1)
     return Error{{path_, 0, 0}, "outbox row " + std::to_string(id), "row is not planned"};
   return Ok{};
 }
 
 Status OutreachStore::MarkPublished(int64_t id, const platforms::Published& p, int64_t now) {
-  Stmt q(db_,
-         "UPDATE outreach_outbox SET state = 'published', remote_id = ?, url = ?, updated_at = ? "
-         "WHERE id = ?");
-  if (!q.ok()) return SqlError("mark published");
-  q.Bind(1, p.remote_id).Bind(2, p.url).Bind(3, now).Bind(4, id);
-  if (q.Step() != SQLITE_DONE) return SqlError("mark published");
+  AASR_PREPARE(q, *db_,
+               "UPDATE outreach_outbox SET state = 'published', remote_id = ?, url = ?, "
+               "updated_ms = ? WHERE id = ?");
+  q.Bind(1, p.remote_id).Bind(2, p.url).Bind(3, Ms(now)).Bind(4, id);
+  AASR_RUN(q);
   return Ok{};
 }
 
 Status OutreachStore::MarkAttemptFailed(int64_t id, const std::string& error,
                                         int64_t next_attempt_at, bool final, int64_t now) {
-  Stmt q(db_,
-         "UPDATE outreach_outbox SET state = ?, error = ?, next_attempt_at = ?, updated_at = ? "
-         "WHERE id = ?");
-  if (!q.ok()) return SqlError("record failed attempt");
-  q.Bind(1, std::string(final ? "failed" : "planned")).Bind(2, error).Bind(3, next_attempt_at);
-  q.Bind(4, now).Bind(5, id);
-  if (q.Step() != SQLITE_DONE) return SqlError("record failed attempt");
+  AASR_PREPARE(q, *db_,
+               "UPDATE outreach_outbox SET state = ?, error = ?, next_attempt_ms = ?, "
+               "updated_ms = ? WHERE id = ?");
+  q.Bind(1, final ? "failed" : "planned").Bind(2, error).Bind(3, Ms(next_attempt_at));
+  q.Bind(4, Ms(now)).Bind(5, id);
+  AASR_RUN(q);
   return Ok{};
 }
 
 Status OutreachStore::RequeueFailed(int64_t id, int64_t now) {
-  Stmt q(db_,
-         "UPDATE outreach_outbox SET state = 'planned', attempts = 0, next_attempt_at = ?, "
-         "updated_at = ? WHERE id = ? AND state = 'failed'");
-  if (!q.ok()) return SqlError("requeue failed row");
-  q.Bind(1, now).Bind(2, now).Bind(3, id);
-  if (q.Step() != SQLITE_DONE) return SqlError("requeue failed row");
-  if (sqlite3_changes(db_) != 1)
+  AASR_PREPARE(q, *db_,
+               "UPDATE outreach_outbox SET state = 'planned', attempts = 0, next_attempt_ms = ?, "
+               "updated_ms = ? WHERE id = ? AND state = 'failed'");
+  q.Bind(1, Ms(now)).Bind(2, Ms(now)).Bind(3, id);
+  AASR_RUN(q);
+  if (db_->Changes() != 1)
     return Error{{path_, 0, 0}, "outbox row " + std::to_string(id), "row is not failed"};
   return Ok{};
 }
 
 Result<std::map<std::string, int64_t>> OutreachStore::LastPlannedByItem(const std::string& account,
                                                                         const std::string& kind) {
-  Stmt q(db_,
-         "SELECT item_id, MAX(planned_at) FROM outreach_outbox WHERE account = ? AND kind = ? AND "
-         "state != 'failed' GROUP BY item_id");
-  if (!q.ok()) return SqlError("read rotation history");
+  AASR_PREPARE(q, *db_,
+               "SELECT item_id, MAX(planned_ms) FROM outreach_outbox WHERE account = ? AND "
+               "kind = ? AND state != 'failed' GROUP BY item_id");
   q.Bind(1, account).Bind(2, kind);
   std::map<std::string, int64_t> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) out[q.Text(0)] = q.Int(1);
-  if (rc != SQLITE_DONE) return SqlError("read rotation history");
+  Error e;
+  while (q.Step(&e)) out[q.Text(0)] = Seconds(q.Int(1));
+  if (!e.message.empty()) return e;
   return out;
 }
 
 Result<int> OutreachStore::CountPlanned(const std::string& account, int64_t from, int64_t to) {
-  Stmt q(db_,
-         "SELECT COUNT(*) FROM outreach_outbox WHERE account = ? AND state != 'failed' AND "
-         "planned_at >= ? AND planned_at < ?");
-  if (!q.ok()) return SqlError("count planned posts");
-  q.Bind(1, account).Bind(2, from).Bind(3, to);
-  if (q.Step() != SQLITE_ROW) return SqlError("count planned posts");
+  AASR_PREPARE(q, *db_,
+               "SELECT COUNT(*) FROM outreach_outbox WHERE account = ? AND state != 'failed' AND "
+               "planned_ms >= ? AND planned_ms < ?");
+  q.Bind(1, account).Bind(2, Ms(from)).Bind(3, Ms(to));
+  Error e;
+  if (!q.Step(&e)) return e;
   return static_cast<int>(q.Int(0));
 }
 

@@ -3,8 +3,10 @@
 // It remembers, per feed, the conditional-GET validators and every story id
 // ever seen with what was decided about it (backlog, too_old, pending,
 // planned), and holds the outbox: one row per post before anything is sent.
-// The schema carries its own version table (outreach_schema_version) so the
-// lead can fold it with bot/store later; Open() creates or migrates it.
+// Its tables are steps of the file's one migration sequence
+// (bot/sql/migrations.h); Open() migrates the file to this build's version.
+// Times: the file keeps milliseconds like every table; this interface takes
+// and returns whole seconds (outreach's calendar unit) and converts.
 //
 // Durability contract: CommitPoll() records a poll's stories AND the feed's
 // new validators in one transaction, so a crash never leaves an ETag saved for
@@ -13,7 +15,8 @@
 // transaction, so a pending story is either still pending or in the outbox.
 //
 // Errors: every SQLite failure comes back as an Error naming the database file
-// and the operation. Thread safety: one instance per thread (SQLite connection).
+// and SQLite's message (bot/sql). Thread safety: one instance per thread (it
+// owns one connection).
 #pragma once
 
 #include <cstdint>
@@ -27,11 +30,11 @@
 #include "bot/platforms/platform.h"
 #include "bot/util/error.h"
 
-struct sqlite3;
+namespace aasr::sql {
+class Db;
+}
 
 namespace aasr::outreach {
-
-inline constexpr int kOutreachSchemaVersion = 1;
 
 struct FeedState {
   bool initialized = false;  // a first poll has been recorded
@@ -124,11 +127,9 @@ class OutreachStore {
   Result<int> CountPlanned(const std::string& account, int64_t from, int64_t to);
 
  private:
-  OutreachStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  Status Exec(const char* sql, const char* what);
-  Error SqlError(const char* what) const;
+  OutreachStore(std::unique_ptr<sql::Db> db, std::string path);
 
-  sqlite3* db_;
+  std::unique_ptr<sql::Db> db_;
   std::string path_;
 };
 

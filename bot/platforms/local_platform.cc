@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/comment/json.h"
 #include "bot/net/rfc3339.h"
 #include "bot/platforms/common.h"
 
@@ -144,47 +145,29 @@ Result<std::optional<FetchedComment>> LocalPlatform::ParseInboxLine(const std::s
       return fail(0, "", std::string("malformed JSON: ") + e.what());
     }
     if (!j.is_object()) return fail(0, "", "each line must be a JSON object");
-    auto str = [&](const json& obj, const char* key, bool required, std::string* out) -> std::optional<Error> {
-      if (!obj.contains(key) || obj[key].is_null()) {
-        if (required) return fail(0, key, std::string("missing required field '") + key + "'");
-        return std::nullopt;
-      }
-      if (obj[key].is_string()) {
-        *out = obj[key].get<std::string>();
-      } else if (obj[key].is_number_integer()) {
-        *out = std::to_string(obj[key].get<int64_t>());
-      } else {
-        return fail(0, key, std::string("field '") + key + "' must be a string");
-      }
-      return std::nullopt;
-    };
+    // The one comment codec (bot/comment/json.h); the inbox's own
+    // requirements on top.
+    auto decoded = comment::Decode(j);
+    if (!decoded.ok()) {
+      const Error& e = decoded.errors().front();
+      return fail(0, e.subject, e.message);
+    }
+    const comment::Comment& in = decoded.value();
+    if (in.remote_id.empty()) return fail(0, "id", "missing required field 'id'");
+    if (!in.has_text) return fail(0, "text", "missing required field 'text'");
+    if (!in.has_author) return fail(0, "author", "missing required object 'author' with 'handle'");
+    if (in.author.handle.empty()) return fail(0, "author.handle", "missing required field 'handle'");
     FetchedComment c;
-    std::string post_id;
-    for (auto [key, required, out] : {std::tuple{"id", true, &c.remote_id}, std::tuple{"text", true, &c.text},
-                                       std::tuple{"post", false, &post_id},
-                                       std::tuple{"parent", false, &c.parent_remote_id},
-                                       std::tuple{"created_at", false, &c.created_at},
-                                       std::tuple{"kind", false, &c.kind}}) {
-      if (auto e = str(j, key, required, out)) return *e;
-    }
-    if (!j.contains("author") || !j["author"].is_object()) {
-      return fail(0, "author", "missing required object 'author' with 'handle'");
-    }
-    const json& a = j["author"];
-    if (auto e = str(a, "handle", true, &c.author_handle)) {
-      e->subject = "author.handle";
-      return *e;
-    }
-    if (auto e = str(a, "id", false, &c.author_id)) return *e;
-    if (c.author_id.empty()) c.author_id = c.author_handle;
-    for (auto [key, out] : {std::pair{"account_age_days", &c.author_account_age_days},
-                            std::pair{"followers", &c.author_followers}}) {
-      if (a.contains(key) && !a[key].is_null()) {
-        if (!a[key].is_number()) return fail(0, std::string("author.") + key, "must be a number");
-        *out = a[key].get<double>();
-      }
-    }
-    if (c.parent_remote_id.empty()) c.parent_remote_id = post_id;
+    c.remote_id = in.remote_id;
+    c.text = in.text;
+    c.parent_remote_id = in.parent.empty() ? in.post : in.parent;
+    c.created_at = in.created_at;
+    c.kind = in.kind;
+    c.author_handle = in.author.handle;
+    c.author_id = in.author.id.empty() ? in.author.handle : in.author.id;
+    c.author_account_age_days = in.author.account_age_days;
+    c.author_followers = in.author.followers;
+    const std::string& post_id = in.post;
     c.root_remote_id = post_id.empty() ? c.parent_remote_id : post_id;
     if (c.kind.empty()) c.kind = "reply";
     if (c.created_at.empty()) c.created_at = net::FormatRfc3339(now);

@@ -5,8 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/comment/json.h"
+#include "bot/moderation/policy.h"
 #include "bot/review/passwords.h"
 #include "bot/review/status.h"
+#include "bot/store/ingest.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::review {
@@ -160,12 +163,10 @@ ReviewApi::ReviewApi(store::StorePtr store, RulesProvider rules,
       limiter_(clock_, options_.login_failures_per_user, options_.login_attempts_per_address,
                options_.login_window_ms) {}
 
-std::string ReviewApi::RemoveActionFor(const std::string& platform) const {
-  if (options_.remove_action_for) return options_.remove_action_for(platform);
-  // Facebook Pages and Bluesky (threadgate hiddenReplies) can hide replies to
-  // our posts; Mastodon offers no way to hide or delete someone else's reply.
-  if (platform == "mastodon") return "";
-  return "hide";
+platforms::Capabilities ReviewApi::CapabilitiesFor(const std::string& platform) const {
+  if (options_.capabilities_for)
+    if (auto caps = options_.capabilities_for(platform)) return *caps;
+  return moderation::KnownCapabilities(platform);
 }
 
 json ReviewApi::ItemJson(const store::Item& it, bool with_text) const {
@@ -582,7 +583,7 @@ Response ReviewApi::Decision(int64_t id, const Request& r, const Caller& c) {
   }
   AASR_OR_500(item, store_->GetItem(id), "decision");
   if (!item.value()) return ErrorResponse(404, "not_found", "no item " + std::to_string(id));
-  d.remove_action = RemoveActionFor(item.value()->platform);
+  d.actions = moderation::ForDecision(d.decision, CapabilitiesFor(item.value()->platform));
   AASR_OR_500(o, store_->Decide(d), "decision");
   if (o.value().code == Code::kOk)
     spdlog::info("item {}: {} by {}", id, d.decision, c.session.user);
@@ -693,26 +694,15 @@ Response ReviewApi::RulesView(const Request& r) {
 Response ReviewApi::Try(const Request& r) {
   auto body = ParseBody(r);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
-  std::string text = OptString(body.value(), "text");
+  // The one comment codec: a field of the wrong type is a 400 naming it.
+  auto decoded = comment::Decode(body.value());
+  if (!decoded.ok()) return ErrorResponse(400, "bad_request", decoded.errors().front().message);
+  const std::string& text = decoded.value().text;
   if (text.empty()) return ErrorResponse(400, "bad_request", "give \"text\"");
   if (text.size() > 20000) return ErrorResponse(400, "bad_request", "text longer than 20000 bytes");
   rules::RuleSetPtr set = rules_ ? rules_() : nullptr;
   if (!set) return ErrorResponse(503, "no_rules", "no rule set is loaded");
-  rules::Comment c;
-  c.text = text;
-  c.platform = OptString(body.value(), "platform");
-  const json& b = body.value();
-  if (b.contains("author") && b["author"].is_object()) {
-    const json& a = b["author"];
-    c.author.handle = OptString(a, "handle");
-    if (a.contains("account_age_days") && a["account_age_days"].is_number())
-      c.author.account_age_days = a["account_age_days"].get<double>();
-    if (a.contains("followers") && a["followers"].is_number())
-      c.author.followers = a["followers"].get<double>();
-    if (a.contains("first_comment") && a["first_comment"].is_boolean())
-      c.author.first_comment = a["first_comment"].get<bool>();
-    if (a.contains("is_self") && a["is_self"].is_boolean()) c.author.is_self = a["is_self"].get<bool>();
-  }
+  const rules::Comment c = store::ToRulesComment(store::FromComment(decoded.value(), ""));
   rules::Verdict v = set->Screen(c);
   json out = rules::VerdictToJson(v);
   json matches = json::array();

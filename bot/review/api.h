@@ -20,10 +20,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "bot/platforms/platform.h"
 #include "bot/review/http_types.h"
 #include "bot/review/outreach_api.h"
 #include "bot/review/rate_limit.h"
@@ -40,10 +42,11 @@ struct ApiOptions {
   int login_attempts_per_address = 20; // per window
   int64_t login_window_ms = 15LL * 60 * 1000;
   bool secure_cookie = false;          // add `Secure` when served over HTTPS
-  // What removing a comment asks of its platform: "hide", "delete" or "" (the
-  // platform offers neither). The daemon derives it from each adapter's
-  // Capabilities; the default covers the known platforms.
-  std::function<std::string(const std::string& platform)> remove_action_for;
+  // What a platform can do, for the moderation policy (bot/moderation/
+  // policy.h) to decide which platform actions a decision implies. The
+  // daemon asks its adapters; unset or nullopt: KnownCapabilities(platform).
+  std::function<std::optional<platforms::Capabilities>(const std::string& platform)>
+      capabilities_for;
   // Shown with every crisis item: what moderators should say.
   std::string crisis_support_wording =
       "Reach out before anything else. Suggested reply: \"Thank you for telling us. You matter, "
@@ -104,7 +107,7 @@ class ReviewApi {
   nlohmann::json ItemJson(const store::Item& it, bool with_text) const;
   void AppendItem(std::string* out, const store::Item& it) const;
   Response OutcomeResponse(const store::Outcome& o);
-  std::string RemoveActionFor(const std::string& platform) const;
+  platforms::Capabilities CapabilitiesFor(const std::string& platform) const;
 
   store::StorePtr store_;
   RulesProvider rules_;

@@ -1,8 +1,7 @@
 #include "bot/store/ingest.h"
 
-#include <nlohmann/json.hpp>
-
-#include "bot/util/utf8.h"
+#include "bot/comment/json.h"
+#include "bot/moderation/policy.h"
 
 namespace aasr::store {
 
@@ -50,79 +49,47 @@ rules::Comment ToRulesComment(const NewComment& c) {
   return rc;
 }
 
+NewComment FromComment(const comment::Comment& in, const std::string& platform) {
+  NewComment c;
+  c.platform = in.platform.empty() ? platform : in.platform;
+  c.account = in.account;
+  c.remote_id = in.remote_id;
+  c.parent = in.parent;
+  c.root = in.root;
+  c.parent_text = in.parent_text;
+  c.author_id = in.author.id;
+  c.author_handle = in.author.handle;
+  c.author_account_age_days = in.author.account_age_days;
+  c.author_followers = in.author.followers;
+  c.author_first_comment = in.author.first_comment;
+  c.author_is_self = in.author.is_self;
+  c.text = in.text;
+  c.received_ms = in.received_at_ms.value_or(0);
+  return c;
+}
+
 Result<NewComment> ParseCommentLine(const std::string& line, const std::string& platform,
                                     const std::string& source, int line_number) {
-  auto fail = [&](const std::string& field, const std::string& message) {
-    return Error{{source, line_number, 0}, field, message};
+  auto located = [&](Errors errors) {
+    for (Error& e : errors) e.where = {source, line_number, 0};
+    return errors;
   };
-  size_t bad = utf8::FindInvalid(line);
-  if (bad != std::string::npos)
-    return fail("", "invalid UTF-8 at byte " + std::to_string(bad));
-  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded()) return fail("", "not valid JSON");
-  if (!j.is_object()) return fail("", "expected a JSON object");
-  NewComment c;
-  auto str = [&](const nlohmann::json& o, const char* key, std::string* out,
-                 const std::string& prefix) -> std::optional<Error> {
-    if (!o.contains(key) || o[key].is_null()) return std::nullopt;
-    if (o[key].is_string()) *out = o[key].get<std::string>();
-    else if (o[key].is_number_integer()) *out = std::to_string(o[key].get<int64_t>());
-    else return fail(prefix + key, "field '" + prefix + key + "' must be a string");
-    return std::nullopt;
-  };
-  auto num = [&](const nlohmann::json& o, const char* key,
-                 std::optional<double>* out) -> std::optional<Error> {
-    if (!o.contains(key) || o[key].is_null()) return std::nullopt;
-    if (!o[key].is_number())
-      return fail(std::string("author.") + key,
-                  std::string("field 'author.") + key + "' must be a number");
-    *out = o[key].get<double>();
-    return std::nullopt;
-  };
-  if (!j.contains("text") || !j["text"].is_string())
-    return fail("text", "missing string field 'text'");
-  c.text = j["text"].get<std::string>();
-  c.platform = platform;
-  for (auto [key, out] : {std::pair{"remote_id", &c.remote_id}, {"account", &c.account},
-                          {"parent", &c.parent}, {"root", &c.root}, {"parent_text", &c.parent_text},
-                          {"platform", &c.platform}})
-    if (auto e = str(j, key, out, "")) return *e;
-  if (c.remote_id.empty()) {
-    // `id` is the screen format's name for it.
-    if (auto e = str(j, "id", &c.remote_id, "")) return *e;
-  }
-  if (c.remote_id.empty()) return fail("remote_id", "missing field 'remote_id'");
-  if (c.platform.empty()) return fail("platform", "no platform: give --platform or 'platform'");
-  if (j.contains("author") && !j["author"].is_null()) {
-    const auto& a = j["author"];
-    if (!a.is_object()) return fail("author", "field 'author' must be an object");
-    if (auto e = str(a, "handle", &c.author_handle, "author.")) return *e;
-    if (auto e = str(a, "id", &c.author_id, "author.")) return *e;
-    if (auto e = num(a, "account_age_days", &c.author_account_age_days)) return *e;
-    if (auto e = num(a, "followers", &c.author_followers)) return *e;
-    if (a.contains("first_comment") && !a["first_comment"].is_null()) {
-      if (!a["first_comment"].is_boolean())
-        return fail("author.first_comment", "field 'author.first_comment' must be true or false");
-      c.author_first_comment = a["first_comment"].get<bool>();
-    }
-    if (a.contains("is_self") && !a["is_self"].is_null()) {
-      if (!a["is_self"].is_boolean())
-        return fail("author.is_self", "field 'author.is_self' must be true or false");
-      c.author_is_self = a["is_self"].get<bool>();
-    }
-  }
-  if (j.contains("received_at_ms")) {
-    if (!j["received_at_ms"].is_number_integer())
-      return fail("received_at_ms", "field 'received_at_ms' must be an integer");
-    c.received_ms = j["received_at_ms"].get<int64_t>();
-  }
+  auto decoded = comment::DecodeLine(line);
+  if (!decoded.ok()) return located(decoded.errors());
+  for (const Status& s : {comment::RequireText(decoded.value()), comment::RequireId(decoded.value())})
+    if (!s.ok()) return located(s.errors());
+  NewComment c = FromComment(decoded.value(), platform);
+  if (c.platform.empty())
+    return located({Error{{}, "platform", "no platform: give --platform or 'platform'"}});
   return c;
 }
 
 Result<IngestResult> ScreenAndStore(Store& store, const rules::RuleSet& rules,
-                                    const NewComment& c, StoredVerdict* verdict_out) {
+                                    const NewComment& c, StoredVerdict* verdict_out,
+                                    const std::optional<platforms::Capabilities>& caps) {
   StoredVerdict v = FromRules(rules.Screen(ToRulesComment(c)));
-  auto r = store.Ingest(c, v);
+  Disposition d = moderation::ForVerdict(v, caps ? *caps : moderation::KnownCapabilities(c.platform));
+  auto r = store.Ingest({c, v, std::move(d)});
   if (verdict_out) *verdict_out = std::move(v);
   return r;
 }

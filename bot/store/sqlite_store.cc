@@ -1,100 +1,26 @@
 #include "bot/store/sqlite_store.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "bot/store/migrations.h"
-#include "bot/store/sqlite_db.h"
+#include "bot/sql/db.h"
+#include "bot/sql/migrations.h"
+#include "bot/sql/pool.h"
+#include "bot/sql/transaction.h"
 
 namespace aasr::store {
 namespace {
 
 using nlohmann::json;
 
-// Connections handed out one per operation; SQLite connections are not meant
-// to be shared between threads, and WAL lets several read at once.
-class Pool {
- public:
-  void Add(std::unique_ptr<Db> db) { free_.push_back(std::move(db)); }
-
-  class Lease {
-   public:
-    Lease(Pool* p, std::unique_ptr<Db> db) : pool_(p), db_(std::move(db)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (db_) pool_->Return(std::move(db_));
-    }
-    Db& operator*() { return *db_; }
-    Db* operator->() { return db_.get(); }
-
-   private:
-    Pool* pool_;
-    std::unique_ptr<Db> db_;
-  };
-
-  Lease Acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !free_.empty(); });
-    auto db = std::move(free_.back());
-    free_.pop_back();
-    return Lease(this, std::move(db));
-  }
-
- private:
-  void Return(std::unique_ptr<Db> db) {
-    {
-      std::lock_guard lock(mu_);
-      free_.push_back(std::move(db));
-    }
-    cv_.notify_one();
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Db>> free_;
-};
-
-// Rolls back unless Commit() succeeded, so an early return never leaves a
-// half-written change behind.
-class Tx {
- public:
-  explicit Tx(Db& db, bool write) : db_(db) {
-    Status s = db_.Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (!s.ok()) error_ = s.errors().front();
-    else open_ = true;
-  }
-  ~Tx() {
-    if (open_) (void)db_.Exec("ROLLBACK");
-  }
-  bool ok() const { return open_; }
-  const Error& error() const { return error_; }
-  Status Commit() {
-    Status s = db_.Exec("COMMIT");
-    if (s.ok()) open_ = false;
-    return s;
-  }
-
- private:
-  Db& db_;
-  bool open_ = false;
-  Error error_;
-};
-
-// Shorthands: prepare or bail out with the error.
-#define AASR_PREPARE(var, db, sql)            \
-  auto var##_r = (db).Prepare(sql);           \
-  if (!var##_r.ok()) return var##_r.errors(); \
-  Stmt& var = *var##_r.value()
-
-#define AASR_RUN(stmt)            \
-  do {                            \
-    Error err_;                   \
-    if (!(stmt).Run(&err_)) return err_; \
-  } while (0)
+using sql::Db;
+using sql::Migrate;
+using sql::Pool;
+using sql::Stmt;
+using sql::Tx;
 
 std::string SpansJson(const std::vector<std::pair<uint32_t, uint32_t>>& spans) {
   json a = json::array();
@@ -214,19 +140,18 @@ class SqliteStore : public Store {
 
   int schema_version() const override { return version_; }
 
-  Result<IngestResult> Ingest(const NewComment& c, const StoredVerdict& v) override {
+  Result<IngestResult> Ingest(const IngestRequest& r) override {
     auto db = pool_.Acquire();
     Tx tx(*db, true);
     if (!tx.ok()) return tx.error();
-    auto res = IngestIn(*db, c, v);
+    auto res = IngestIn(*db, r);
     if (!res.ok() || !res.value().created) return res;  // nothing to commit
     Status s = tx.Commit();
     if (!s.ok()) return s.errors();
     return res;
   }
 
-  std::vector<Result<IngestResult>> IngestBatch(
-      const std::vector<std::pair<NewComment, StoredVerdict>>& batch) override {
+  std::vector<Result<IngestResult>> IngestBatch(const std::vector<IngestRequest>& batch) override {
     {
       auto db = pool_.Acquire();
       Tx tx(*db, true);
@@ -234,8 +159,8 @@ class SqliteStore : public Store {
         std::vector<Result<IngestResult>> out;
         out.reserve(batch.size());
         bool all_ok = true;
-        for (const auto& [c, v] : batch) {
-          auto r = IngestIn(*db, c, v);
+        for (const auto& one : batch) {
+          auto r = IngestIn(*db, one);
           if (!r.ok()) {
             all_ok = false;
             break;
@@ -249,8 +174,12 @@ class SqliteStore : public Store {
     return Store::IngestBatch(batch);
   }
 
-  // The body of Ingest(), inside the caller's write transaction.
-  Result<IngestResult> IngestIn(Db& dbr, const NewComment& c, const StoredVerdict& v) {
+  // The body of Ingest(), inside the caller's write transaction. Persists
+  // the policy's Disposition; decides nothing.
+  Result<IngestResult> IngestIn(Db& dbr, const IngestRequest& r) {
+    const NewComment& c = r.comment;
+    const StoredVerdict& v = r.verdict;
+    const Disposition& d = r.disposition;
     Db* db = &dbr;
     IngestResult res;
     {
@@ -295,14 +224,12 @@ class SqliteStore : public Store {
       ins.Bind(5, m.action).Bind(6, m.priority).Bind(7, SpansJson(m.spans));
       AASR_RUN(ins);
     }
-    if (v.action != "allow") {
-      bool crisis = false;
-      for (auto& cat : v.categories) crisis |= cat == "crisis";
+    if (d.queue) {
       {
         AASR_PREPARE(ins, *db,
                      "INSERT INTO items(comment_id, state, priority, crisis, created_ms, "
                      "updated_ms) VALUES(?, 'pending', ?, ?, ?, ?)");
-        ins.Bind(1, res.comment_id).Bind(2, v.priority).Bind(3, crisis ? 1 : 0);
+        ins.Bind(1, res.comment_id).Bind(2, v.priority).Bind(3, d.crisis ? 1 : 0);
         ins.Bind(4, now).Bind(5, now);
         AASR_RUN(ins);
         res.item_id = db->LastInsertId();
@@ -312,13 +239,12 @@ class SqliteStore : public Store {
         ins.Bind(1, res.item_id).Bind(2, cat);
         AASR_RUN(ins);
       }
-      std::string note = v.explanation;
-      if (v.action == "hide") note = "hidden at once: " + note;
-      auto audit = InsertAudit(*db, {0, res.item_id, "system", now, "queued", "", "pending", note, 0});
+      auto audit = InsertAudit(*db, {0, res.item_id, "system", now, "queued", "", "pending", d.note, 0});
       if (!audit.ok()) return audit.errors();
-      if (v.action == "hide") {
-        Status s = InsertAction(*db, res.item_id, audit.value(), "hide", now);
+      if (!d.at_once.empty()) {
+        Status s = InsertAction(*db, res.item_id, audit.value(), d.at_once, now);
         if (!s.ok()) return s.errors();
+        res.action_id = db->LastInsertId();
         Status h = RecomputeHidden(*db, res.item_id);
         if (!h.ok()) return h.errors();
       }
@@ -598,14 +524,9 @@ class SqliteStore : public Store {
     auto audit = InsertAudit(*db, {0, r.item_id, r.user, now, r.decision, StateName(it.state),
                                    StateName(to), r.note, 0});
     if (!audit.ok()) return audit.errors();
-    if (to == ItemState::kRemoved && !r.remove_action.empty()) {
-      if (!(r.remove_action == "hide" && it.hidden)) {
-        Status s = InsertAction(*db, r.item_id, audit.value(), r.remove_action, now);
-        if (!s.ok()) return s.errors();
-      }
-    }
-    if (to == ItemState::kApproved && it.hidden) {
-      Status s = InsertAction(*db, r.item_id, audit.value(), "unhide", now);
+    // The policy's actions for the item as it is inside this transaction.
+    for (const std::string& kind : it.hidden ? r.actions.if_hidden : r.actions.if_visible) {
+      Status s = InsertAction(*db, r.item_id, audit.value(), kind, now);
       if (!s.ok()) return s.errors();
     }
     Status h = RecomputeHidden(*db, r.item_id);

@@ -14,12 +14,13 @@
 #include <memory>
 #include <string>
 
+#include "bot/sql/migrations.h"
 #include "bot/store/store.h"
 
 namespace aasr::store {
 
-// The schema version this build writes.
-constexpr int kSchemaVersion = 4;
+// The schema version this build writes (the one sequence, bot/sql/migrations.h).
+inline constexpr int kSchemaVersion = sql::kSchemaVersion;
 
 Result<StorePtr> OpenSqliteStore(const std::string& path,
                                  std::shared_ptr<const Clock> clock = nullptr,

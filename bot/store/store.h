@@ -9,7 +9,7 @@
 //   auto opened = aasr::store::OpenSqliteStore("var/aasr.db", clock);
 //   if (!opened.ok()) { print FormatErrors(opened.errors()); exit 2; }
 //   StorePtr store = std::move(opened).value();
-//   IngestResult r = store->Ingest(comment, verdict).value();  // idempotent
+//   IngestResult r = store->Ingest({comment, verdict, disposition}).value();  // idempotent
 //
 // Promises:
 // - Ingest is idempotent on (platform, remote_id): the second call returns
@@ -176,10 +176,29 @@ struct Outcome {
   int64_t audit_id = 0;        // kOk: the audit row written
 };
 
+// What the moderation policy (bot/moderation/policy.h) decided about a new
+// comment; the store persists it and decides nothing itself.
+struct Disposition {
+  bool queue = false;    // enters the review queue
+  bool crisis = false;   // sorts first in the queue
+  std::string at_once;   // platform action enqueued with the item ("hide"), or ""
+  std::string note;      // the note of the item's `queued` audit row
+};
+
+// One comment to store: what arrived, the rules' verdict, the policy's decision.
+struct IngestRequest {
+  NewComment comment;
+  StoredVerdict verdict;
+  Disposition disposition;
+};
+
 struct IngestResult {
   int64_t comment_id = 0;
-  int64_t item_id = 0;  // 0 when the verdict allowed it (not queued)
+  int64_t item_id = 0;  // 0 when not queued
   bool created = false;
+  // created: the id of the Disposition::at_once action written with the item
+  // (0 when none), so the caller carries it out without reading it back.
+  int64_t action_id = 0;
 };
 
 struct QueueFilter {
@@ -195,15 +214,23 @@ struct QueuePage {
   std::string next_cursor;  // empty on the last page
 };
 
+// Platform actions ("hide", "unhide", "delete", ...) a decision implies, for
+// an item that is visible or already hidden when the decision commits.
+struct DecisionActions {
+  std::vector<std::string> if_visible;
+  std::vector<std::string> if_hidden;
+};
+
 struct DecideRequest {
   int64_t item_id = 0;
   std::string user;
   std::string decision;  // "approve" | "remove" | "escalate"
   std::string note;
   std::optional<int64_t> expected_version;  // conflict if the item moved on
-  // What removing asks of the platform ("hide", "delete", or "" for nothing);
-  // the review layer chooses it from the platform's capabilities.
-  std::string remove_action = "hide";
+  // The platform actions the decision implies (bot/moderation/policy.h
+  // ForDecision); the store writes the list for the item's state when the
+  // decision commits.
+  DecisionActions actions;
 };
 
 struct AuditFilter {
@@ -240,18 +267,17 @@ class Store {
   virtual ~Store() = default;
 
   // --- comments and the queue ---
-  virtual Result<IngestResult> Ingest(const NewComment& c, const StoredVerdict& v) = 0;
+  virtual Result<IngestResult> Ingest(const IngestRequest& r) = 0;
   // Ingest() for many comments, results in input order, each with
   // Ingest()'s promises. SQLite stores the whole batch in ONE transaction
   // (one commit instead of one per comment: the daemon's intake rounds); if
   // anything in it fails, it rolls back and stores them one by one, so a bad
   // comment gets its own error and the others are still stored. This default
   // calls Ingest() per comment.
-  virtual std::vector<Result<IngestResult>> IngestBatch(
-      const std::vector<std::pair<NewComment, StoredVerdict>>& batch) {
+  virtual std::vector<Result<IngestResult>> IngestBatch(const std::vector<IngestRequest>& batch) {
     std::vector<Result<IngestResult>> out;
     out.reserve(batch.size());
-    for (const auto& [c, v] : batch) out.push_back(Ingest(c, v));
+    for (const auto& r : batch) out.push_back(Ingest(r));
     return out;
   }
   virtual Result<std::optional<Item>> GetItem(int64_t item_id) = 0;

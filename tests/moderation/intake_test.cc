@@ -129,10 +129,10 @@ class FlakyStore : public store::Store {
   int ingest_calls = 0;
   int fail_ingest_call = 0;  // 1-based; 0: never
 
-  Result<store::IngestResult> Ingest(const store::NewComment& c, const store::StoredVerdict& v) override {
+  Result<store::IngestResult> Ingest(const store::IngestRequest& r) override {
     if (++ingest_calls == fail_ingest_call)
       return Error{{"aasr.db"}, "", "database or disk is full"};
-    return s_->Ingest(c, v);
+    return s_->Ingest(r);
   }
   Result<std::optional<store::Item>> GetItem(int64_t id) override { return s_->GetItem(id); }
   Result<std::optional<store::StoredComment>> GetComment(int64_t id) override { return s_->GetComment(id); }
@@ -404,9 +404,9 @@ TEST_CASE("moderators' actions: retried with backoff, then done, and unsupported
   // The comment's thread is kept for the platform.
   CHECK(store->GetComment(r.value().items[0].comment_id).value()->root == "at://aasr/post/1");
 
-  store::DecideRequest remove{first, "ana", "remove", "harassment", std::nullopt, "hide"};
+  store::DecideRequest remove{first, "ana", "remove", "harassment", std::nullopt, {{"hide"}, {}}};
   REQUIRE(store->Decide(remove).value().code == store::Code::kOk);
-  store::DecideRequest del{second, "ana", "remove", "spam", std::nullopt, "delete"};
+  store::DecideRequest del{second, "ana", "remove", "spam", std::nullopt, {{"delete"}, {"delete"}}};
   REQUIRE(store->Decide(del).value().code == store::Code::kOk);
 
   ActionRetry retry;

@@ -126,7 +126,7 @@ TEST_CASE("rules eval --from-db scores the rules on the moderators' decisions", 
     // Removed (flag): an insult the rules catch, and a threat they do not.
     // Approved (pass): a false alarm on "moron" in a quote. Pending: left out.
     auto add = [&](const std::string& id, const std::string& text, const std::string& category) {
-      auto r = s->Ingest(MakeComment(id, text), MakeVerdict("review", category, 1));
+      auto r = s->Ingest(Req(MakeComment(id, text), MakeVerdict("review", category, 1)));
       REQUIRE(r.ok());
       return r.value().item_id;
     };

@@ -24,7 +24,7 @@ struct Fixture {
   }
   int64_t Add(const std::string& id, const std::string& action, const std::string& cat, int prio,
               const std::string& handle = "parent_of_three") {
-    auto r = s->Ingest(MakeComment(id, "comment " + id, handle), MakeVerdict(action, cat, prio));
+    auto r = s->Ingest(testing::Req(MakeComment(id, "comment " + id, handle), MakeVerdict(action, cat, prio)));
     REQUIRE(r.ok());
     clock->Advance(1000);
     return r.value().item_id;
@@ -36,7 +36,7 @@ struct Fixture {
     r.user = user;
     r.decision = decision;
     r.note = "test";
-    r.remove_action = remove_action;
+    r.actions = testing::ActionsFor(decision, remove_action);
     auto o = s->Decide(r);
     REQUIRE(o.ok());
     return o.value();

@@ -10,6 +10,7 @@
 using namespace aasr::store;
 using aasr::store::testing::MakeComment;
 using aasr::store::testing::MakeVerdict;
+using aasr::store::testing::Req;
 using aasr::store::testing::TempDb;
 
 namespace {
@@ -116,11 +117,11 @@ TEST_CASE("ingesting the same comment twice yields one item", "[store][ingest]")
   StorePtr s = Open(tmp.path());
   auto c = MakeComment("109876", "you are an idiot");
   auto v = MakeVerdict("review", "harassment", 2, 11, 16);
-  auto first = s->Ingest(c, v);
+  auto first = s->Ingest(Req(c, v));
   REQUIRE(first.ok());
   CHECK(first.value().created);
   CHECK(first.value().item_id > 0);
-  auto second = s->Ingest(c, v);
+  auto second = s->Ingest(Req(c, v));
   REQUIRE(second.ok());
   CHECK_FALSE(second.value().created);
   CHECK(second.value().comment_id == first.value().comment_id);
@@ -131,7 +132,7 @@ TEST_CASE("ingesting the same comment twice yields one item", "[store][ingest]")
   CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM audit") == 1);
   // Same remote id on another platform is another comment.
   c.platform = "bluesky";
-  auto other = s->Ingest(c, v);
+  auto other = s->Ingest(Req(c, v));
   REQUIRE(other.ok());
   CHECK(other.value().created);
   CHECK(other.value().comment_id != first.value().comment_id);
@@ -141,13 +142,13 @@ TEST_CASE("ingest keeps the verdict, spans and author; allowed comments are not 
           "[store][ingest]") {
   TempDb tmp;
   StorePtr s = Open(tmp.path());
-  auto allowed = s->Ingest(MakeComment("1", "Thank you for the seclusion report"),
-                           MakeVerdict("allow", "", 0));
+  auto allowed = s->Ingest(Req(MakeComment("1", "Thank you for the seclusion report"),
+                           MakeVerdict("allow", "", 0)));
   REQUIRE(allowed.ok());
   CHECK(allowed.value().item_id == 0);
   auto c = MakeComment("2", "Call me at 555-123-4567 idiot");
   c.author_first_comment = true;
-  auto flagged = s->Ingest(c, MakeVerdict("hide", "privacy", 2, 11, 23));
+  auto flagged = s->Ingest(Req(c, MakeVerdict("hide", "privacy", 2, 11, 23)));
   REQUIRE(flagged.ok());
   auto item = s->GetItem(flagged.value().item_id).value().value();
   CHECK(item.state == ItemState::kPending);
@@ -172,7 +173,7 @@ TEST_CASE("a failed ingest leaves nothing behind", "[store][ingest]") {
   StorePtr s = Open(tmp.path());
   auto v = MakeVerdict("review", "spam", 1);
   v.action = "shout";  // violates the verdicts table's CHECK after the comment row is written
-  auto r = s->Ingest(MakeComment("3", "crypto giveaway"), v);
+  auto r = s->Ingest(Req(MakeComment("3", "crypto giveaway"), v));
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(aasr::FormatErrors(r.errors()), Catch::Contains("CHECK"));
   CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments") == 0);
@@ -182,12 +183,12 @@ TEST_CASE("a failed ingest leaves nothing behind", "[store][ingest]") {
 TEST_CASE("a batch ingest stores in order, is idempotent, and a bad comment fails alone", "[store][ingest]") {
   TempDb tmp;
   StorePtr s = Open(tmp.path());
-  REQUIRE(s->Ingest(MakeComment("b1", "you are an idiot"), MakeVerdict("review", "harassment", 2)).ok());
-  std::vector<std::pair<NewComment, StoredVerdict>> batch = {
-      {MakeComment("b1", "you are an idiot"), MakeVerdict("review", "harassment", 2)},  // stored before
-      {MakeComment("b2", "thank you"), MakeVerdict("allow", "", 0)},
-      {MakeComment("b3", "I know where you live"), MakeVerdict("hide", "threat", 3)},
-      {MakeComment("b2", "thank you"), MakeVerdict("allow", "", 0)},  // twice in one batch
+  REQUIRE(s->Ingest(Req(MakeComment("b1", "you are an idiot"), MakeVerdict("review", "harassment", 2))).ok());
+  std::vector<IngestRequest> batch = {
+      Req(MakeComment("b1", "you are an idiot"), MakeVerdict("review", "harassment", 2)),  // stored before
+      Req(MakeComment("b2", "thank you"), MakeVerdict("allow", "", 0)),
+      Req(MakeComment("b3", "I know where you live"), MakeVerdict("hide", "threat", 3)),
+      Req(MakeComment("b2", "thank you"), MakeVerdict("allow", "", 0)),  // twice in one batch
   };
   auto r = s->IngestBatch(batch);
   REQUIRE(r.size() == 4);
@@ -206,9 +207,9 @@ TEST_CASE("a batch ingest stores in order, is idempotent, and a bad comment fail
   // one by one, so only that comment fails, with its own error.
   auto bad = MakeVerdict("review", "spam", 1);
   bad.action = "shout";
-  auto r2 = s->IngestBatch({{MakeComment("b4", "fine"), MakeVerdict("allow", "", 0)},
-                            {MakeComment("b5", "crypto giveaway"), bad},
-                            {MakeComment("b6", "also fine"), MakeVerdict("allow", "", 0)}});
+  auto r2 = s->IngestBatch({Req(MakeComment("b4", "fine"), MakeVerdict("allow", "", 0)),
+                            Req(MakeComment("b5", "crypto giveaway"), bad),
+                            Req(MakeComment("b6", "also fine"), MakeVerdict("allow", "", 0))});
   REQUIRE(r2.size() == 3);
   CHECK(r2[0].ok());
   CHECK_FALSE(r2[1].ok());
@@ -217,10 +218,41 @@ TEST_CASE("a batch ingest stores in order, is idempotent, and a bad comment fail
   CHECK(Count(tmp.path(), "SELECT COUNT(*) FROM comments WHERE remote_id = 'b5'") == 0);
 }
 
+TEST_CASE("the store persists the policy's disposition and returns the action it created",
+          "[store][ingest]") {
+  TempDb tmp;
+  StorePtr s = Open(tmp.path());
+  // A hide verdict the policy chose not to queue: the store decides nothing.
+  Disposition quiet;
+  auto r = s->Ingest({MakeComment("p1", "I know where you live"), MakeVerdict("hide", "threat", 3), quiet});
+  REQUIRE(r.ok());
+  CHECK(r.value().item_id == 0);
+  CHECK(r.value().action_id == 0);
+  // Queued as crisis with a delete at once, as a policy could decide.
+  Disposition d{true, true, "delete", "deleted at once"};
+  auto q = s->Ingest({MakeComment("p2", "spam spam"), MakeVerdict("review", "spam", 1), d});
+  REQUIRE(q.ok());
+  REQUIRE(q.value().action_id > 0);
+  auto item = s->GetItem(q.value().item_id).value();
+  REQUIRE(item);
+  CHECK(item->crisis);
+  auto acts = s->ActionsForItem(q.value().item_id).value();
+  REQUIRE(acts.size() == 1);
+  CHECK(acts[0].id == q.value().action_id);
+  CHECK(acts[0].kind == "delete");
+  AuditFilter f;
+  f.item_id = q.value().item_id;
+  CHECK(s->Audit(f).value().back().note == "deleted at once");
+  // Storing it again creates nothing and returns no new action.
+  auto again = s->Ingest({MakeComment("p2", "spam spam"), MakeVerdict("review", "spam", 1), d});
+  CHECK_FALSE(again.value().created);
+  CHECK(again.value().action_id == 0);
+}
+
 TEST_CASE("the audit log refuses updates and deletes", "[store][audit]") {
   TempDb tmp;
   StorePtr s = Open(tmp.path());
-  REQUIRE(s->Ingest(MakeComment("4", "idiot"), MakeVerdict("review", "harassment", 1)).ok());
+  REQUIRE(s->Ingest(Req(MakeComment("4", "idiot"), MakeVerdict("review", "harassment", 1))).ok());
   std::string err;
   CHECK(ExecRaw(tmp.path(), "UPDATE audit SET actor = 'someone'", &err) != SQLITE_OK);
   CHECK_THAT(err, Catch::Contains("append-only"));
@@ -275,7 +307,7 @@ TEST_CASE("a version 3 database upgrades to 4: thread roots and scheduled retrie
   INFO(err);
   auto clock = std::make_shared<aasr::ManualClock>(2000);
   StorePtr s = Open(tmp.path(), clock);
-  CHECK(s->schema_version() == 4);
+  CHECK(s->schema_version() == kSchemaVersion);
   auto c = s->GetComment(1).value();
   REQUIRE(c);
   CHECK(c->root.empty());
@@ -288,7 +320,7 @@ TEST_CASE("a version 3 database upgrades to 4: thread roots and scheduled retrie
   // New columns are written and read back.
   auto nc = MakeComment("at://b/2", "a new reply");
   nc.root = "at://did:plc:aasr/app.bsky.feed.post/3k";
-  auto id = s->Ingest(nc, MakeVerdict("hide", "threat", 3)).value();
+  auto id = s->Ingest(Req(nc, MakeVerdict("hide", "threat", 3))).value();
   CHECK(s->GetComment(id.comment_id).value()->root == nc.root);
   auto acts = s->ActionsForItem(id.item_id).value();
   REQUIRE(acts.size() == 1);
@@ -305,8 +337,8 @@ TEST_CASE("due actions: by account, pending or failed with a retry time reached,
   auto a = MakeComment("m1", "you are vermin");
   auto b = MakeComment("m2", "you are vermin too");
   b.account = "other@mastodon.social";
-  auto ia = s->Ingest(a, MakeVerdict("hide", "threat", 3)).value();
-  auto ib = s->Ingest(b, MakeVerdict("hide", "threat", 3)).value();
+  auto ia = s->Ingest(Req(a, MakeVerdict("hide", "threat", 3))).value();
+  auto ib = s->Ingest(Req(b, MakeVerdict("hide", "threat", 3))).value();
   CHECK(s->GetItem(ia.item_id).value()->hidden);  // a pending hide counts
 
   ActionFilter mine;

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "bot/moderation/policy.h"
 #include "bot/store/sqlite_store.h"
 
 namespace aasr::store::testing {
@@ -65,6 +66,21 @@ inline StoredVerdict MakeVerdict(const std::string& action, const std::string& c
     v.explanation = "no rule matched";
   }
   return v;
+}
+
+// A comment to store with what the moderation policy decides for it on a
+// platform that can hide and delete (Facebook).
+inline IngestRequest Req(const NewComment& c, const StoredVerdict& v) {
+  return {c, v, moderation::ForVerdict(v, moderation::KnownCapabilities("facebook"))};
+}
+
+// The actions the policy implies for `decision` where removing does
+// `remove_action` ("hide", "delete" or "": what the platform can do).
+inline DecisionActions ActionsFor(const std::string& decision, const std::string& remove_action) {
+  platforms::Capabilities caps;
+  caps.hide_replies = remove_action == "hide";
+  caps.delete_comments = remove_action == "delete";
+  return moderation::ForDecision(decision, caps);
 }
 
 }  // namespace aasr::store::testing

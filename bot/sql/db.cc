@@ -1,6 +1,6 @@
-#include "bot/store/sqlite_db.h"
+#include "bot/sql/db.h"
 
-namespace aasr::store {
+namespace aasr::sql {
 
 bool Stmt::Step(Error* error) {
   int rc = sqlite3_step(stmt_);
@@ -36,11 +36,16 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
     return e;
   }
   std::unique_ptr<Db> db(new Db(raw, path));
+  // One set of settings for every repository on the file. 10 s: a writer
+  // waits out a checkpoint or a long batch instead of failing.
   sqlite3_busy_timeout(raw, 10000);
-  // WAL lets readers proceed while one writer commits; NORMAL sync is durable
-  // across application crashes (the case the store promises) and much faster.
+  // WAL lets readers proceed while one writer commits. synchronous=FULL syncs
+  // the WAL on every commit, so a commit survives a power loss, not only a
+  // crash: the outbox marks a row `sending` before it posts (NORMAL could
+  // lose that mark and post twice), and a moderator's acknowledged decision
+  // is never lost. The cost is one fsync per commit; ingest batches commits.
   Status s = db->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!s.ok()) return s.errors();
   return db;
 }
@@ -92,4 +97,4 @@ Status Db::Exec(const std::string& sql) {
   return Ok{};
 }
 
-}  // namespace aasr::store
+}  // namespace aasr::sql

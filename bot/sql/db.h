@@ -1,11 +1,13 @@
-// Thin RAII wrappers over the SQLite C API, private to bot/store.
+// Thin RAII wrappers over the SQLite C API: the one SQL layer every
+// repository (bot/store, bot/outreach) uses.
 //
-// Promises: Db owns one connection opened in WAL mode with foreign keys on and
-// a busy timeout, so concurrent writers wait instead of failing. Stmt binds by
+// Promises: Db owns one connection with the project's one set of settings
+// (WAL, synchronous=FULL, foreign keys on, 10 s busy timeout; see Db::Open),
+// so concurrent writers wait instead of failing. Stmt binds by
 // 1-based index and reads columns by 0-based index, as SQLite does. Errors
 // come back as aasr::Error naming the database file and SQLite's message.
 // Thread safety: a Db (and its statements) is used by one thread at a time;
-// the store hands connections out from a pool.
+// repositories hand connections out from a Pool (pool.h) or keep one each.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +21,7 @@
 
 #include "bot/util/error.h"
 
-namespace aasr::store {
+namespace aasr::sql {
 
 class Stmt {
  public:
@@ -108,4 +110,17 @@ class Db {
   std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
 };
 
-}  // namespace aasr::store
+}  // namespace aasr::sql
+
+// Shorthands for functions returning Result or Status: prepare or bail out
+// with the error; run a statement to completion or bail out.
+#define AASR_PREPARE(var, db, text)           \
+  auto var##_r = (db).Prepare(text);          \
+  if (!var##_r.ok()) return var##_r.errors(); \
+  ::aasr::sql::Stmt& var = *var##_r.value()
+
+#define AASR_RUN(stmt)                   \
+  do {                                   \
+    ::aasr::Error err_;                  \
+    if (!(stmt).Run(&err_)) return err_; \
+  } while (0)

@@ -1,11 +1,9 @@
-#include "bot/store/migrations.h"
+#include "bot/sql/migrations.h"
 
 #include <string>
 #include <vector>
 
-#include "bot/store/sqlite_store.h"
-
-namespace aasr::store {
+namespace aasr::sql {
 namespace {
 
 // Never edit a migration once released: add a new one. Index i upgrades from
@@ -133,8 +131,80 @@ ALTER TABLE comments ADD COLUMN root TEXT NOT NULL DEFAULT '';
 ALTER TABLE platform_actions ADD COLUMN retry_at_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE platform_actions SET retry_at_ms = max(updated_ms, 1) WHERE state = 'failed';
 )sql",
+      // 4 -> 5: the outreach tables join the one sequence. Release 0.2.0 made
+      // them itself (outreach_schema_version 1, this layout) on the same
+      // file: keep those, create them where missing, retire the version table.
+      R"sql(
+CREATE TABLE IF NOT EXISTS outreach_feed_state (
+  feed TEXT PRIMARY KEY,
+  etag TEXT NOT NULL DEFAULT '',
+  last_modified TEXT NOT NULL DEFAULT '',
+  last_success INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS outreach_seen_stories (
+  feed TEXT NOT NULL,
+  story_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  excerpt TEXT NOT NULL,
+  link TEXT NOT NULL,
+  image_url TEXT NOT NULL,
+  published INTEGER NOT NULL,
+  disposition TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (feed, story_id));
+CREATE TABLE IF NOT EXISTS outreach_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  account TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  post_json TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  planned_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  remote_id TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (account, idempotency_key));
+CREATE INDEX IF NOT EXISTS outreach_outbox_state ON outreach_outbox(state, planned_at);
+DROP TABLE IF EXISTS outreach_schema_version;
+)sql",
+      // 5 -> 6: one unit for every time in the file, milliseconds since the
+      // epoch as the moderation tables keep them: outreach's seconds are
+      // converted and its columns named *_ms like the rest.
+      R"sql(
+UPDATE outreach_feed_state SET last_success = last_success * 1000;
+ALTER TABLE outreach_feed_state RENAME COLUMN last_success TO last_success_ms;
+UPDATE outreach_seen_stories SET published = published * 1000, seen_at = seen_at * 1000;
+ALTER TABLE outreach_seen_stories RENAME COLUMN published TO published_ms;
+ALTER TABLE outreach_seen_stories RENAME COLUMN seen_at TO seen_ms;
+UPDATE outreach_outbox SET planned_at = planned_at * 1000, next_attempt_at = next_attempt_at * 1000,
+  created_at = created_at * 1000, updated_at = updated_at * 1000;
+ALTER TABLE outreach_outbox RENAME COLUMN planned_at TO planned_ms;
+ALTER TABLE outreach_outbox RENAME COLUMN next_attempt_at TO next_attempt_ms;
+ALTER TABLE outreach_outbox RENAME COLUMN created_at TO created_ms;
+ALTER TABLE outreach_outbox RENAME COLUMN updated_at TO updated_ms;
+)sql",
   };
   return steps;
+}
+
+// Release 0.2.0 only ever wrote outreach_schema_version 1; any other value
+// is a layout step 5 does not know, so refuse rather than adopt it.
+Status CheckOldOutreachVersion(Db& db) {
+  AASR_PREPARE(has, db,
+               "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+               "name = 'outreach_schema_version'");
+  if (!has.Step()) return Ok{};
+  AASR_PREPARE(bad, db, "SELECT version FROM outreach_schema_version WHERE version != 1");
+  if (!bad.Step()) return Ok{};
+  return Error{{db.path(), 0, 0}, "schema",
+               "outreach schema version " + std::to_string(bad.Int(0)) +
+                   " is not one this aasr-bot can migrate (it knows 1)"};
 }
 
 }  // namespace
@@ -159,10 +229,28 @@ Result<int> Migrate(Db& db, int target) {
                      "); upgrade aasr-bot or use a database made by this version"};
   }
   const auto& steps = Steps();
+  if (target > static_cast<int>(steps.size()))
+    return Error{{db.path(), 0, 0}, "schema", "no migration to version " + std::to_string(target)};
   while (v < target) {
-    std::string sql = "BEGIN IMMEDIATE;\n" + steps[static_cast<size_t>(v)] +
-                      "\nPRAGMA user_version = " + std::to_string(v + 1) + ";\nCOMMIT;";
-    Status s = db.Exec(sql);
+    // The version is read again under the write lock: another connection
+    // (the outreach store, a second process) may have migrated meanwhile.
+    Status s = db.Exec("BEGIN IMMEDIATE");
+    Result<int> now = s.ok() ? SchemaVersion(db) : Result<int>(s.errors());
+    if (now.ok() && now.value() != v) {
+      (void)db.Exec("COMMIT");
+      v = now.value();
+      continue;
+    }
+    if (now.ok() && v == 4) {
+      Status old = CheckOldOutreachVersion(db);
+      if (!old.ok()) now = old.errors();
+    }
+    if (now.ok()) {
+      s = db.Exec(steps[static_cast<size_t>(v)] + "\nPRAGMA user_version = " +
+                  std::to_string(v + 1) + ";\nCOMMIT;");
+    } else {
+      s = now.errors();
+    }
     if (!s.ok()) {
       (void)db.Exec("ROLLBACK");
       Error e = s.errors().front();
@@ -175,4 +263,4 @@ Result<int> Migrate(Db& db, int target) {
   return v;
 }
 
-}  // namespace aasr::store
+}  // namespace aasr::sql
