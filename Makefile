@@ -20,6 +20,17 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	@bash scripts/run-default.sh $(BUILD)
 
+# The Debian package into $(BUILD)/packages/, and the same files installed
+# straight onto this machine (as root; prefer the package). See README.md
+# "Install on a server".
+.PHONY: deb install
+deb: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target deb
+
+install: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target aasr-bot
+	cmake --install $(BUILD)
+
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 

@@ -15,6 +15,8 @@ PACKAGES=(
   libutf8proc-dev                   # Unicode NFKC, case folding, graphemes
   libcli11-dev                      # command line
   libsqlite3-dev                    # the embedded store
+  dpkg-dev adduser                  # make deb: dpkg-shlibdeps; the package's postinst user
+  systemd                           # tests/packaging: systemd-analyze verify/security on the unit
   libsodium-dev                     # Argon2id password hashes, session tokens (review page)
   wrk curl                          # HTTP load and login for the review server benchmark
   chromium                          # browser tests of the review page (playwright-core drives chromium)

@@ -9,12 +9,18 @@
 #include <iosfwd>
 #include <string>
 
+#include "bot/rules/eval.h"
 #include "bot/util/clock.h"
 
 namespace aasr::cli {
 
 // `rules check`, `rules test`, `screen`
 void RegisterRulesCommands(CLI::App& app, int* exit_code);
+
+// `rules eval` (bot/cli/eval_commands.cc), on the `rules` subcommand.
+// RegisterRulesCommands passes `screen`'s author reader, so a corpus line's
+// `author` means exactly what it means to `screen`.
+void RegisterRulesEval(CLI::App& rules_cmd, int* exit_code, rules::AuthorReader read_author);
 
 // `queue ingest`, `queue list`, `users add`
 void RegisterStoreCommands(CLI::App& app, int* exit_code);

@@ -1,8 +1,16 @@
 // `aasr-bot run --config FILE [--log-format text|json]`: the bot as one
 // service (bot/daemon/daemon.h) until SIGTERM or SIGINT, then a clean stop
-// within 10 seconds and exit 0. Exit 2 when it cannot start (config, rules,
-// posts or schedules errors at file:line:column; an unusable database; the
-// listen address taken).
+// within 10 seconds and exit 0. SIGHUP reloads the config, rules, posts and
+// schedules at once (systemctl reload) and the daemon carries on. Exit 2 when
+// it cannot start (config, rules, posts or schedules errors at
+// file:line:column; an unusable database; the database locked by another
+// daemon; the listen address taken).
+//
+// Files and folders it creates are the owner's only (umask 077): the
+// database holds password hashes, session and CSRF tokens, comments and
+// moderators' IP addresses.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -17,12 +25,16 @@ namespace aasr::cli {
 namespace {
 
 int Run(const std::string& config_path, const std::string& log_format) {
+  // Before anything is created: SQLite gives the -wal and -shm files the
+  // database's mode, so 0600 for the database covers them too.
+  ::umask(077);
   // Block the signals before any thread starts (threads inherit the mask) so
   // that only sigwait below receives them.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   review::SizeServerThreadPool();
@@ -37,7 +49,10 @@ int Run(const std::string& config_path, const std::string& log_format) {
   }
   std::cout << "aasr-bot is running. Review page: " << d.value()->url() << "/  (Ctrl-C stops)" << std::endl;
   int sig = 0;
-  sigwait(&set, &sig);
+  while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+    spdlog::info("signal SIGHUP: reloading");
+    d.value()->Reload();
+  }
   spdlog::info("signal {}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   const bool clean = d.value()->Stop(std::chrono::seconds(8));
   spdlog::default_logger()->flush();
@@ -46,6 +61,7 @@ int Run(const std::string& config_path, const std::string& log_format) {
 }
 
 int FirstAdmin(const std::string& config_path, const std::string& url_hint) {
+  ::umask(077);  // it may create the database: 0600 as `run` would
   daemon::DaemonOptions options;
   auto loaded = config::LoadConfigFile(config_path);
   if (!loaded.ok()) {

@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 
 #include "bot/cli/commands.h"
+#include "bot/util/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"aasr-bot: moderation and outreach for the Alliance Against Seclusion and Restraint"};
   app.require_subcommand(1);
+  // "aasr-bot 0.1.0": the number is CMake's project(VERSION) (bot/util/version.h).
+  app.set_version_flag("--version", std::string("aasr-bot ") + aasr::kVersion);
   int exit_code = 0;
   aasr::cli::RegisterRulesCommands(app, &exit_code);
   aasr::cli::RegisterStoreCommands(app, &exit_code);

@@ -140,7 +140,7 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
     j["rules"] = nlohmann::json::array();
     for (const auto& x : r.rules)
       j["rules"].push_back({{"id", x.rule_id}, {"category", x.category}, {"active", x.active},
-                            {"candidate", x.candidate}, {"hits_active", x.hits_active},
+                            {"candidate", x.candidate}, {"shadow", x.shadow}, {"hits_active", x.hits_active},
                             {"hits_candidate", x.hits_candidate}, {"removed", x.removed},
                             {"approved", x.approved}, {"open", x.open},
                             {"not_reviewed", x.not_reviewed}});
@@ -174,7 +174,8 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
             << std::setw(10) << "candidate" << std::setw(9) << "removed" << std::setw(10)
             << "approved" << std::setw(6) << "open" << std::setw(10) << "unseen" << "\n";
   for (const auto& x : r.rules) {
-    std::string name = x.rule_id + (x.candidate ? (x.active ? "" : " (new)") : " (dropped)");
+    std::string name = x.rule_id + (x.candidate ? (x.active ? "" : " (new)") : " (dropped)") +
+                       (x.shadow ? " (shadow)" : "");
     std::cout << "  " << std::left << std::setw(44) << name << std::right << std::setw(8)
               << x.hits_active << std::setw(10) << x.hits_candidate << std::setw(9) << x.removed
               << std::setw(10) << x.approved << std::setw(6) << x.open << std::setw(10)

@@ -57,6 +57,13 @@ bool ReadAuthor(const nlohmann::json& j, rules::Author* a, std::string* error) {
     }
     a->first_comment = j["first_comment"].get<bool>();
   }
+  if (j.contains("is_self") && !j["is_self"].is_null()) {
+    if (!j["is_self"].is_boolean()) {
+      *error = "field 'author.is_self' must be true or false";
+      return false;
+    }
+    a->is_self = j["is_self"].get<bool>();
+  }
   return true;
 }
 
@@ -167,6 +174,8 @@ void RegisterRulesCommands(CLI::App& app, int* exit_code) {
     std::cout << (total - failures.size()) << " passed, " << failures.size() << " failed\n";
     *exit_code = failures.empty() ? 0 : 1;
   });
+
+  RegisterRulesEval(*rules_cmd, exit_code, ReadAuthor);
 
   auto* screen = app.add_subcommand("screen", "screen comments from stdin against the rules");
   auto screen_rules = std::make_shared<std::string>();

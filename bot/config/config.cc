@@ -1,6 +1,7 @@
 #include "bot/config/config.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <set>
@@ -292,7 +293,29 @@ void ParseAccounts(const YAML::Node& node, Context& ctx, Config* out) {
   for (const auto& item : node) ParseAccount(item, ctx, &names, out);
 }
 
+// Joins every relative path of the file to base_dir (see config.h). Done
+// after all sections are read so the order of keys in the file does not matter.
+void ResolvePaths(Config* c) {
+  namespace fs = std::filesystem;
+  fs::path base = c->base_dir;
+  if (base.is_relative()) base = fs::path(c->file).parent_path() / base;
+  base = base.lexically_normal();
+  std::string shown = base.string();  // "/etc/aasr-bot/." normalizes to "/etc/aasr-bot/"
+  if (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+  c->base_dir = shown;
+  auto resolve = [&base](std::string* p) {
+    if (p->empty() || fs::path(*p).is_absolute()) return;
+    *p = (base / *p).lexically_normal().string();
+  };
+  for (std::string* p : {&c->database, &c->rules_dir, &c->posts_dir, &c->schedules}) resolve(p);
+  for (Account& a : c->accounts) {
+    resolve(&a.dir);
+    resolve(&a.session_file);
+  }
+}
+
 const Section kSections[] = {
+    {"base_dir", ParsePath<&Config::base_dir>},
     {"accounts", ParseAccounts},
     {"database", ParsePath<&Config::database>},
     {"rules", ParsePath<&Config::rules_dir>},
@@ -346,6 +369,7 @@ Result<Config> LoadConfigString(const std::string& text, const std::string& name
     if (n.IsDefined() && !n.IsNull()) s.parse(n, ctx, &config);
   }
   if (!errors.empty()) return errors;
+  if (!config.base_dir.empty()) ResolvePaths(&config);
   return config;
 }
 

@@ -4,8 +4,14 @@
 // `posts`, `schedules`, `review`, `polling`, `log` (see config/README.md).
 // A section is one struct field and one entry in the section table of
 // config.cc, so every section gets the same unknown-key ("did you mean")
-// checks and file:line:column errors. Relative paths are kept as written
-// (the daemon resolves them against its working directory).
+// checks and file:line:column errors.
+//
+// Paths (database, rules, posts, schedules, accounts' dir and session_file):
+// an absolute path is kept. A relative one is kept as written, i.e. relative
+// to the working directory (what `make run` relies on), unless the file sets
+// `base_dir:`; then it is joined to base_dir, and a relative base_dir is
+// itself relative to the config file's own directory (`base_dir: .` means
+// "next to this file"). So an installed config works from any directory.
 //
 //   database: var/aasr.db
 //   review: {listen: "http://127.0.0.1:8080"}
@@ -70,6 +76,7 @@ struct LogConfig {
 
 struct Config {
   std::string file;
+  std::string base_dir;  // as resolved; "" when the file has no base_dir (paths: the working directory's)
   std::vector<Account> accounts;
   // The daemon's sections; defaults are the embedded default's.
   std::string database = "var/aasr.db";

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bot/daemon/account_runner.h"
+#include "bot/daemon/db_lock.h"
 #include "bot/daemon/loaded.h"
 #include "bot/daemon/metrics.h"
 #include "bot/net/clock.h"
@@ -20,13 +21,12 @@
 #include "bot/review/server.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/util/logging.h"
+#include "bot/util/version.h"
 
 namespace aasr::daemon {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kVersion = "0.2.0";
 
 nlohmann::json ErrorsJson(const Errors& errors) {
   nlohmann::json a = nlohmann::json::array();
@@ -60,6 +60,7 @@ struct Daemon::Impl {
   int64_t last_reload_attempt_ms = 0;
   Errors reload_errors;
 
+  std::unique_ptr<DatabaseLock> db_lock;  // declared before store: released after it closes
   store::StorePtr store;
   std::unique_ptr<review::ReviewServer> server;
   std::string database, listen;  // fixed at start
@@ -112,7 +113,8 @@ struct Daemon::Impl {
   void ApplyAccounts(const config::Config& c);
   void OutreachLoop();
   void ReloadLoop();
-  void CheckReload();
+  std::mutex reload_mu;  // one reload at a time: the reload thread and SIGHUP
+  void CheckReload(bool force = false);
   bool WaitStop(std::chrono::milliseconds d) {
     std::unique_lock<std::mutex> lock(stop_mu);
     return stop_cv.wait_for(lock, d, [this] { return stopping; });
@@ -340,12 +342,13 @@ void Daemon::Impl::OutreachLoop() {
   }
 }
 
-void Daemon::Impl::CheckReload() {
+void Daemon::Impl::CheckReload(bool force) {
+  std::lock_guard<std::mutex> serial(reload_mu);
   LoadedPtr cur = Current();
   Fingerprint f = Fingerprint::Of(cur->watched);
   {
     std::lock_guard<std::mutex> lock(loaded_mu);
-    if (f == fingerprint) return;
+    if (f == fingerprint && !force) return;
     fingerprint = f;  // judge each edit once, valid or not
     last_reload_attempt_ms = clock->NowMs();
   }
@@ -506,6 +509,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   std::error_code ec;
   const fs::path dir = fs::path(c.database).parent_path();
   if (!dir.empty()) fs::create_directories(dir, ec);
+  // One daemon per database (db_lock.h): taken before the file is opened.
+  auto lock = DatabaseLock::Acquire(c.database);
+  if (!lock.ok()) return lock.errors();
+  impl->db_lock = std::move(lock).value();
+  // Files made by older versions (or another umask) may be 0644: the
+  // database holds password hashes and tokens, so make them 0600.
+  for (const char* suffix : {"", "-wal", "-shm"})
+    if (fs::exists(c.database + suffix, ec))
+      fs::permissions(c.database + suffix, fs::perms::owner_read | fs::perms::owner_write, ec);
   auto st = store::OpenSqliteStore(c.database, impl->clock);
   if (!st.ok()) {
     Errors e = st.errors();
@@ -599,6 +611,7 @@ nlohmann::json Daemon::StatusJson() const { return impl_->StatusView(); }
 nlohmann::json Daemon::HealthJson() const { return impl_->Health(); }
 std::string Daemon::MetricsText() const { return impl_->metrics.Render(); }
 void Daemon::CheckReload() { impl_->CheckReload(); }
+void Daemon::Reload() { impl_->CheckReload(/*force=*/true); }
 
 Result<std::string> EnsureFirstAdmin(const std::string& database, const std::shared_ptr<const aasr::Clock>& clock) {
   std::error_code ec;

@@ -16,7 +16,11 @@
 // again as one unit (LoadAll). Valid: rules, posts and schedules swap in
 // atomically and changed accounts restart. Invalid: nothing changes, the
 // errors (file:line:column) go to the log and to the review UI's status view.
-// The database path and the listen address need a restart (logged).
+// The database path and the listen address need a restart (logged). SIGHUP
+// reloads at once (Reload()).
+//
+// One daemon per database: Start takes an exclusive lock beside the database
+// (db_lock.h) and refuses, naming the holder's pid, when another has it.
 //
 // Stop(): no new work is started; the threads finish their current step and
 // are joined within the budget. A platform call that outlives the budget is
@@ -59,6 +63,10 @@ class Daemon {
   std::string MetricsText() const;           // GET /metrics
   // Checks the watched files now (tests; the reload thread does this itself).
   void CheckReload();
+  // Loads every watched file again now, changed or not, exactly as a change
+  // would (all or nothing; errors logged and shown). `aasr-bot run` calls it
+  // on SIGHUP (systemctl reload).
+  void Reload();
 
   struct Impl;
 

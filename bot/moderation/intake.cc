@@ -161,6 +161,10 @@ store::NewComment Screen(const IntakeDeps& d, const platforms::FetchedComment& c
   nc.author_account_age_days = c.author_account_age_days;
   nc.author_followers = c.author_followers;
   nc.text = c.text;
+  // Ours when the author is the account itself; unknown while the adapter
+  // has not learnt its own id.
+  const std::string self = d.platform->SelfAuthorId();
+  if (!self.empty()) nc.author_is_self = !c.author_id.empty() && c.author_id == self;
   item->verdict = d.rules->Screen(store::ToRulesComment(nc));
   return nc;
 }

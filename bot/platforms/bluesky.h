@@ -65,6 +65,7 @@ class BlueskyPlatform : public Platform {
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
 
   const std::string& did() const { return did_; }
+  std::string SelfAuthorId() const override { return did_; }
   int session_creations() const { return session_creations_; }
   int session_refreshes() const { return session_refreshes_; }
 

@@ -53,6 +53,7 @@ class FacebookPlatform : public Platform {
   Result<std::optional<Published>> FindPublished(const ComposedPost& post) override;
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
+  std::string SelfAuthorId() const override { return config_.page_id; }
 
  private:
   std::string Url(const std::string& path) const;

@@ -39,6 +39,7 @@ class LocalPlatform : public Platform {
   using Platform::FindPublished;
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
+  std::string SelfAuthorId() const override { return account_; }
 
   std::string outbox_dir() const { return dir_ + "/outbox"; }
   std::string inbox_dir() const { return dir_ + "/inbox"; }

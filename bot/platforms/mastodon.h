@@ -62,6 +62,7 @@ class MastodonPlatform : public Platform {
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
 
   const std::string& account_id() const { return account_id_; }
+  std::string SelfAuthorId() const override { return account_id_; }
 
  private:
   net::Request Api(const std::string& method, const std::string& path) const;

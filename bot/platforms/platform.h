@@ -124,6 +124,12 @@ class Platform {
   // the Error's subject is "not hidden on <platform>" and its message says
   // what was done; the item stays visible in the queue with that note.
   virtual Status Moderate(ModerationAction action, const FetchedComment& target) = 0;
+  // Our own account as FetchedComment::author_id names it (Mastodon: the
+  // account id, Bluesky: the DID, Facebook: the Page id, local: the account
+  // name), or "" while the adapter does not know it yet (before its first
+  // call). Intake marks comments by it as ours (rules::Author::is_self), so
+  // the organization's own posts and replies are never hidden.
+  virtual std::string SelfAuthorId() const { return ""; }
 };
 
 }  // namespace aasr::platforms

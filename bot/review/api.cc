@@ -91,9 +91,12 @@ json ActionJson(const store::PlatformAction& a) {
               {"created_ms", a.created_ms}};
 }
 
-json MatchesJson(const std::vector<store::StoredMatch>& ms) {
+// The live matches, or (shadow) only the shadow rules' matches: the item
+// view shows the two apart so a watched rule is never mistaken for the reason.
+json MatchesJson(const std::vector<store::StoredMatch>& ms, bool shadow = false) {
   json out = json::array();
   for (const auto& m : ms) {
+    if ((m.action == store::kShadowAction) != shadow) continue;
     json spans = json::array();
     for (auto& [b, e] : m.spans) spans.push_back({b, e});
     out.push_back(json{{"rule_id", m.rule_id},
@@ -509,6 +512,8 @@ Response ReviewApi::ItemView(int64_t id) {
                           {"categories", v.categories},
                           {"explanation", v.explanation},
                           {"matches", MatchesJson(v.matches)}};
+    json shadow = MatchesJson(v.matches, /*shadow=*/true);
+    if (!shadow.empty()) out["verdict"]["shadow"] = shadow;
   }
   json hist = json::array();
   for (const auto& h : history.value()) {
@@ -656,10 +661,13 @@ Response ReviewApi::RulesView(const Request& r) {
   AASR_OR_500(stats, store_->RuleStatistics(0), "rules");
   rules::RuleSetPtr set = rules_ ? rules_() : nullptr;
   std::vector<std::string> active = set ? set->rule_ids() : std::vector<std::string>{};
+  const std::vector<std::string> shadow = set ? set->shadow_rule_ids() : std::vector<std::string>{};
   std::map<std::string, json> by_id;
-  for (const auto& id : active)
-    by_id[id] = json{{"id", id}, {"active", true}, {"category", ""}, {"hits", 0},
-                     {"approved", 0}, {"removed", 0}, {"pending", 0}};
+  for (const auto& id : active) {
+    const bool is_shadow = std::find(shadow.begin(), shadow.end(), id) != shadow.end();
+    by_id[id] = json{{"id", id}, {"active", true}, {"mode", is_shadow ? "shadow" : "live"},
+                     {"category", ""}, {"hits", 0}, {"approved", 0}, {"removed", 0}, {"pending", 0}};
+  }
   for (const auto& s : stats.value()) {
     json& e = by_id[s.rule_id];
     if (e.is_null()) e = json{{"id", s.rule_id}, {"active", false}};
@@ -703,6 +711,7 @@ Response ReviewApi::Try(const Request& r) {
       c.author.followers = a["followers"].get<double>();
     if (a.contains("first_comment") && a["first_comment"].is_boolean())
       c.author.first_comment = a["first_comment"].get<bool>();
+    if (a.contains("is_self") && a["is_self"].is_boolean()) c.author.is_self = a["is_self"].get<bool>();
   }
   rules::Verdict v = set->Screen(c);
   json out = rules::VerdictToJson(v);

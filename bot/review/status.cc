@@ -1,14 +1,10 @@
 #include "bot/review/status.h"
 
+#include "bot/util/version.h"
+
 namespace aasr::review {
 
-std::string BuildVersion() {
-#ifdef AASR_VERSION
-  return AASR_VERSION;
-#else
-  return "unknown";
-#endif
-}
+std::string BuildVersion() { return kVersion; }
 
 nlohmann::json ErrorsToStatusJson(const Errors& errors) {
   nlohmann::json out = nlohmann::json::array();

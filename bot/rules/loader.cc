@@ -21,12 +21,21 @@ const std::vector<std::string> kBuiltinCategories = {"harassment", "hate",   "th
                                                      "spam",       "crisis", "sexual"};
 const std::vector<std::string> kFileKeys = {"categories", "lists", "rules"};
 const std::vector<std::string> kRuleKeys = {"id",       "category", "description", "action",
-                                            "priority", "allow",    "examples"};
+                                            "priority", "allow",    "examples",
+                                            "reported", "mode"};
 const std::vector<std::string> kTermKeys = {"words", "phrases", "lists", "regex", "min_matches"};
 const std::vector<std::string> kCompareKeys = {
     "author.account_age_days", "author.followers", "author.first_comment", "links.count",
-    "mentions.count",          "caps_ratio",       "length"};
-const std::vector<std::string> kOtherConditionKeys = {"all", "any", "not", "links.domains"};
+    "mentions.count",          "caps_ratio",       "length",
+    "author.is_self"};
+const std::vector<std::string> kOtherConditionKeys = {"all", "any", "not", "links.domains",
+                                                      "near", "author.handle"};
+// The widest gap a phrase may hold ({gap:N}) and the widest proximity
+// (near: within): beyond that, words are no longer "near" each other, and the
+// prefilter's automaton would grow for nothing.
+constexpr int kMaxGap = 10;
+constexpr int kMaxWithin = 20;
+constexpr size_t kMaxNearGroups = 5;
 
 std::vector<std::string> ConditionKeys() {
   std::vector<std::string> keys = kTermKeys;
@@ -251,6 +260,17 @@ class Loader {
         else Fail(p, file, "unknown priority '" + prio + "' (low, normal, high or urgent)", subject);
       }
     }
+    if (const YAML::Node m = node["mode"]) {
+      std::string mode;
+      if (yaml::ReadString(m, file, subject, "mode", &mode, &errors_)) {
+        if (mode == "shadow") rule.shadow = true;
+        else if (mode != "live") {
+          const std::string hint = yaml::DidYouMean(mode, {"live", "shadow"});
+          Fail(m, file, "unknown mode '" + mode + "' (live or shadow" +
+                            (hint.empty() ? "" : "; did you mean '" + hint + "'?") + ")", subject);
+        }
+      }
+    }
     if (rule.category == "crisis" && rule.action == Action::kHide) {
       Fail(node["action"], file,
            "a crisis rule must not hide: a person in crisis needs a human answer (use review, urgent)",
@@ -274,6 +294,7 @@ class Loader {
         if (id >= 0) rule.allow_patterns.push_back(id);
       }
     }
+    if (const YAML::Node rep = node["reported"]) rule.reported = ReadReported(file, subject, rep);
     if (const YAML::Node ex = node["examples"]) ReadExamples(file, subject, ex, &rule);
     rule.needs_term_hit = NeedsTermHit(rule.root);
     OrderByCost(&rule.root);
@@ -285,8 +306,13 @@ class Loader {
   static int Cost(const Condition& c) {
     switch (c.kind) {
       case Condition::Kind::kCompare:
-        return c.field == Field::kAccountAgeDays || c.field == Field::kFollowers || c.field == Field::kFirstComment ? 0 : 2;
+        return c.field == Field::kAccountAgeDays || c.field == Field::kFollowers || c.field == Field::kFirstComment ||
+                       c.field == Field::kIsSelf
+                   ? 0
+                   : 2;
+      case Condition::Kind::kHandles: return 0;
       case Condition::Kind::kTerms: return 1;
+      case Condition::Kind::kNear: return 1;
       case Condition::Kind::kDomains: return 2;
       default: {  // all, any, not: as costly as their costliest part
         int cost = 0;
@@ -305,7 +331,8 @@ class Loader {
 
   static bool NeedsTermHit(const Condition& c) {
     switch (c.kind) {
-      case Condition::Kind::kTerms: return true;
+      case Condition::Kind::kTerms:
+      case Condition::Kind::kNear: return true;
       case Condition::Kind::kAll:
         return std::any_of(c.children.begin(), c.children.end(), NeedsTermHit);
       case Condition::Kind::kAny:
@@ -396,6 +423,10 @@ class Loader {
         all.children.push_back(std::move(negation));
       } else if (key == "links.domains") {
         all.children.push_back(ReadDomains(file, subject, value));
+      } else if (key == "near") {
+        all.children.push_back(ReadNear(file, subject, value));
+      } else if (key == "author.handle") {
+        all.children.push_back(ReadHandles(file, subject, value));
       } else if (Contains(kCompareKeys, key)) {
         all.children.push_back(ReadCompare(file, subject, key, value));
       }
@@ -467,6 +498,7 @@ class Loader {
     };
     size_t pos = 0;
     bool any_literal = false;
+    bool gap_last = false;  // a gap must be followed by a part
     while (pos <= text.size()) {
       const size_t open = text.find('{', pos);
       const std::string segment = text.substr(pos, open == std::string::npos ? std::string::npos : open - pos);
@@ -475,6 +507,7 @@ class Loader {
         space_if_needed();
         append(RepeatTolerantRegex(canon), RE2::QuoteMeta(SqueezeLetters(canon)));
         any_literal = true;
+        gap_last = false;
       }
       if (open == std::string::npos) break;
       const size_t close = text.find('}', open);
@@ -483,6 +516,31 @@ class Loader {
         return false;
       }
       const std::string name = text.substr(open + 1, close - open - 1);
+      if (name.rfind("gap:", 0) == 0) {
+        // {gap:N}: 0 to N arbitrary words; {gap:M-N}: M to N. The canonical
+        // text has exactly one space between words, so a gap word is " [^ ]+"
+        // and the next part brings its own leading space.
+        int lo = 0, hi = 0;
+        if (!ParseGap(name.substr(4), &lo, &hi)) {
+          errors_.push_back(Error{t.where, subject,
+                                  "'{" + name + "}': a gap is {gap:N} or {gap:M-N} with M <= N <= " +
+                                      std::to_string(kMaxGap) + " words"});
+          return false;
+        }
+        if (out.exact.empty()) {
+          errors_.push_back(Error{t.where, subject, "a gap goes between two parts of a phrase: '" + t.text + "'"});
+          return false;
+        }
+        while (!out.exact.empty() && out.exact.back() == ' ') {
+          out.exact.pop_back();
+          out.prefilter.pop_back();
+        }
+        const std::string gap = "(?: [^ ]+){" + std::to_string(lo) + "," + std::to_string(hi) + "}";
+        append(gap, gap);
+        gap_last = true;
+        pos = close + 1;
+        continue;
+      }
       if (!allow_refs) {
         errors_.push_back(Error{t.where, subject, "a list term cannot refer to another list: '" + t.text + "'"});
         return false;
@@ -502,9 +560,10 @@ class Loader {
         alternatives.exact += member_core.exact;
         alternatives.prefilter += member_core.prefilter;
       }
-      if (!out.exact.empty()) append(" ", " ");
+      space_if_needed();
       append("(?:" + alternatives.exact + ")", "(?:" + alternatives.prefilter + ")");
       any_literal = true;
+      gap_last = false;
       pos = close + 1;
       if (pos < text.size() && text[pos] != ' ') append(" ", " ");
     }
@@ -517,10 +576,32 @@ class Loader {
                               "term '" + t.text + "' has no letters or digits, so it can never match"});
       return false;
     }
+    if (gap_last) {
+      errors_.push_back(Error{t.where, subject, "a gap goes between two parts of a phrase: '" + t.text + "'"});
+      return false;
+    }
     const std::string before = wild_start ? "[^ ]*" : "", after = wild_end ? "[^ ]*" : "";
     core->exact = before + out.exact + after;
     core->prefilter = before + out.prefilter + after;
     return true;
+  }
+
+  // "3" -> 0..3, "1-3" -> 1..3; false unless 0 <= lo <= hi <= kMaxGap, hi >= 1.
+  static bool ParseGap(const std::string& s, int* lo, int* hi) {
+    auto number = [](const std::string& n, int* out) {
+      if (n.empty() || n.size() > 2 || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+      *out = std::stoi(n);
+      return true;
+    };
+    const size_t dash = s.find('-');
+    if (dash == std::string::npos) {
+      *lo = 0;
+      if (!number(s, hi)) return false;
+    } else if (!number(s.substr(0, dash), lo) || !number(s.substr(dash + 1), hi)) {
+      return false;
+    }
+    return *lo <= *hi && *hi >= 1 && *hi <= kMaxGap;
   }
 
   int AddTermPattern(const TermSource& t, const std::string& subject, bool allow_refs) {
@@ -566,15 +647,16 @@ class Loader {
         {"author.account_age_days", Field::kAccountAgeDays}, {"author.followers", Field::kFollowers},
         {"author.first_comment", Field::kFirstComment},      {"links.count", Field::kLinksCount},
         {"mentions.count", Field::kMentionsCount},           {"caps_ratio", Field::kCapsRatio},
-        {"length", Field::kLength}};
+        {"length", Field::kLength},
+        {"author.is_self", Field::kIsSelf}};
     c.field = kFields.at(key);
     if (!value.IsScalar()) {
       Fail(value, file, "'" + key + "' takes a comparison such as \"< 7\"", subject);
       return c;
     }
     const std::string s = value.Scalar();
-    if (c.field == Field::kFirstComment) {
-      if (s != "true" && s != "false") Fail(value, file, "'author.first_comment' is true or false", subject);
+    if (c.field == Field::kFirstComment || c.field == Field::kIsSelf) {
+      if (s != "true" && s != "false") Fail(value, file, "'" + key + "' is true or false", subject);
       c.op = CompareOp::kEq;
       c.value = s == "true" ? 1 : 0;
       return c;
@@ -640,6 +722,171 @@ class Loader {
     return c;
   }
 
+  // near: {terms: [[a, b], [c*, "{list}"]], within: N, ordered: true}
+  Condition ReadNear(const std::string& file, const std::string& subject, const YAML::Node& value) {
+    Condition c;
+    c.kind = Condition::Kind::kNear;
+    if (!value.IsMap()) {
+      Fail(value, file, "'near' takes {terms: [[...], [...]], within: N} (and optionally ordered: true)", subject);
+      return c;
+    }
+    yaml::CheckKeys(value, {"terms", "within", "ordered"}, file, subject, &errors_);
+    const YAML::Node terms = value["terms"];
+    if (!terms || !terms.IsSequence() || terms.size() < 2 || terms.size() > kMaxNearGroups) {
+      Fail(terms ? terms : value, file,
+           "'near' needs 'terms': a list of 2 to " + std::to_string(kMaxNearGroups) +
+               " groups, each a term or a list of terms",
+           subject);
+    } else {
+      for (const YAML::Node& group : terms) {
+        std::vector<TermSource> sources;
+        ReadTermSources(group, file, subject, &sources);
+        std::vector<int> ids;
+        for (const TermSource& t : sources) {
+          const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
+          if (id >= 0) ids.push_back(id);
+        }
+        if (sources.empty()) Fail(group, file, "an empty group of terms can never match", subject);
+        c.patterns.insert(c.patterns.end(), ids.begin(), ids.end());
+        c.groups.push_back(std::move(ids));
+      }
+    }
+    if (const YAML::Node w = value["within"]; !w) {
+      Fail(value, file, "'near' needs 'within': the most words allowed between two parts", subject);
+    } else {
+      try {
+        c.within = w.as<int>();
+        if (c.within < 0 || c.within > kMaxWithin) throw YAML::Exception(w.Mark(), "");
+      } catch (const YAML::Exception&) {
+        Fail(w, file, "'within' is a whole number of words from 0 to " + std::to_string(kMaxWithin), subject);
+      }
+    }
+    if (const YAML::Node o = value["ordered"]) {
+      if (!o.IsScalar() || (o.Scalar() != "true" && o.Scalar() != "false")) {
+        Fail(o, file, "'ordered' is true or false", subject);
+      } else {
+        c.ordered = o.Scalar() == "true";
+      }
+    }
+    return c;
+  }
+
+  // author.handle: {in: LIST} / {not_in: [...]}
+  Condition ReadHandles(const std::string& file, const std::string& subject, const YAML::Node& value) {
+    Condition c;
+    c.kind = Condition::Kind::kHandles;
+    if (!value.IsMap() || value.size() != 1 || (!value["in"] && !value["not_in"])) {
+      if (value.IsMap()) yaml::CheckKeys(value, {"in", "not_in"}, file, subject, &errors_);
+      Fail(value, file, "'author.handle' takes {in: LIST} or {not_in: LIST} (a list name or [...])", subject);
+      return c;
+    }
+    c.handles_in = static_cast<bool>(value["in"]);
+    const YAML::Node list = c.handles_in ? value["in"] : value["not_in"];
+    std::vector<TermSource> sources;
+    if (list.IsScalar()) {
+      auto it = lists_.find(list.Scalar());
+      if (it == lists_.end()) {
+        Fail(list, file, UnknownListMessage(list.Scalar()), subject);
+        return c;
+      }
+      sources = it->second.terms;
+    } else {
+      ReadTermSources(list, file, subject, &sources);
+    }
+    for (const TermSource& t : sources) {
+      const std::string h = NormalizeHandle(t.text);
+      const bool domain_only = h.rfind("*@", 0) == 0;
+      if (h.empty() || h.find_first_of(" \t/") != std::string::npos ||
+          (h.find('*') != std::string::npos && !domain_only) || (domain_only && h.size() == 2)) {
+        errors_.push_back(Error{t.where, subject,
+                                "'" + t.text + "' is not a handle (write name, @name, @name@domain or *@domain)"});
+        continue;
+      }
+      c.handles.push_back(h);
+    }
+    return c;
+  }
+
+  // reported: allow | review | {action:, priority:, within:, quotes:, lead_ins: [...]}
+  std::optional<ReportedSpec> ReadReported(const std::string& file, const std::string& subject,
+                                           const YAML::Node& value) {
+    ReportedSpec spec;
+    auto read_action = [&](const YAML::Node& a) {
+      const std::string s = a.IsScalar() ? a.Scalar() : "";
+      if (s == "review") spec.action = Action::kReview;
+      else if (s == "allow") spec.action = Action::kAllow;
+      else if (s == "hide")
+        Fail(a, file, "reported speech is at most reviewed: 'reported' takes review or allow, not hide", subject);
+      else {
+        const std::string hint = yaml::DidYouMean(s, {"review", "allow"});
+        Fail(a, file, "'reported' action is review or allow" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"),
+             subject);
+      }
+    };
+    std::vector<std::string> lead_in_lists = {"reporting_verbs"};
+    if (value.IsScalar()) {
+      read_action(value);
+    } else if (value.IsMap()) {
+      yaml::CheckKeys(value, {"action", "priority", "within", "quotes", "lead_ins"}, file, subject, &errors_);
+      if (const YAML::Node a = value["action"]) read_action(a);
+      if (const YAML::Node p = value["priority"]) {
+        const std::string prio = p.IsScalar() ? p.Scalar() : "";
+        if (prio == "low") spec.priority = Priority::kLow;
+        else if (prio == "normal") spec.priority = Priority::kNormal;
+        else if (prio == "high") spec.priority = Priority::kHigh;
+        else if (prio == "urgent") spec.priority = Priority::kUrgent;
+        else Fail(p, file, "unknown priority '" + prio + "' (low, normal, high or urgent)", subject);
+      }
+      if (const YAML::Node w = value["within"]) {
+        try {
+          spec.options.within = w.as<int>();
+          if (spec.options.within < 0 || spec.options.within > kMaxWithin) throw YAML::Exception(w.Mark(), "");
+        } catch (const YAML::Exception&) {
+          Fail(w, file, "'within' is a whole number of words from 0 to " + std::to_string(kMaxWithin), subject);
+        }
+      }
+      if (const YAML::Node q = value["quotes"]) {
+        if (!q.IsScalar() || (q.Scalar() != "true" && q.Scalar() != "false")) Fail(q, file, "'quotes' is true or false", subject);
+        else spec.options.quotes = q.Scalar() == "true";
+      }
+      if (const YAML::Node l = value["lead_ins"]) {
+        std::vector<TermSource> names;
+        ReadTermSources(l, file, subject, &names);
+        lead_in_lists.clear();
+        for (const TermSource& n : names) {
+          if (n.text != "reporting_verbs" && lists_.find(n.text) == lists_.end()) {
+            errors_.push_back(Error{n.where, subject, UnknownListMessage(n.text)});
+            continue;
+          }
+          lead_in_lists.push_back(n.text);
+        }
+      }
+    } else {
+      Fail(value, file, "'reported' takes review, allow or {action:, priority:, within:, quotes:, lead_ins:}", subject);
+      return std::nullopt;
+    }
+    for (const std::string& name : lead_in_lists) {
+      std::vector<TermSource> terms;
+      if (name == "reporting_verbs") {
+        // Built in, extended by a list of the same name.
+        for (const std::string& v : DefaultReportingVerbs()) terms.push_back({v, Location{}});
+      }
+      if (auto it = lists_.find(name); it != lists_.end()) {
+        terms.insert(terms.end(), it->second.terms.begin(), it->second.terms.end());
+      }
+      for (const TermSource& t : terms) {
+        LeadIn lead;
+        if (!ParseLeadIn(t.text, &lead)) {
+          errors_.push_back(Error{t.where, subject,
+                                  "lead-in '" + t.text + "' must be words, optionally ending in '*' (no lists or gaps)"});
+          continue;
+        }
+        spec.options.lead_ins.push_back(std::move(lead));
+      }
+    }
+    return spec;
+  }
+
   void ReadExamples(const std::string& file, const std::string& subject, const YAML::Node& node, Rule* rule) {
     if (!node.IsMap()) {
       Fail(node, file, "'examples' is a map with 'flag:' and/or 'pass:' lists", subject);
@@ -682,12 +929,14 @@ class Loader {
       Fail(a, file, "'author' is a map", subject);
       return;
     }
-    yaml::CheckKeys(a, {"handle", "account_age_days", "followers", "first_comment"}, file, subject, &errors_);
+    yaml::CheckKeys(a, {"handle", "account_age_days", "followers", "first_comment", "is_self"}, file, subject,
+                    &errors_);
     try {
       if (a["handle"]) author->handle = a["handle"].Scalar();
       if (a["account_age_days"]) author->account_age_days = a["account_age_days"].as<double>();
       if (a["followers"]) author->followers = a["followers"].as<double>();
       if (a["first_comment"]) author->first_comment = a["first_comment"].as<bool>();
+      if (a["is_self"]) author->is_self = a["is_self"].as<bool>();
     } catch (const YAML::Exception& e) {
       Fail(a, file, "bad author field in example: " + e.msg, subject);
     }

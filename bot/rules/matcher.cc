@@ -2,7 +2,9 @@
 // that use a candidate (or that can hold without any term) are evaluated,
 // and only their patterns are run singly to locate spans.
 #include <algorithm>
+#include <cctype>
 #include <deque>
+#include <functional>
 #include <optional>
 
 #include "bot/rules/features.h"
@@ -108,8 +110,109 @@ class Screening {
         return EvalCompare(c);
       case Condition::Kind::kDomains:
         return EvalDomains(c);
+      case Condition::Kind::kNear:
+        return EvalNear(rule, c, spans);
+      case Condition::Kind::kHandles:
+        return EvalHandles(c);
     }
     return false;
+  }
+
+ public:
+  // True when every span lies inside reported speech as `spec` defines it.
+  bool AllReported(const ReportedSpec& spec, const std::vector<Span>& spans) {
+    if (spans.empty()) return false;
+    std::vector<ByteRange> ranges;
+    if (spec.options.quotes) {
+      if (!quoted_) quoted_ = QuotedRanges(comment_.text);
+      ranges = *quoted_;
+    }
+    if (!spec.options.lead_ins.empty()) {
+      const std::vector<ByteRange> after =
+          LeadInRanges(Views().canonical, comment_.text, spec.options.lead_ins, spec.options.within);
+      ranges.insert(ranges.end(), after.begin(), after.end());
+    }
+    return AllInside(spans, ranges);
+  }
+
+ private:
+  bool Allowed(const Rule& rule, const Span& s) {
+    const std::vector<Span>& allowed = AllowSpans(rule);
+    return std::any_of(allowed.begin(), allowed.end(),
+                       [&](const Span& a) { return a.first <= s.first && s.second <= a.second; });
+  }
+
+  // A located part of a `near` group: where it is in the canonical view (to
+  // count the words between parts) and in the original (to report it).
+  struct Part {
+    uint32_t b, e;  // canonical view bytes
+    Span span;
+  };
+
+  bool EvalNear(const Rule& rule, const Condition& c, std::vector<Span>* spans) {
+    // Cheap first: every group needs a candidate from the set.
+    for (const std::vector<int>& group : c.groups) {
+      if (std::none_of(group.begin(), group.end(), [&](int p) { return (*hit_)[p] != 0; })) return false;
+    }
+    std::vector<std::vector<Part>> parts(c.groups.size());
+    for (size_t g = 0; g < c.groups.size(); ++g) {
+      for (const int p : c.groups[g]) {
+        if (!(*hit_)[p]) continue;
+        const Located& l = LocateAll(p);
+        for (size_t i = 0; i < l.spans.size(); ++i) {
+          if (!Allowed(rule, l.spans[i])) parts[g].push_back({l.view[i].first, l.view[i].second, l.spans[i]});
+        }
+      }
+      if (parts[g].empty()) return false;
+      std::sort(parts[g].begin(), parts[g].end(), [](const Part& x, const Part& y) { return x.b < y.b; });
+    }
+    const std::string& canonical = Views().canonical.text;
+    // Words strictly between a part ending at `e` and one starting at `b`:
+    // the canonical view has exactly one space between words.
+    auto words_between = [&](uint32_t e, uint32_t b) {
+      return static_cast<int>(std::count(canonical.begin() + e, canonical.begin() + b, ' ')) - 1;
+    };
+    std::vector<size_t> order(c.groups.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<Span> found;
+    std::vector<const Part*> chain;
+    int budget = 20000;  // search steps per condition: a pathological comment stays cheap
+    // Depth-first over chains of parts in `order`; every complete chain's
+    // parts are reported.
+    std::function<void(size_t)> extend = [&](size_t depth) {
+      if (depth == order.size()) {
+        for (const Part* p : chain) found.push_back(p->span);
+        return;
+      }
+      for (const Part& next : parts[order[depth]]) {
+        if (--budget < 0) return;
+        if (depth > 0) {
+          const Part* prev = chain.back();
+          if (next.b < prev->e) continue;  // overlaps or comes before
+          if (words_between(prev->e, next.b) > c.within) break;  // sorted: the rest are farther
+        }
+        chain.push_back(&next);
+        extend(depth + 1);
+        chain.pop_back();
+      }
+    };
+    do {
+      extend(0);
+    } while (!c.ordered && budget > 0 && std::next_permutation(order.begin(), order.end()));
+    if (found.empty()) return false;
+    if (spans) spans->insert(spans->end(), found.begin(), found.end());
+    return true;
+  }
+
+  bool EvalHandles(const Condition& c) {
+    if (comment_.author.handle.empty()) return false;  // unknown: never flag by guess
+    const std::string h = NormalizeHandle(comment_.author.handle);
+    const size_t at = h.find('@');
+    const bool listed = std::any_of(c.handles.begin(), c.handles.end(), [&](const std::string& entry) {
+      if (entry.rfind("*@", 0) == 0) return at != std::string::npos && h.compare(at, std::string::npos, entry, 1) == 0;
+      return h == entry;
+    });
+    return listed == c.handles_in;
   }
 
   bool EvalTerms(const Rule& rule, const Condition& c, std::vector<Span>* spans) {
@@ -120,13 +223,7 @@ class Screening {
       found.insert(found.end(), located.begin(), located.end());
     }
     if (found.empty()) return false;
-    const std::vector<Span>& allowed = AllowSpans(rule);
-    found.erase(std::remove_if(found.begin(), found.end(),
-                               [&](const Span& s) {
-                                 return std::any_of(allowed.begin(), allowed.end(), [&](const Span& a) {
-                                   return a.first <= s.first && s.second <= a.second;
-                                 });
-                               }),
+    found.erase(std::remove_if(found.begin(), found.end(), [&](const Span& s) { return Allowed(rule, s); }),
                 found.end());
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());
@@ -146,12 +243,21 @@ class Screening {
     return *current_allow_;
   }
 
+  struct Located {
+    int pattern;
+    std::vector<Span> spans;  // original bytes
+    std::vector<std::pair<uint32_t, uint32_t>> view;  // the same matches, in the view's bytes
+  };
+
   // Every match of pattern p, as original byte spans.
-  const std::vector<Span>& Locate(int p) {
-    for (const auto& [id, spans] : located_) {
-      if (id == p) return spans;
+  const std::vector<Span>& Locate(int p) { return LocateAll(p).spans; }
+
+  const Located& LocateAll(int p) {
+    for (const Located& l : located_) {
+      if (l.pattern == p) return l;
     }
-    std::vector<Span>& out = located_.emplace_back(p, std::vector<Span>()).second;
+    Located& located = located_.emplace_back(Located{p, {}, {}});
+    std::vector<Span>& out = located.spans;
     const Pattern& pattern = impl_.patterns[p];
     const MappedText& view = pattern.view == View::kCanonical ? Views().canonical : Views().literal;
     const re2::StringPiece text(view.text);
@@ -162,14 +268,17 @@ class Screening {
       const size_t b = static_cast<size_t>(group[1].data() - text.data());
       const size_t e = b + group[1].size();
       const size_t match_end = static_cast<size_t>(group[0].data() - text.data()) + group[0].size();
-      if (e > b) out.push_back(view.ToOriginal(b, e));
+      if (e > b) {
+        out.push_back(view.ToOriginal(b, e));
+        located.view.emplace_back(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
+      }
       // Canonical matches end on the separator space, which the next word's
       // match needs as its leading space.
       size_t next = pattern.view == View::kCanonical && match_end > e ? e : match_end;
       if (next <= pos) next = pos + 1;
       pos = next;
     }
-    return out;
+    return located;
   }
 
   const rules::Views& Views() {
@@ -198,6 +307,9 @@ class Screening {
       case Field::kMentionsCount: v = Features().mentions; break;
       case Field::kCapsRatio: v = Features().caps_ratio; break;
       case Field::kLength: v = Features().length; break;
+      case Field::kIsSelf:
+        if (comment_.author.is_self) v = *comment_.author.is_self ? 1 : 0;
+        break;
     }
     if (!v) return false;  // unknown: never flag by guess
     switch (c.op) {
@@ -239,7 +351,8 @@ class Screening {
   std::vector<char>* hit_;   // per pattern: a candidate for this comment
   std::vector<int> hits_;    // the candidates, to reset hit_ cheaply
   // Spans of the patterns located so far. Few per comment, so a flat list.
-  std::deque<std::pair<int, std::vector<Span>>> located_;
+  std::deque<Located> located_;
+  std::optional<std::vector<ByteRange>> quoted_;
   std::optional<std::vector<Span>> current_allow_;
   std::optional<TextFeatures> features_;
   std::optional<std::vector<std::string>> links_;
@@ -271,8 +384,17 @@ std::string Quote(const std::string& text, const Span& s) {
   return "\"" + q + "\"";
 }
 
+// Shadow matches are named after the verdict so moderators and `rules eval
+// --list` see what a watched rule would have said, clearly marked as inert.
+std::string ExplainShadow(const Verdict& v) {
+  if (v.shadow_matches.empty()) return "";
+  std::string out = "; shadow (no effect):";
+  for (const RuleMatch& m : v.shadow_matches) out += " " + m.rule_id + " [" + m.category + "]";
+  return out;
+}
+
 std::string Explain(const Verdict& v, const std::string& text) {
-  if (v.matches.empty()) return "allow: no rule matched";
+  if (v.matches.empty()) return "allow: no rule matched" + ExplainShadow(v);
   std::string out = std::string(ActionName(v.action));
   if (v.action != Action::kAllow) out += std::string(" (") + PriorityName(v.priority) + ")";
   out += ": ";
@@ -287,8 +409,9 @@ std::string Explain(const Verdict& v, const std::string& text) {
       if (m.spans.size() > 3) out += " (+" + std::to_string(m.spans.size() - 3) + " more)";
     }
     if (v.action == Action::kAllow && m.action == Action::kAllow) out += " (explicit pass)";
+    if (m.reported) out += " (reported speech)";
   }
-  return out;
+  return out + ExplainShadow(v);
 }
 
 }  // namespace
@@ -332,6 +455,16 @@ Errors RuleSet::Impl::Compile(const Location& where) {
   return errors;
 }
 
+std::string NormalizeHandle(std::string_view handle) {
+  size_t b = 0, e = handle.size();
+  while (b < e && (handle[b] == ' ' || handle[b] == '\t')) ++b;
+  while (e > b && (handle[e - 1] == ' ' || handle[e - 1] == '\t')) --e;
+  if (b < e && handle[b] == '@') ++b;
+  std::string out(handle.substr(b, e - b));
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RuleSet::~RuleSet() = default;
 
@@ -340,6 +473,14 @@ size_t RuleSet::rule_count() const { return impl_->rules.size(); }
 std::vector<std::string> RuleSet::rule_ids() const {
   std::vector<std::string> ids;
   for (const Rule& r : impl_->rules) ids.push_back(r.id);
+  return ids;
+}
+
+std::vector<std::string> RuleSet::shadow_rule_ids() const {
+  std::vector<std::string> ids;
+  for (const Rule& r : impl_->rules) {
+    if (r.shadow) ids.push_back(r.id);
+  }
   return ids;
 }
 
@@ -355,9 +496,22 @@ Verdict RuleSet::Screen(const Comment& comment) const {
     std::vector<Span> spans;
     if (!s.Evaluate(rule, &spans)) continue;
     RuleMatch m{rule.id, rule.category, rule.description, rule.action, rule.priority, MergeSpans(std::move(spans))};
-    any_allow = any_allow || rule.action == Action::kAllow;
-    any_hide = any_hide || rule.action == Action::kHide;
-    v.priority = std::max(v.priority, rule.priority);
+    // Reported speech: the rule's `reported:` action and priority replace
+    // its own when every part of the match repeats someone's words; with
+    // `allow`, the match does not count at all (it is not an explicit pass).
+    if (rule.reported && s.AllReported(*rule.reported, m.spans)) {
+      if (rule.reported->action == Action::kAllow) continue;
+      m.action = rule.reported->action;
+      m.priority = rule.reported->priority;
+      m.reported = true;
+    }
+    if (rule.shadow) {  // watched, never obeyed
+      v.shadow_matches.push_back(std::move(m));
+      continue;
+    }
+    any_allow = any_allow || m.action == Action::kAllow;
+    any_hide = any_hide || m.action == Action::kHide;
+    v.priority = std::max(v.priority, m.priority);
     if (std::find(v.categories.begin(), v.categories.end(), rule.category) == v.categories.end()) {
       v.categories.push_back(rule.category);
     }
@@ -366,10 +520,14 @@ Verdict RuleSet::Screen(const Comment& comment) const {
   // A person in crisis is answered by a human, never silenced: a crisis match
   // turns a hide into review (the comment stays up and is queued).
   const bool crisis = std::find(v.categories.begin(), v.categories.end(), "crisis") != v.categories.end();
+  // The organization's own posts and replies are never hidden (at most
+  // reviewed): an action alert quoting a threat must stay up.
+  const bool own = comment.author.is_self.value_or(false);
   if (v.matches.empty() || any_allow) v.action = Action::kAllow;
-  else v.action = any_hide && !crisis ? Action::kHide : Action::kReview;
+  else v.action = any_hide && !crisis && !own ? Action::kHide : Action::kReview;
   if (v.matches.empty()) v.priority = Priority::kLow;
   v.explanation = Explain(v, comment.text);
+  if (any_hide && own && v.action == Action::kReview) v.explanation += " (our own account: never hidden)";
   return v;
 }
 
@@ -384,7 +542,8 @@ Errors RuleSet::RunExamples() const {
   for (const Rule& rule : impl_->rules) {
     for (const Example& ex : rule.examples) {
       const Verdict v = Screen(ex.comment);
-      const bool matched = std::any_of(v.matches.begin(), v.matches.end(),
+      const std::vector<RuleMatch>& own = rule.shadow ? v.shadow_matches : v.matches;
+      const bool matched = std::any_of(own.begin(), own.end(),
                                        [&](const RuleMatch& m) { return m.rule_id == rule.id; });
       if (ex.should_flag && !matched) {
         failures.push_back(Error{ex.where, "rule " + rule.id,
@@ -432,9 +591,23 @@ nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id)
     r["id"] = m.rule_id;
     r["category"] = m.category;
     r["spans"] = spans;
+    if (m.reported) r["reported"] = true;
     rules.push_back(r);
   }
   j["rules"] = rules;
+  if (!v.shadow_matches.empty()) {
+    nlohmann::ordered_json shadow = nlohmann::ordered_json::array();
+    for (const RuleMatch& m : v.shadow_matches) {
+      nlohmann::ordered_json spans = nlohmann::ordered_json::array();
+      for (const Span& s : m.spans) spans.push_back({s.first, s.second});
+      nlohmann::ordered_json r;
+      r["id"] = m.rule_id;
+      r["category"] = m.category;
+      r["spans"] = spans;
+      shadow.push_back(r);
+    }
+    j["shadow"] = shadow;
+  }
   j["explanation"] = v.explanation;
   return j;
 }

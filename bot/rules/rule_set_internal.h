@@ -8,12 +8,14 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "bot/rules/reported.h"
 #include "bot/rules/rules.h"
 
 namespace aasr::rules {
@@ -44,15 +46,18 @@ struct Pattern {
 };
 
 enum class Field { kAccountAgeDays, kFollowers, kFirstComment, kLinksCount, kMentionsCount,
-                   kCapsRatio, kLength };
+                   kCapsRatio, kLength,
+                   kIsSelf };
 enum class CompareOp { kLt, kLe, kGt, kGe, kEq, kNe };
 
 struct Condition {
-  enum class Kind { kAll, kAny, kNot, kTerms, kCompare, kDomains };
+  enum class Kind { kAll, kAny, kNot, kTerms, kCompare, kDomains,
+                    kNear, kHandles };
   Kind kind = Kind::kAll;
   std::vector<Condition> children;  // kAll, kAny, kNot (one child)
   // kTerms: true when at least min_matches spans of these patterns survive
-  // the rule's allow terms.
+  // the rule's allow terms. kNear: every pattern of every group (so the
+  // rule is a candidate when any of them hits).
   std::vector<int> patterns;
   int min_matches = 1;
   // kCompare
@@ -62,6 +67,24 @@ struct Condition {
   // kDomains: some link's domain is (in) / is not (!in) in `domains`.
   bool domains_in = true;
   std::vector<std::string> domains;
+  // kNear: one match of each group, consecutive parts at most `within`
+  // words apart, in group order when `ordered` (else in any order).
+  std::vector<std::vector<int>> groups;
+  int within = 0;
+  bool ordered = false;
+  // kHandles: the author's handle (NormalizeHandle) is (in) / is not (!in)
+  // in `handles`; an entry "*@domain" stands for every handle on domain.
+  bool handles_in = true;
+  std::vector<std::string> handles;
+};
+
+// A rule's `reported:` key: when every span of its match lies inside
+// reported speech (see reported.h), the match takes this action and priority
+// instead of the rule's (kAllow: the match is dropped from the verdict).
+struct ReportedSpec {
+  Action action = Action::kReview;
+  Priority priority = Priority::kLow;
+  ReportedOptions options;
 };
 
 struct Example {
@@ -76,7 +99,9 @@ struct Rule {
   std::string description;
   Action action = Action::kReview;
   Priority priority = Priority::kNormal;
+  bool shadow = false;  // `mode: shadow`: matched and reported, never obeyed
   Condition root;
+  std::optional<ReportedSpec> reported;
   std::vector<int> allow_patterns;  // canonical patterns neutralising matches
   std::vector<Example> examples;
   Location where;
@@ -106,6 +131,10 @@ struct RuleSetFactory {
     return RuleSetPtr(new RuleSet(std::move(impl)));
   }
 };
+
+// A handle as author.handle compares it: surrounding spaces and one leading
+// '@' removed, ASCII lowercased ("@Alice@Example.org" -> "alice@example.org").
+std::string NormalizeHandle(std::string_view handle);
 
 // Loader entry point shared by LoadDirectory and LoadString.
 struct SourceText {

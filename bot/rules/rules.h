@@ -19,7 +19,10 @@
 //
 // Verdict: `allow` if a matched rule says allow (an explicit pass); otherwise
 // `hide` if a matched rule says hide, else `review` if any rule matched, else
-// `allow`. It carries the highest priority among matched rules.
+// `allow`. It carries the highest priority among matched rules. Never `hide`
+// when a crisis rule matched or the author is one of our own accounts
+// (Author::is_self): then `review`. Rules in `mode: shadow` take no part in
+// it: their matches are reported apart (Verdict::shadow_matches).
 //
 // Thread safety: a RuleSet is immutable after loading; Screen() is const and
 // may be called concurrently. Replace a RuleSet by swapping the shared pointer
@@ -52,6 +55,10 @@ struct Author {
   std::optional<double> account_age_days;
   std::optional<double> followers;
   std::optional<bool> first_comment;
+  // The comment is by one of the organization's own accounts (set by intake
+  // from the platform adapter's own identity). A verdict for such a comment
+  // is never `hide` (at most `review`): our own posts and replies stay up.
+  std::optional<bool> is_self;
 };
 
 struct Comment {
@@ -70,14 +77,20 @@ struct RuleMatch {
   Action action = Action::kReview;
   Priority priority = Priority::kNormal;
   std::vector<Span> spans;  // sorted, merged; empty for metadata-only rules
+  // Every span lies inside reported speech (quotes, or words after a
+  // reporting verb) and the rule's `reported:` key set action and priority.
+  bool reported = false;
 };
 
 struct Verdict {
   Action action = Action::kAllow;
   Priority priority = Priority::kLow;
   std::vector<std::string> categories;  // distinct, in match order
-  std::vector<RuleMatch> matches;       // every rule that matched
+  std::vector<RuleMatch> matches;       // every live rule that matched
   std::string explanation;              // one line, for humans
+  // Rules in `mode: shadow` that matched. They are watched, never obeyed:
+  // they never change action, priority, categories or matches above.
+  std::vector<RuleMatch> shadow_matches;
 };
 
 struct Rule;  // internal; see rule_set_internal.h
@@ -107,6 +120,8 @@ class RuleSet {
 
   size_t rule_count() const;
   std::vector<std::string> rule_ids() const;
+  // The ids of the rules in `mode: shadow`, in rule order.
+  std::vector<std::string> shadow_rule_ids() const;
   // Files the set was loaded from, for hot reload and messages.
   const std::vector<std::string>& source_files() const;
 
@@ -125,8 +140,10 @@ class RuleSet {
 
 // The `screen` JSON shape:
 // {"id":…, "action":…, "categories":[…], "priority":…,
-//  "rules":[{"id":…, "category":…, "spans":[[b,e],…]}], "explanation":…}
-// `id` is omitted when null.
+//  "rules":[{"id":…, "category":…, "spans":[[b,e],…], "reported":true?}],
+//  "explanation":…}  ("reported" only when the match was reported speech)
+// `id` is omitted when null. "shadow":[{"id","category","spans"}] follows
+// "rules" only when a shadow rule matched.
 nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id = nullptr);
 
 }  // namespace aasr::rules

@@ -1,5 +1,6 @@
 #include "bot/store/backtest.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -34,6 +35,13 @@ Result<BacktestReport> Backtest(Store& store, const rules::RuleSet& active,
     by_rule[id].rule_id = id;
     by_rule[id].candidate = true;
   }
+  for (const auto& id : active.shadow_rule_ids()) by_rule[id].shadow = true;
+  // A rule in the candidate set takes its mode from there.
+  const std::vector<std::string> candidate_shadow = candidate.shadow_rule_ids();
+  for (const auto& id : candidate.rule_ids()) {
+    by_rule[id].shadow =
+        std::find(candidate_shadow.begin(), candidate_shadow.end(), id) != candidate_shadow.end();
+  }
   auto flagged = [](const rules::Verdict& v) { return v.action != rules::Action::kAllow; };
   auto ids = [](const rules::Verdict& v) {
     std::vector<std::string> out;
@@ -48,13 +56,15 @@ Result<BacktestReport> Backtest(Store& store, const rules::RuleSet& active,
     bool fa = flagged(a), fb = flagged(b);
     report.flagged_active += fa;
     report.flagged_candidate += fb;
-    for (const auto& m : a.matches) {
+    auto count_active = [&](const rules::RuleMatch& m) {
       auto& r = by_rule[m.rule_id];
       r.rule_id = m.rule_id;
       r.category = m.category;
       ++r.hits_active;
-    }
-    for (const auto& m : b.matches) {
+    };
+    for (const auto& m : a.matches) count_active(m);
+    for (const auto& m : a.shadow_matches) count_active(m);
+    auto count_candidate = [&](const rules::RuleMatch& m) {
       auto& r = by_rule[m.rule_id];
       r.rule_id = m.rule_id;
       r.category = m.category;
@@ -63,7 +73,9 @@ Result<BacktestReport> Backtest(Store& store, const rules::RuleSet& active,
       else if (item->state == ItemState::kRemoved) ++r.removed;
       else if (item->state == ItemState::kApproved) ++r.approved;
       else ++r.open;
-    }
+    };
+    for (const auto& m : b.matches) count_candidate(m);
+    for (const auto& m : b.shadow_matches) count_candidate(m);
     if (fa != fb) {
       BacktestChange ch;
       ch.comment_id = c.id;

@@ -6,7 +6,9 @@
 // both sets (nothing is written). A comment is "flagged" when the verdict is
 // review or hide. Per candidate rule: its hits, and of those how many
 // moderators removed, approved, left open, or never saw (not queued by the
-// active rules at the time). Errors come only from the store.
+// active rules at the time). Rules in `mode: shadow` are counted the same
+// way (their would-be hits) but never count towards flagged_* or the changes:
+// they change no verdict. Errors come only from the store.
 // Thread safety: stateless; rule sets are immutable and screening is const.
 #pragma once
 
@@ -31,6 +33,7 @@ struct BacktestRule {
   std::string category;
   bool active = false;     // in the active set
   bool candidate = false;  // in the candidate set
+  bool shadow = false;     // in shadow mode (in the candidate set, else the active one)
   int64_t hits_active = 0, hits_candidate = 0;
   // Of the candidate's hits: what moderators decided.
   int64_t removed = 0, approved = 0, open = 0, not_reviewed = 0;

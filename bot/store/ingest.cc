@@ -22,6 +22,19 @@ StoredVerdict FromRules(const rules::Verdict& v) {
     sm.spans.assign(m.spans.begin(), m.spans.end());
     out.matches.push_back(std::move(sm));
   }
+  // Shadow matches are kept as matches whose action is "shadow": rule
+  // statistics (and the Rules view) then count them like any hit, with no
+  // schema change, while the verdict's own action and categories ignore them.
+  for (const auto& m : v.shadow_matches) {
+    StoredMatch sm;
+    sm.rule_id = m.rule_id;
+    sm.category = m.category;
+    sm.description = m.description;
+    sm.action = kShadowAction;
+    sm.priority = static_cast<int>(m.priority);
+    sm.spans.assign(m.spans.begin(), m.spans.end());
+    out.matches.push_back(std::move(sm));
+  }
   return out;
 }
 
@@ -33,6 +46,7 @@ rules::Comment ToRulesComment(const NewComment& c) {
   rc.author.account_age_days = c.author_account_age_days;
   rc.author.followers = c.author_followers;
   rc.author.first_comment = c.author_first_comment;
+  rc.author.is_self = c.author_is_self;
   return rc;
 }
 
@@ -90,6 +104,11 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
       if (!a["first_comment"].is_boolean())
         return fail("author.first_comment", "field 'author.first_comment' must be true or false");
       c.author_first_comment = a["first_comment"].get<bool>();
+    }
+    if (a.contains("is_self") && !a["is_self"].is_null()) {
+      if (!a["is_self"].is_boolean())
+        return fail("author.is_self", "field 'author.is_self' must be true or false");
+      c.author_is_self = a["is_self"].get<bool>();
     }
   }
   if (j.contains("received_at_ms")) {

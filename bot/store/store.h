@@ -47,11 +47,16 @@ std::optional<ItemState> ParseState(const std::string& s);
 const char* PriorityName(int p);     // "low", "normal", "high", "urgent"
 std::optional<int> ParsePriority(const std::string& s);
 
+// StoredMatch::action of a shadow rule's match. Such matches never shaped
+// the verdict; readers that show or weigh matches must set them apart.
+inline constexpr const char* kShadowAction = "shadow";
+
 struct StoredMatch {
   std::string rule_id;
   std::string category;
   std::string description;
-  std::string action;    // "allow" | "review" | "hide"
+  std::string action;    // "allow" | "review" | "hide", or kShadowAction for a
+                         // rule in `mode: shadow` (matched, not obeyed)
   int priority = 1;
   std::vector<std::pair<uint32_t, uint32_t>> spans;  // byte offsets into the text
 };
@@ -77,6 +82,9 @@ struct NewComment {
   std::optional<double> author_account_age_days;
   std::optional<double> author_followers;
   std::optional<bool> author_first_comment;
+  // By one of our own accounts (intake: the adapter's own id). Screening
+  // input only: not a column, so a re-screen from the store does not see it.
+  std::optional<bool> author_is_self;
   std::string text;
   int64_t received_ms = 0;  // 0: the store's clock
 };

@@ -107,6 +107,31 @@ TEST_CASE("screen jsonl: one verdict per line, in order, errors located and the 
   fs::remove_all(dir);
 }
 
+TEST_CASE("screen jsonl: author.is_self reaches the rules and keeps our own comments up") {
+  const fs::path dir = TempDir("self");
+  std::ofstream(dir / "r.yaml") << R"(rules:
+  - {id: threat.kill, category: threat, description: d, action: hide, words: [kill], reported: review}
+  - {id: spam.own, category: spam, description: ours, action: review, author.is_self: true}
+)";
+  const std::string input =
+      "{\"id\":1,\"text\":\"we will kill this bill\",\"author\":{\"is_self\":true}}\n"
+      "{\"id\":2,\"text\":\"we will kill this bill\",\"author\":{\"is_self\":false}}\n"
+      "{\"id\":3,\"text\":\"x\",\"author\":{\"is_self\":\"yes\"}}\n"
+      "{\"id\":4,\"text\":\"he said \\\"kill\\\" twice\"}\n";
+  const Run r = Bot("screen --rules " + dir.string(), input, false);
+  REQUIRE(r.status == 0);
+  const auto lines = Lines(r.out);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["action"] == "review");
+  CHECK(lines[0]["rules"].size() == 2);
+  CHECK(lines[1]["action"] == "hide");
+  CHECK(lines[2]["error"] == "field 'author.is_self' must be true or false");
+  CHECK(lines[3]["action"] == "review");
+  CHECK(lines[3]["priority"] == "low");
+  CHECK(lines[3]["rules"][0]["reported"] == true);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("screen text: the matched span is marked") {
   const fs::path dir = TempDir("text");
   std::ofstream(dir / "r.yaml") << kRules;
@@ -305,5 +330,178 @@ TEST_CASE("comments fetch: one screen-format JSON line per comment with remote_i
   CHECK_THAT(broken.out, Catch::Contains("2026-11-23T02-00-00.jsonl:1:"));
   Run usage = BotIn(dir, "comments fetch --config bot.yaml --account nobody");
   CHECK(usage.status == 2);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// Two rules: an insult (review) and a phone number (hide).
+const char* kEvalRules = R"(rules:
+  - id: harassment.insult
+    category: harassment
+    description: Name-calling
+    action: review
+    words: [idiot]
+  - id: privacy.phone
+    category: privacy
+    description: Phone number
+    action: hide
+    regex: '\b\d{3}-\d{3}-\d{4}\b'
+  - id: crisis.kms
+    mode: shadow
+    category: crisis
+    description: Slang for suicide
+    action: review
+    priority: urgent
+    words: [kms]
+)";
+
+// 3 must-flag (2 caught), 2 must-pass (1 hidden), and five malformed lines.
+const char* kEvalCorpus =
+    "{\"id\":\"a\",\"text\":\"you idiot\",\"expect\":\"flag\",\"category\":\"harassment\",\"kind\":\"plain\"}\n"
+    "not json\n"
+    "{\"id\":\"b\",\"text\":\"kms\",\"expect\":\"flag\",\"category\":\"crisis\",\"kind\":\"slang\"}\n"
+    "{\"id\":\"c\",\"expect\":\"flag\"}\n"
+    "\n"
+    "{\"id\":\"d\",\"text\":\"call 555-123-4567\",\"expect\":\"pass\",\"category\":\"privacy\",\"kind\":\"org-phone\"}\n"
+    "{\"id\":\"e\",\"text\":\"x\",\"expect\":\"maybe\"}\n"
+    "{\"id\":\"f\",\"text\":\"x\",\"expect\":\"pass\",\"author\":{\"followers\":\"many\"}}\n"
+    "{\"id\":\"g\",\"text\":\"a lovely day\",\"expect\":\"pass\",\"kind\":\"plain\",\"author\":{\"handle\":\"p\",\"first_comment\":true}}\n"
+    "{\"id\":\"h\",\"text\":\"idiot at 555-123-4567\",\"expect\":\"flag\",\"category\":\"harassment\",\"kind\":\"plain\"}\n"
+    "{\"id\":\"i\",\"text\":\"x\",\"expect\":\"pass\",\"author\":{\"first_comment\":\"yes\"}}\n";
+
+}  // namespace
+
+TEST_CASE("rules eval: the text report, malformed lines as line N on stderr, and the run goes on") {
+  const fs::path dir = TempDir("eval_text");
+  std::ofstream(dir / "r.yaml") << kEvalRules;
+  std::ofstream(dir / "c.jsonl") << kEvalCorpus;
+  const std::string c = (dir / "c.jsonl").string();
+  Run r = Bot("rules eval " + c + " --rules " + dir.string());
+  CHECK(r.status == 0);
+  CHECK(r.out.find(c + ": line 2: not valid JSON") != std::string::npos);
+  CHECK(r.out.find(c + ": line 4: missing string field 'text'") != std::string::npos);
+  CHECK(r.out.find(c + ": line 7: field 'expect' must be \"flag\" or \"pass\", got \"maybe\"") != std::string::npos);
+  CHECK(r.out.find(c + ": line 8: field 'author.followers' must be a number") != std::string::npos);
+  CHECK(r.out.find(c + ": line 11: field 'author.first_comment' must be true or false") != std::string::npos);
+  CHECK(r.out.find("corpus: 5 items (3 must-flag, 2 must-pass) from 1 file(s); 5 malformed line(s) skipped") !=
+        std::string::npos);
+  CHECK(r.out.find("recall                      2/3   66.7%") != std::string::npos);
+  CHECK(r.out.find("false-positive rate         1/2   50.0%") != std::string::npos);
+  CHECK(r.out.find("must-pass hidden            1") != std::string::npos);
+  CHECK(r.out.find("crisis recall               0/1    0.0%") != std::string::npos);
+  CHECK(r.out.find("category (primary)          1/2   50.0%") != std::string::npos);
+  CHECK(r.out.find("category (among verdict's)  2/2  100.0%") != std::string::npos);
+  CHECK(r.out.find("crisis.kms: 1 hit(s) (1 must-flag, 0 must-pass); would add 1 catch(es)") != std::string::npos);
+  CHECK(r.out.find("misses (") == std::string::npos);
+
+  r = Bot("rules eval " + c + " --rules " + dir.string() + " --list", "", false);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("malformed: " + c + ": line 2: not valid JSON") != std::string::npos);
+  CHECK(r.out.find("misses (1)\n  " + c + ":3 b [crisis, slang]: kms\n    allow: no rule matched; shadow (no effect): "
+                   "crisis.kms [crisis]") != std::string::npos);
+  CHECK(r.out.find("false positives (1)\n  " + c + ":6 d [privacy, org-phone]: call 555-123-4567\n    hide (normal): "
+                   "privacy.phone") != std::string::npos);
+  CHECK(r.out.find("wrong primary category (1)\n  " + c + ":10 h") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("rules eval: thresholds exit 1 when a floor does not hold") {
+  const fs::path dir = TempDir("eval_thresholds");
+  std::ofstream(dir / "r.yaml") << kEvalRules;
+  std::ofstream(dir / "c.jsonl") << kEvalCorpus;
+  const std::string base = "rules eval " + (dir / "c.jsonl").string() + " --rules " + dir.string();
+  CHECK(Bot(base + " --min-recall 0.66 --max-fpr 0.5 --max-hidden-pass 1 --max-crisis-hidden 0 --min-category 0.5")
+            .status == 0);
+  Run r = Bot(base + " --min-recall 0.85");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("threshold min-recall 0.85: 0.666667 FAILED") != std::string::npos);
+  CHECK(Bot(base + " --max-fpr 0.02").status == 1);
+  CHECK(Bot(base + " --max-hidden-pass 0").status == 1);
+  CHECK(Bot(base + " --min-crisis-recall 0.95").status == 1);
+  CHECK(Bot(base + " --min-category 0.95").status == 1);
+  CHECK(Bot(base + " --max-malformed 0").status == 1);
+  CHECK(Bot(base + " --max-malformed 5").status == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("rules eval --json: one object with every metric, lists with --list") {
+  const fs::path dir = TempDir("eval_json");
+  std::ofstream(dir / "r.yaml") << kEvalRules;
+  std::ofstream(dir / "c.jsonl") << kEvalCorpus;
+  const std::string base = "rules eval " + (dir / "c.jsonl").string() + " --rules " + dir.string() + " --json";
+  Run r = Bot(base + " --max-hidden-pass 0", "", false);  // stderr (the malformed lines) apart
+  CHECK(r.status == 1);
+  const auto lines = Lines(r.out);
+  REQUIRE(lines.size() == 1);
+  const nlohmann::json& j = lines[0];
+  CHECK(j["items"] == 5);
+  CHECK(j["malformed"] == 5);
+  CHECK(j["malformed_lines"].size() == 5);
+  CHECK(j["recall"] == nlohmann::json::parse(R"({"hit":2,"of":3,"rate":0.6666666666666666})"));
+  CHECK(j["recall_by_category"]["harassment"]["hit"] == 2);
+  CHECK(j["recall_by_kind"]["slang"]["hit"] == 0);
+  CHECK(j["false_positive_rate"]["hit"] == 1);
+  CHECK(j["false_positive_rate_by_kind"]["org-phone"]["hit"] == 1);
+  CHECK(j["false_positive_rate_by_kind"]["plain"]["hit"] == 0);
+  CHECK(j["hidden_pass"] == 1);
+  CHECK(j["crisis"]["recall"]["of"] == 1);
+  CHECK(j["crisis"]["hidden"] == 0);
+  CHECK(j["category"]["primary"]["hit"] == 1);
+  CHECK(j["category"]["among"]["hit"] == 2);
+  CHECK(j["shadow"]["rules"][0]["id"] == "crisis.kms");
+  CHECK(j["shadow"]["would_add_catches"] == 1);
+  CHECK(j["thresholds"][0]["ok"] == false);
+  CHECK(j["ok"] == false);
+  CHECK_FALSE(j.contains("misses"));
+  CHECK(Bot(base + " --max-hidden-pass 0").out.find("threshold max-hidden-pass 0: FAILED") != std::string::npos);
+  r = Bot(base + " --list", "", false);
+  CHECK(r.status == 0);
+  const auto listed = Lines(r.out);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["misses"][0]["id"] == "b");
+  CHECK(listed[0]["false_positives"][0]["action"] == "hide");
+  CHECK(listed[0]["miscategorized"][0]["primary_category"] == "privacy");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("rules eval: several files and a directory of jsonl, usage errors exit 2") {
+  const fs::path dir = TempDir("eval_dir");
+  fs::create_directories(dir / "rules");
+  fs::create_directories(dir / "corpus" / "held-out");
+  std::ofstream(dir / "rules" / "r.yaml") << kEvalRules;
+  std::ofstream(dir / "corpus" / "a.jsonl") << "{\"text\":\"you idiot\",\"expect\":\"flag\"}\n";
+  std::ofstream(dir / "corpus" / "b.jsonl") << "{\"text\":\"nice\",\"expect\":\"pass\"}\n";
+  std::ofstream(dir / "corpus" / "notes.txt") << "not a corpus\n";
+  // Subdirectories are not read: a held-out split may sit there.
+  std::ofstream(dir / "corpus" / "held-out" / "x.jsonl") << "{\"text\":\"idiot\",\"expect\":\"pass\"}\n";
+  std::ofstream(dir / "more.jsonl") << "{\"text\":\"idiot\",\"expect\":\"flag\"}\n";
+  const std::string rules = " --rules " + (dir / "rules").string();
+  Run r = Bot("rules eval " + (dir / "corpus").string() + " " + (dir / "more.jsonl").string() + rules + " --json");
+  REQUIRE(r.status == 0);
+  const nlohmann::json j = Lines(r.out).at(0);
+  CHECK(j["files"].size() == 3);
+  CHECK(j["items"] == 3);
+  CHECK(j["recall"]["hit"] == 2);
+  CHECK(j["false_positive_rate"]["hit"] == 0);
+
+  CHECK(Bot("rules eval " + (dir / "missing.jsonl").string() + rules).status == 2);
+  CHECK(Bot("rules eval" + rules).status == 2);  // nothing to score
+  CHECK(Bot("rules eval " + (dir / "more.jsonl").string() + " --rules " + (dir / "no-rules").string()).status == 2);
+  CHECK(Bot("rules eval " + (dir / "more.jsonl").string() + rules + " --min-recall high").status == 2);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("screen jsonl: a shadow rule's match is reported under shadow and the verdict stays allow") {
+  const fs::path dir = TempDir("screen_shadow");
+  std::ofstream(dir / "r.yaml") << kEvalRules;
+  const Run r = Bot("screen --rules " + dir.string(), "{\"id\":1,\"text\":\"kms\"}\n{\"id\":2,\"text\":\"idiot\"}\n", false);
+  REQUIRE(r.status == 0);
+  const auto lines = Lines(r.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["action"] == "allow");
+  CHECK(lines[0]["rules"].empty());
+  CHECK(lines[0]["shadow"] == nlohmann::json::parse(R"([{"id":"crisis.kms","category":"crisis","spans":[[0,3]]}])"));
+  CHECK_FALSE(lines[1].contains("shadow"));
   fs::remove_all(dir);
 }

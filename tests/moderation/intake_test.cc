@@ -196,10 +196,12 @@ class ScriptedPlatform : public platforms::Platform {
   platforms::Capabilities caps;
   std::vector<platforms::FetchedComment> comments;
   int failures_left = 0;
+  std::string self_id;  // our own account's id, as SelfAuthorId() reports it
   std::vector<std::pair<platforms::ModerationAction, platforms::FetchedComment>> calls;
 
   std::string name() const override { return "scripted"; }
   platforms::Capabilities capabilities() const override { return caps; }
+  std::string SelfAuthorId() const override { return self_id; }
   Status CheckCredentials() override { return Ok{}; }
   Result<platforms::Published> Publish(const platforms::ComposedPost&) override {
     return Error{{}, "scripted", "not used"};
@@ -517,6 +519,44 @@ TEST_CASE("webhook deliveries go through IngestFetched, idempotently", "[moderat
     clock->Advance(30'000);
     CHECK(CarryOutActions(d, ActionRetry{}).done == 1);
     CHECK(store->GetItem(r.value().item_id).value()->hidden);
+  }
+}
+
+TEST_CASE("our own account's comments are marked is_self and never hidden", "[moderation][intake]") {
+  TempDir dir;
+  auto clock = std::make_shared<ManualClock>(1'795'000'000'000);
+  auto store = OpenStore(dir.path() + "/aasr.db", clock);
+  ScriptedPlatform p;
+  p.caps.hide_replies = true;
+  auto rules = rules::RuleSet::LoadString(R"(
+rules:
+  - {id: harassment.vermin, category: harassment, description: d, action: hide, words: [vermin]}
+  - {id: t.own, category: spam, description: ours, action: review, author.is_self: true}
+)", "own.yaml");
+  REQUIRE(rules.ok());
+  IntakeDeps d{&p, store.get(), rules.value(), clock.get(), "aasr-bsky"};
+  auto ours = Fetched("at://aasr/reply/1", "Action alert: they called our kids vermin. Call the board.");
+  ours.author_id = "did:plc:aasr";
+
+  SECTION("before the adapter knows its own id, nothing is assumed") {
+    auto r = IngestFetched(d, ours);
+    REQUIRE(r.ok());
+    CHECK(r.value().verdict.action == rules::Action::kHide);
+    CHECK(r.value().verdict.matches.size() == 1);
+  }
+  SECTION("by our own id: review, not hidden; by anyone else: hidden") {
+    p.self_id = "did:plc:aasr";
+    auto r = IngestFetched(d, ours);
+    REQUIRE(r.ok());
+    INFO(r.value().verdict.explanation);
+    CHECK(r.value().verdict.action == rules::Action::kReview);
+    CHECK(r.value().verdict.matches.size() == 2);  // t.own: is_self reached the rules
+    CHECK_FALSE(r.value().hidden);
+    CHECK(p.calls.empty());
+    auto other = IngestFetched(d, Fetched("at://x/reply/2", "you are vermin"));
+    REQUIRE(other.ok());
+    CHECK(other.value().verdict.action == rules::Action::kHide);
+    CHECK(other.value().hidden);
   }
 }
 

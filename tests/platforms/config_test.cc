@@ -212,3 +212,50 @@ accounts:
   CHECK(all.find("bot.yaml:3:18: '127.0.0.1:8080' is not an http(s) URL (listen)") != std::string::npos);
   CHECK(all.find("bot.yaml:5:50: poll_seconds must be a whole number (account local)") != std::string::npos);
 }
+
+TEST_CASE("config: base_dir resolves relative paths against the config file's directory", "[config][paths]") {
+  const std::string text = R"(base_dir: .
+database: /var/lib/aasr-bot/aasr.db
+rules: rules
+posts: ../share/posts
+schedules: schedules.yaml
+accounts:
+  - {name: local, platform: local, dir: inbox-and-outbox}
+  - {name: bsky, platform: bluesky, handle: x.test, password_env: AASR_BSKY_PASSWORD, session_file: bsky.session}
+)";
+  auto c = LoadConfigString(text, "/etc/aasr-bot/bot.yaml", MapEnv(kAllSecrets));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  CHECK(c.value().base_dir == "/etc/aasr-bot");
+  CHECK(c.value().database == "/var/lib/aasr-bot/aasr.db");  // absolute: kept
+  CHECK(c.value().rules_dir == "/etc/aasr-bot/rules");
+  CHECK(c.value().posts_dir == "/etc/share/posts");
+  CHECK(c.value().schedules == "/etc/aasr-bot/schedules.yaml");
+  CHECK(c.value().accounts[0].dir == "/etc/aasr-bot/inbox-and-outbox");
+  CHECK(c.value().accounts[1].session_file == "/etc/aasr-bot/bsky.session");
+
+  // An absolute base_dir (the state directory), the config anywhere.
+  auto s = LoadConfigString("base_dir: /var/lib/aasr-bot\ndatabase: aasr.db\naccounts: [{name: local, platform: local}]\n",
+                            "/tmp/x/bot.yaml", MapEnv({}));
+  REQUIRE(s.ok());
+  CHECK(s.value().database == "/var/lib/aasr-bot/aasr.db");
+  CHECK(s.value().accounts[0].dir == "/var/lib/aasr-bot/var");  // the default dir, too
+  CHECK(s.value().rules_dir == "/var/lib/aasr-bot/rules");
+
+  // A relative config path and base_dir: still relative to the file's folder.
+  auto r = LoadConfigString("base_dir: ..\nrules: rules\n", "config/bot.yaml", MapEnv({}));
+  REQUIRE(r.ok());
+  CHECK(r.value().rules_dir == "rules");
+  CHECK(r.value().database == "var/aasr.db");
+
+  // Without base_dir nothing changes: paths stay relative to the working directory.
+  auto w = LoadConfigString("database: var/aasr.db\nrules: rules\n", "/etc/aasr-bot/bot.yaml", MapEnv({}));
+  REQUIRE(w.ok());
+  CHECK(w.value().base_dir.empty());
+  CHECK(w.value().database == "var/aasr.db");
+  CHECK(w.value().rules_dir == "rules");
+
+  auto e = LoadConfigString("base_dir: \"\"\n", "bot.yaml", MapEnv({}));
+  REQUIRE_FALSE(e.ok());
+  CHECK(Errs(e.errors()).find("bot.yaml:1:11: the path must not be empty") != std::string::npos);
+}

@@ -54,6 +54,7 @@ TEST_CASE("mastodon: credentials and instance limits", "[mastodon]") {
   Rig rig;
   REQUIRE(rig.masto->CheckCredentials().ok());
   CHECK(rig.masto->account_id() == "1");
+  CHECK(rig.masto->SelfAuthorId() == "1");  // intake's is_self compares authors with it
   auto caps = rig.masto->capabilities();
   CHECK(caps.max_text == 500);
   CHECK(caps.max_images == 4);

@@ -4,6 +4,8 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "http_fixture.h"
@@ -257,4 +259,49 @@ TEST_CASE("the daemon can mount its own routes; the page is served with its CSP"
   CHECK_THAT(page.headers()["Content-Security-Policy"], Catch::Contains("default-src 'none'"));
   CHECK(client.request("GET", "/../etc/passwd").get().status_code() == 404);
   CHECK(client.request("GET", "/nope.js").get().status_code() == 404);
+}
+
+TEST_CASE("shadow rules: the Rules view shows their mode and hits, items keep them apart", "[review][http][shadow]") {
+  // The fixture rules plus one shadow rule that would hide.
+  std::ifstream in(AASR_SOURCE_DIR "/tests/review/fixtures/rules/community.yaml");
+  std::stringstream yaml;
+  yaml << in.rdbuf()
+       << "  - id: harassment.worthless\n    mode: shadow\n    category: harassment\n"
+          "    description: Calling someone worthless.\n    action: hide\n    words: [worthless]\n";
+  auto loaded = rules::RuleSet::LoadString(yaml.str(), "community.yaml");
+  REQUIRE(loaded.ok());
+  Fixture f(nullptr, [&](review::ServerOptions&, Fixture& fx) { fx.rules = loaded.value(); });
+  CHECK(f.Ingest("w1", "you are worthless") == 0);  // shadow only: stored, never queued
+  const int64_t both = f.Ingest("w2", "you are an idiot and worthless");
+  REQUIRE(both != 0);
+  Client ana = f.LoggedIn("ana");
+
+  Reply rules = ana.Call("GET", "/api/rules");
+  REQUIRE(rules.status == 200);
+  json shadow, insult;
+  for (const auto& r : rules.body["rules"]) {
+    if (r["id"] == "harassment.worthless") shadow = r;
+    if (r["id"] == "harassment.insult") insult = r;
+  }
+  REQUIRE(shadow.is_object());
+  CHECK(shadow["mode"] == "shadow");
+  CHECK(shadow["hits"] == 2);  // both comments, queued or not
+  CHECK(shadow["pending"] == 1);
+  CHECK(insult["mode"] == "live");
+  CHECK(insult["hits"] == 1);
+
+  Reply item = ana.Call("GET", "/api/items/" + std::to_string(both));
+  REQUIRE(item.status == 200);
+  CHECK(item.body["verdict"]["action"] == "review");  // the shadow rule would hide; it does not
+  REQUIRE(item.body["verdict"]["matches"].size() == 1);
+  CHECK(item.body["verdict"]["matches"][0]["rule_id"] == "harassment.insult");
+  REQUIRE(item.body["verdict"]["shadow"].size() == 1);
+  CHECK(item.body["verdict"]["shadow"][0]["rule_id"] == "harassment.worthless");
+  CHECK(item.body["actions"].empty());  // nothing hidden
+
+  Reply tried = ana.Call("POST", "/api/try", json{{"text", "so worthless"}});
+  REQUIRE(tried.status == 200);
+  CHECK(tried.body["action"] == "allow");
+  CHECK(tried.body["matches"].empty());
+  CHECK(tried.body["shadow"][0]["id"] == "harassment.worthless");
 }

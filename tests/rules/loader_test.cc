@@ -179,3 +179,21 @@ TEST_CASE("a missing directory is an error, not a crash") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors()[0].message == "not a directory");
 }
+
+TEST_CASE("mode: live and shadow load, a misspelt mode is located with a did-you-mean") {
+  Result<RuleSetPtr> r = RuleSet::LoadString(std::string(kGoodRule) + "    mode: shadow\n", "good.yaml");
+  REQUIRE(r.ok());
+  CHECK(r.value()->shadow_rule_ids() == std::vector<std::string>{"harassment.insult"});
+  r = RuleSet::LoadString(std::string(kGoodRule) + "    mode: live\n", "good.yaml");
+  REQUIRE(r.ok());
+  CHECK(r.value()->shadow_rule_ids().empty());
+
+  const std::string errors = All(LoadErrors(std::string(kGoodRule) + "    mode: shadoww\n"));
+  CHECK(errors.find("test.yaml:8:11: unknown mode 'shadoww' (live or shadow; did you mean 'shadow'?)") !=
+        std::string::npos);
+  CHECK(errors.find("harassment.insult") != std::string::npos);
+  // A shadow crisis rule still may not hide: it would the day it goes live.
+  const std::string crisis = All(LoadErrors(
+      "rules:\n  - {id: c.x, category: crisis, description: d, action: hide, mode: shadow, words: [x]}\n"));
+  CHECK(crisis.find("a crisis rule must not hide") != std::string::npos);
+}

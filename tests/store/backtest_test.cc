@@ -130,3 +130,54 @@ TEST_CASE("a comment line may name the thread's root post", "[store][ingest]") {
   CHECK(bad.errors().front().where.line == 7);
   CHECK(bad.errors().front().subject == "root");
 }
+
+TEST_CASE("backtest counts a shadow rule's would-be hits but never as flagged", "[store][backtest][shadow]") {
+  testing::TempDb tmp;
+  auto clock = std::make_shared<aasr::ManualClock>();
+  StorePtr st = OpenSqliteStore(tmp.path(), clock).value();
+  auto active = Load(kActive, "active.yaml");
+  // The candidate watches "moron" in shadow mode before letting it act.
+  auto candidate = Load(std::string(kActive) +
+                            "  - id: harassment.moron\n    mode: shadow\n    category: harassment\n"
+                            "    description: Moron.\n    action: hide\n    words: [moron]\n",
+                        "candidate.yaml");
+  for (const auto& [id, text] : std::vector<std::pair<std::string, std::string>>{
+           {"1", "you idiot"}, {"2", "what a moron"}, {"3", "moron and idiot"}}) {
+    REQUIRE(ScreenAndStore(*st, *active, testing::MakeComment(id, text)).ok());
+    clock->Advance(1000);
+  }
+  auto report = Backtest(*st, *active, *candidate, 0);
+  REQUIRE(report.ok());
+  const auto& r = report.value();
+  CHECK(r.flagged_active == 2);
+  CHECK(r.flagged_candidate == 2);  // the shadow rule adds nothing
+  CHECK(r.newly_flagged.empty());
+  const BacktestRule* moron = nullptr;
+  for (const auto& x : r.rules) {
+    if (x.rule_id == "harassment.moron") moron = &x;
+    else CHECK_FALSE(x.shadow);
+  }
+  REQUIRE(moron);
+  CHECK(moron->shadow);
+  CHECK(moron->candidate);
+  CHECK_FALSE(moron->active);
+  CHECK(moron->hits_candidate == 2);
+  CHECK(moron->open == 1);          // "moron and idiot" is queued by the insult rule
+  CHECK(moron->not_reviewed == 1);  // "what a moron" never was
+
+  // What the store keeps: the shadow match apart from the verdict.
+  auto rules_with_shadow = candidate;
+  auto stored = ScreenAndStore(*st, *rules_with_shadow, testing::MakeComment("4", "moron"));
+  REQUIRE(stored.ok());
+  CHECK(stored.value().item_id == 0);
+  auto v = st->GetVerdict(stored.value().comment_id).value();
+  REQUIRE(v);
+  CHECK(v->action == "allow");
+  CHECK(v->categories.empty());
+  REQUIRE(v->matches.size() == 1);
+  CHECK(v->matches[0].action == kShadowAction);
+  auto stats = st->RuleStatistics(0).value();
+  bool counted = false;
+  for (const auto& s : stats) counted |= s.rule_id == "harassment.moron" && s.hits == 1;
+  CHECK(counted);
+}

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/store/test_util.h"
 
 using aasr::store::testing::TempDb;
@@ -111,4 +113,52 @@ TEST_CASE("rules backtest reports the candidate's effect", "[cli][backtest]") {
   CHECK(bad.rc == 2);
   CHECK_THAT(bad.out, Catch::Contains("--since"));
   std::filesystem::remove_all(cand);
+}
+
+TEST_CASE("rules eval --from-db scores the rules on the moderators' decisions", "[cli][eval]") {
+  using namespace aasr::store;
+  using namespace aasr::store::testing;
+  TempDb tmp;
+  {
+    auto opened = OpenSqliteStore(tmp.path());
+    REQUIRE(opened.ok());
+    StorePtr s = opened.value();
+    // Removed (flag): an insult the rules catch, and a threat they do not.
+    // Approved (pass): a false alarm on "moron" in a quote. Pending: left out.
+    auto add = [&](const std::string& id, const std::string& text, const std::string& category) {
+      auto r = s->Ingest(MakeComment(id, text), MakeVerdict("review", category, 1));
+      REQUIRE(r.ok());
+      return r.value().item_id;
+    };
+    auto decide = [&](int64_t item, const std::string& decision) {
+      DecideRequest d;
+      d.item_id = item;
+      d.user = "ana";
+      d.decision = decision;
+      auto o = s->Decide(d);
+      REQUIRE(o.ok());
+      REQUIRE(o.value().code == Code::kOk);
+    };
+    decide(add("1", "You are an idiot", "harassment"), "remove");
+    decide(add("2", "we know which school your son attends", "threat"), "remove");
+    decide(add("3", "the aide said he was a moron, I am furious", "harassment"), "approve");
+    add("4", "what a clown", "harassment");
+  }
+  Run r = Sh(kBot + " rules eval --from-db " + tmp.path() + " --since 1d --rules " + kRules + " --json --list");
+  REQUIRE(r.rc == 0);
+  CHECK_THAT(r.out, Catch::Contains("1 undecided item(s) left out"));
+  const std::string json = r.out.substr(r.out.find('{'));
+  const auto j = nlohmann::json::parse(json.substr(0, json.find('\n')));
+  CHECK(j["items"] == 3);
+  CHECK(j["recall"]["hit"] == 1);
+  CHECK(j["recall"]["of"] == 2);
+  CHECK(j["recall_by_category"]["threat"]["hit"] == 0);
+  CHECK(j["recall_by_kind"]["mastodon"]["of"] == 2);
+  CHECK(j["false_positive_rate"]["hit"] == 1);
+  CHECK(j["category"]["primary"]["hit"] == 1);
+  CHECK(j["misses"][0]["id"] == "mastodon:2");
+  CHECK(j["false_positives"][0]["id"] == "mastodon:3");
+
+  CHECK(Sh(kBot + " rules eval --from-db " + tmp.path() + "-missing --rules " + kRules).rc == 2);
+  CHECK(Sh(kBot + " rules eval --from-db " + tmp.path() + " --since soon --rules " + kRules).rc == 2);
 }

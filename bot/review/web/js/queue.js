@@ -114,7 +114,12 @@ async function showItem(id) {
     section('Why it was flagged',
       h('p', {}, v.verdict ? v.verdict.explanation : ''),
       h('ul', {}, matches.map((m) => h('li', {},
-        h('strong', {}, m.rule_id), ` (${m.category}, ${m.action}, ${m.priority}): ${m.description}`)))),
+        h('strong', {}, m.rule_id), ` (${m.category}, ${m.action}, ${m.priority}): ${m.description}`))),
+      // Watched rules that matched too: named, never the reason it was flagged.
+      (v.verdict && v.verdict.shadow && v.verdict.shadow.length)
+        ? h('p', { class: 'muted' }, 'Shadow rules that also matched (no effect): ',
+          v.verdict.shadow.map((m) => `${m.rule_id} (${m.category})`).join(', '))
+        : null),
     actionsBar(it),
     section('The post it answered',
       h('p', {}, v.post.text || '(text not stored)'),

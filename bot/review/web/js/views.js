@@ -77,9 +77,14 @@ export async function showRules() {
   const body = clear($('rules-body'));
   const data = await api('GET', '/api/rules');
   if (!data.loaded) body.append(h('p', { class: 'error' }, 'No rule set is loaded.'));
-  body.append(table('Rules', [['Rule'], ['Category'], ['Hits', true], ['Moderators approved vs removed'], ['Open', true]],
-    data.rules.map((r) => h('tr', {},
-      h('th', { scope: 'row' }, r.id, r.active ? '' : ' (no longer active)'), h('td', {}, r.category),
+  // A shadow rule matches and is counted but never queues or hides: its hits
+  // are what it would have done, so organizers can watch it before it acts.
+  const shadow = data.rules.filter((r) => r.mode === 'shadow').length;
+  if (shadow) body.append(h('p', { class: 'muted' }, `${shadow} rule(s) in shadow mode: counted, never acting.`));
+  body.append(table('Rules', [['Rule'], ['Mode'], ['Category'], ['Hits', true], ['Moderators approved vs removed'], ['Open', true]],
+    data.rules.map((r) => h('tr', { class: r.mode === 'shadow' ? 'shadow-rule' : '' },
+      h('th', { scope: 'row' }, r.id, r.active ? '' : ' (no longer active)'),
+      h('td', {}, r.mode === 'shadow' ? 'shadow (would-be hits)' : (r.mode || '')), h('td', {}, r.category),
       h('td', { class: 'num' }, String(r.hits)), ratioCell(r.approved, r.removed),
       h('td', { class: 'num' }, String(r.pending))))));
 }
@@ -97,6 +102,10 @@ export function initTry() {
         h('div', { class: 'comment-text' }, highlighted(v.text, spans, 'matched by a rule')),
         h('p', {}, v.explanation),
         h('ul', {}, v.matches.map((m) => h('li', {}, h('strong', {}, m.rule_id), ` (${m.category}, ${m.action}): ${m.description}`))));
+      if (v.shadow && v.shadow.length) {
+        out.append(h('p', { class: 'muted' }, 'Shadow rules that matched (no effect): ',
+          v.shadow.map((m) => `${m.id} (${m.category})`).join(', ')));
+      }
     } catch (e) {
       out.append(h('p', { class: 'error' }, e.message));
     }
