@@ -225,9 +225,12 @@ void ParseAccount(const YAML::Node& node, Context& ctx, std::set<std::string>* n
     ReadOptional(node, "dir", ctx, subject, &a.dir);
   } else if (platform == "mastodon") {
     a.platform = PlatformKind::kMastodon;
-    keys.insert(keys.end(), {"instance", "token_env", "hide_fallback"});
+    keys.insert(keys.end(), {"instance", "token_env", "hide_fallback", "thread_window_posts", "thread_window_days"});
     if (ReadRequired(node, "instance", ctx, subject, &a.instance)) CheckUrl(node, "instance", a.instance, ctx, subject);
     ReadSecret(node, "token_env", true, ctx, subject, &a.token_env, &a.token);
+    // One page of GET /api/v1/accounts/:id/statuses holds at most 40.
+    ReadInt(node, "thread_window_posts", 0, 40, ctx, subject, &a.thread_window_posts);
+    ReadInt(node, "thread_window_days", 1, 90, ctx, subject, &a.thread_window_days);
     const YAML::Node hf = node["hide_fallback"];
     if (hf.IsDefined()) {
       if (!hf.IsSequence()) {

@@ -54,8 +54,12 @@ std::string FindHeader(const Headers& headers, const std::string& name) {
 
 std::vector<Budget> MastodonBudgets() {
   // docs.joinmastodon.org/api/rate-limits: 300 calls per 5 minutes per
-  // account; media uploads 30 per 30 minutes.
-  return {{"requests", 300, Millis(5 * 60 * 1000)}, {"media", 30, Millis(30 * 60 * 1000)}};
+  // account; media uploads 30 per 30 minutes (config/initializers/
+  // rack_attack.rb throttle_api_media). Creating statuses: 300 per 3 hours
+  // (app/lib/rate_limiter.rb FAMILIES[:statuses]).
+  return {{"requests", 300, Millis(5 * 60 * 1000)},
+          {"media", 30, Millis(30 * 60 * 1000)},
+          {"statuses", 300, Millis(3 * 60 * 60 * 1000)}};
 }
 
 std::vector<Budget> BlueskyBudgets() {
@@ -138,11 +142,15 @@ Status HttpClient::Pace(const Request& request) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       WallTime now = clock_->Now();
-      if (server_blocked_until_) {
-        if (*server_blocked_until_ > now) {
-          wait = std::max(wait, Until(*server_blocked_until_, now));
+      // The account-wide state and this call's family only: another
+      // family's empty bucket does not concern this call.
+      for (const std::string& family : {std::string(), request.rate_family}) {
+        auto blocked = server_blocked_until_.find(family);
+        if (blocked == server_blocked_until_.end()) continue;
+        if (blocked->second > now) {
+          wait = std::max(wait, Until(blocked->second, now));
         } else {
-          server_blocked_until_.reset();
+          server_blocked_until_.erase(blocked);
         }
       }
       for (const Charge& charge : request.charges) {
@@ -195,7 +203,7 @@ Status HttpClient::Pace(const Request& request) {
   }
 }
 
-void HttpClient::Remember(const Response& response) {
+void HttpClient::Remember(const Request& request, const Response& response) {
   // Graph API: X-Business-Use-Case-Usage {"<id>": [{"type": "pages",
   // "call_count": 100, ..., "estimated_time_to_regain_access": <minutes>}]}.
   std::string buc = response.header("X-Business-Use-Case-Usage");
@@ -215,7 +223,7 @@ void HttpClient::Remember(const Response& response) {
     }
     if (minutes > 0) {
       std::lock_guard<std::mutex> lock(mu_);
-      server_blocked_until_ = clock_->Now() + std::chrono::minutes(minutes);
+      server_blocked_until_[""] = clock_->Now() + std::chrono::minutes(minutes);
       return;
     }
   }
@@ -228,8 +236,20 @@ void HttpClient::Remember(const Response& response) {
   if (Trim(remaining) != "0") return;
   std::optional<WallTime> until = ParseResetTime(Trim(reset));
   if (!until) return;
+  // "An API method can be subject to multiple overlapping rate limits. The
+  // headers return information about the one you are closest to exceeding"
+  // (docs.joinmastodon.org/api/rate-limits): a family's call that reports a
+  // limit other than the family's capacity hit the account-wide one.
+  std::string family = request.rate_family;
+  if (!family.empty()) {
+    const std::string limit = Trim(response.header("X-RateLimit-Limit").empty() ? response.header("RateLimit-Limit")
+                                                                                : response.header("X-RateLimit-Limit"));
+    for (const Budget& b : options_.budgets) {
+      if (b.name == family && !limit.empty() && limit != std::to_string(b.capacity)) family.clear();
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  server_blocked_until_ = until;
+  server_blocked_until_[family] = *until;
 }
 
 std::optional<Millis> HttpClient::RateLimitWait(const Response& response) {
@@ -275,7 +295,7 @@ Result<Response> HttpClient::Send(const Request& request) {
     resp.attempts = attempt;
     Count(1, resp.status >= 400 ? 1 : 0, std::nullopt);
     spdlog::debug("{}: {} -> {} (attempt {})", options_.subject, Describe(request), resp.status, attempt);
-    Remember(resp);
+    Remember(request, resp);
     if (resp.status == 429) {
       // 429 means the server did not act on the request, so trying again
       // later is safe even for calls that are otherwise not retried.

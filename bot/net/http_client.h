@@ -7,6 +7,13 @@
 //    under what the server last said (X-RateLimit-Remaining/Reset from
 //    Mastodon, RateLimit-Remaining/Reset from Bluesky: at 0, wait for reset;
 //    the Graph API's X-Business-Use-Case-Usage estimated_time_to_regain_access).
+//    What the server said is kept per rate family (Request::rate_family):
+//    servers limit some endpoints in buckets of their own (Mastodon: media
+//    uploads 30 per 30 minutes, status creation 300 per 3 hours), and an
+//    empty bucket there must not hold up every other call. A 0 from a
+//    family's call blocks that family only, unless X-RateLimit-Limit shows
+//    it was the account-wide limit (it is not the family's budget capacity);
+//    a 0 from any other call blocks everything.
 //  - Retries with exponential backoff and jitter on transport failures
 //    (connection refused or reset, timeout) and on 500/502/503/504; never on
 //    another 4xx. 429 waits for Retry-After (seconds or HTTP date) or the
@@ -59,6 +66,9 @@ struct Request {
   std::string body;
   std::vector<Charge> charges;
   bool retry = true;
+  // The server's bucket this call is counted in besides the account-wide
+  // one, e.g. "media"; "" for none. Name it like the family's Budget.
+  std::string rate_family;
 };
 
 struct Response {
@@ -90,7 +100,8 @@ struct Options {
 };
 
 // Budgets the platforms document (see bot/platforms/README.md).
-std::vector<Budget> MastodonBudgets();  // "requests" 300/5 min, "media" 30/30 min
+// "requests" 300/5 min, "media" 30/30 min, "statuses" (creating) 300/3 h
+std::vector<Budget> MastodonBudgets();
 std::vector<Budget> BlueskyBudgets();   // "points" 5,000/hour (create 3, update 2, delete 1)
 
 // What a client has done so far, for the daemon's /metrics. Monotonic.
@@ -121,7 +132,7 @@ class HttpClient {
   // Waits until every charge fits its budget and the server's reset has
   // passed; returns an Error if that would take longer than max_wait.
   Status Pace(const Request& request);
-  void Remember(const Response& response);
+  void Remember(const Request& request, const Response& response);
   Millis Backoff(int retry_index);
   std::optional<Millis> RateLimitWait(const Response& response);
 
@@ -131,7 +142,8 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
   std::mutex mu_;
   std::map<std::string, std::vector<std::pair<WallTime, int>>> spent_;  // budget -> (when, cost)
-  std::optional<WallTime> server_blocked_until_;
+  // rate family -> until when the server said it is empty; "" = every call.
+  std::map<std::string, WallTime> server_blocked_until_;
   mutable std::mutex stats_mu_;
   HttpStats stats_;
   void Count(int64_t requests, int64_t errors, std::optional<Millis> waited);

@@ -95,7 +95,7 @@ std::optional<PlatformLimits> PlatformLimits::For(const std::string& platform) {
   PlatformLimits l;
   l.platform = platform;
   if (platform == "mastodon") {
-    l.unit = Unit::kCodePoints;
+    l.unit = Unit::kMastodon;
     l.max_units = 500;
     l.url_weight = 23;
     l.max_images = 4;
@@ -130,6 +130,12 @@ Measure MeasureText(const std::string& text, const PlatformLimits& limits) {
   Measure m;
   m.bytes = text.size();
   m.graphemes = CountGraphemes(text);
+  if (limits.unit == PlatformLimits::Unit::kMastodon) {
+    // The server's own count already weighs URLs (wherever they stand) and
+    // mentions; the adapter checks with the same function.
+    m.units = CountMastodonCharacters(text, limits.url_weight >= 0 ? static_cast<size_t>(limits.url_weight) : 23);
+    return m;
+  }
   if (limits.unit == PlatformLimits::Unit::kGraphemes) {
     m.units = m.graphemes;
   } else {

@@ -14,8 +14,9 @@
 //             offsets, ≤ 4 images of ≤ 2,000,000 bytes, alt required, an
 //             external card (thumb ≤ 1,000,000 bytes) when there is no image
 //   facebook  63,206 characters; link posts and photo posts
-// "Characters" are counted as code points, which is never fewer than what
-// the platforms count, so a post that fits here fits there.
+// Mastodon is measured exactly as the server counts
+// (CountMastodonCharacters in text_measure.h, which the adapter uses too);
+// Facebook's characters are code points.
 // Images over a limit are downscaled (image_fit.h); an image without alt
 // text is refused, never sent.
 //
@@ -37,7 +38,8 @@ namespace aasr::outreach {
 
 struct PlatformLimits {
   std::string platform;
-  enum class Unit { kCodePoints, kGraphemes } unit = Unit::kCodePoints;
+  // kMastodon: StatusLengthValidator's count (url_weight is the URL's weight).
+  enum class Unit { kCodePoints, kGraphemes, kMastodon } unit = Unit::kCodePoints;
   size_t max_units = 500;
   size_t max_bytes = 0;        // 0: no byte limit
   int url_weight = -1;         // -1: URLs count as written

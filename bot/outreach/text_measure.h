@@ -6,6 +6,8 @@
 // non-space characters, minus trailing punctuation, as Mastodon and Bluesky
 // clients link them. Hashtags are '#' at the start or after whitespace,
 // followed by letters/digits/underscore/non-ASCII, not all digits.
+// CountMastodonCharacters is Mastodon's own count (see below), which differs
+// from both rules above on purpose.
 // Pure functions on valid UTF-8, thread safe.
 #pragma once
 
@@ -28,6 +30,26 @@ struct Span {
 std::vector<Span> FindUrls(std::string_view text);
 // Spans include the '#'.
 std::vector<Span> FindHashtags(std::string_view text);
+
+// Mastodon's count, as app/validators/status_length_validator.rb does it:
+// the text with every URL replaced by `url_weight` characters (the
+// instance's configuration.statuses.characters_reserved_per_url, 23) and
+// every `@user@domain` mention by `@user`, then counted in extended
+// grapheme clusters (Ruby's each_grapheme_cluster). URLs and mentions are
+// found as Mastodon's Extractor finds them (twitter-text rules), so a URL
+// after "(", ":" or a quote counts 23 as well, not only after a space.
+// (The server adds spoiler_text to the count; the bot posts none.)
+size_t CountMastodonCharacters(std::string_view text, size_t url_weight = 23);
+// The entities that count specially: URLs with an http(s) scheme, preceded
+// by the start or a character other than a letter, digit, '@', '$' or '#';
+// up to whitespace or '<'/'>'/'"', minus trailing punctuation (a ')' stays
+// when it closes a '(' inside the URL); the host must have a dot.
+std::vector<Span> FindMastodonUrls(std::string_view text);
+// Account::MENTION_RE: '@' not after '=', '/' or a word character, a
+// username ([a-z0-9_] with inner '.'/'-'), optionally '@domain'; not
+// followed by '@' or "://". Spans cover "@user@domain"; overlaps with URLs
+// are dropped by CountMastodonCharacters as Extractor does.
+std::vector<Span> FindMastodonMentions(std::string_view text);
 
 // The longest prefix of `text` that ends at a word boundary (whitespace),
 // followed by "…", for which fits() is true. Text that is one single word

@@ -9,8 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <utf8proc.h>
-
+#include "bot/outreach/text_measure.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::platforms {
@@ -34,45 +33,7 @@ size_t CountCodePoints(const std::string& text) {
   return n;
 }
 
-size_t CountMastodonCharacters(const std::string& text, size_t url_weight) {
-  // A URL is "http://" or "https://" at the start or after whitespace, up to
-  // the next whitespace, minus trailing punctuation (as Mastodon links it).
-  size_t n = 0, i = 0;
-  while (i < text.size()) {
-    const bool at_word = i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n' || text[i - 1] == '\t';
-    if (at_word && (text.compare(i, 7, "http://") == 0 || text.compare(i, 8, "https://") == 0)) {
-      size_t end = i;
-      while (end < text.size() && text[end] != ' ' && text[end] != '\n' && text[end] != '\t') ++end;
-      while (end > i && std::string(".,;:!?)'\"").find(text[end - 1]) != std::string::npos) --end;
-      n += url_weight;
-      i = end;
-      continue;
-    }
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++n;
-    ++i;
-  }
-  return n;
-}
-
-size_t CountGraphemes(const std::string& text) {
-  size_t n = 0;
-  utf8proc_int32_t prev = -1;
-  utf8proc_int32_t state = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t len = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data()) + pos,
-                                            static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-    if (len <= 0) {
-      len = 1;
-      cp = 0xFFFD;
-    }
-    if (prev < 0 || utf8proc_grapheme_break_stateful(prev, cp, &state)) ++n;
-    prev = cp;
-    pos += static_cast<size_t>(len);
-  }
-  return n;
-}
+size_t CountGraphemes(const std::string& text) { return outreach::CountGraphemes(text); }
 
 Status ValidatePost(const ComposedPost& post, const Capabilities& caps, const std::string& source) {
   Errors errors;

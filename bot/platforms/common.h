@@ -20,10 +20,9 @@ Status ValidatePost(const ComposedPost& post, const Capabilities& caps, const st
 
 // Number of Unicode code points (Mastodon and Facebook count these).
 size_t CountCodePoints(const std::string& text);
-// Mastodon's count: code points, except that each http(s) URL counts as
-// `url_weight` (the instance's characters_reserved_per_url, 23 by default).
-size_t CountMastodonCharacters(const std::string& text, size_t url_weight);
-// Number of extended grapheme clusters (Bluesky's 300 limit counts these).
+// Number of extended grapheme clusters (Bluesky's 300 limit counts these):
+// outreach::CountGraphemes, the one text-measuring module
+// (bot/outreach/text_measure.h, which also has Mastodon's count).
 size_t CountGraphemes(const std::string& text);
 
 // 64-bit FNV-1a, as 16 lowercase hex digits: stable across runs and builds.

@@ -28,6 +28,8 @@ Result<AccountPlatform> MakePlatform(const config::Account& a, const PlatformDep
       c.instance = a.instance;
       c.token = a.token;
       c.hide_policy = {a.hide_block, a.hide_mute, a.hide_report};
+      c.thread_window_posts = a.thread_window_posts;
+      c.thread_window_days = a.thread_window_days;
       out.platform = std::make_unique<MastodonPlatform>(c, out.http.get(), deps.clock);
       return out;
     }

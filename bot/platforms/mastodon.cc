@@ -1,5 +1,6 @@
 #include "bot/platforms/mastodon.h"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -9,6 +10,7 @@
 
 #include "bot/net/form.h"
 #include "bot/net/rfc3339.h"
+#include "bot/outreach/text_measure.h"
 #include "bot/platforms/common.h"
 #include "bot/util/html.h"
 
@@ -31,7 +33,38 @@ std::string FileName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+bool IdLess(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;  // Mastodon ids are decimal strings
+}
+
+// A cursor is "<newest notification id>" or, after a batch that brought
+// thread replies, "<id>+<hash of what it brought>" (see mastodon.h).
+std::string NotificationPart(const std::string& cursor) { return cursor.substr(0, cursor.find('+')); }
+
 }  // namespace
+
+std::string ComparableStatusText(const std::string& text) {
+  // Mastodon shows a resolved remote mention as "@user" (TextFormatter
+  // link_to_mention: display_username is the username unless two accounts
+  // share it), and an unresolved one as the "@user@domain" that was written;
+  // reducing every mention to "@user" on both sides matches either.
+  std::string reduced;
+  size_t last = 0;
+  for (const outreach::Span& m : outreach::FindMastodonMentions(text)) {
+    reduced.append(text, last, m.begin - last);
+    const size_t second_at = text.find('@', m.begin + 1);
+    reduced.append(text, m.begin, (second_at < m.end ? second_at : m.end) - m.begin);
+    last = m.end;
+  }
+  reduced.append(text, last, std::string::npos);
+  // Whitespace differs between the form text and the rendered HTML (<br />,
+  // paragraphs), so it does not count.
+  std::string out;
+  for (char c : reduced) {
+    if (!std::isspace(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
 
 std::string LinkUrl(const std::string& link_header, const std::string& rel) {
   // <https://x/api/v1/notifications?max_id=1>; rel="next", <...>; rel="prev"
@@ -106,22 +139,31 @@ Status MastodonPlatform::CheckCredentials() {
   account_id_.clear();
   Status s = EnsureAccount();
   if (!s.ok()) return s;
+  return LoadLimits();
+}
+
+Status MastodonPlatform::LoadLimits() {
   net::Request req = Api("GET", "/api/v2/instance");
   auto body = Call(req);
   if (!body.ok()) return body.errors();
   json j = json::parse(body.value(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Malformed(req, config_.account, "instance is not a JSON object");
-  json statuses = j.value("configuration", json::object()).value("statuses", json::object());
-  if (statuses.contains("max_characters") && statuses["max_characters"].is_number_integer()) {
-    max_characters_ = statuses["max_characters"].get<int>();
-  }
-  if (statuses.contains("characters_reserved_per_url") && statuses["characters_reserved_per_url"].is_number_integer()) {
-    characters_per_url_ = statuses["characters_reserved_per_url"].get<int>();
-  }
-  if (statuses.contains("max_media_attachments") && statuses["max_media_attachments"].is_number_integer()) {
-    max_images_ = statuses["max_media_attachments"].get<int>();
-  }
-  limits_loaded_ = true;
+  json configuration = j.value("configuration", json::object());
+  if (!configuration.is_object()) configuration = json::object();
+  json statuses = configuration.value("statuses", json::object());
+  json media = configuration.value("media_attachments", json::object());
+  // A field an older server does not send keeps Mastodon's default.
+  auto read_int = [](const json& section, const char* key, auto* out) {
+    if (section.is_object() && section.contains(key) && section[key].is_number_integer() && section[key].get<int64_t>() > 0) {
+      *out = static_cast<std::remove_pointer_t<decltype(out)>>(section[key].get<int64_t>());
+    }
+  };
+  read_int(statuses, "max_characters", &max_characters_);
+  read_int(statuses, "characters_reserved_per_url", &characters_per_url_);
+  read_int(statuses, "max_media_attachments", &max_images_);
+  read_int(media, "image_size_limit", &image_size_limit_);
+  read_int(media, "description_limit", &description_limit_);
+  limits_loaded_at_ = clock_->Now();
   return Ok{};
 }
 
@@ -135,6 +177,7 @@ Result<std::string> MastodonPlatform::UploadMedia(const Image& image) {
   req.headers.emplace_back("Content-Type", form.content_type());
   req.body = form.body();
   req.charges = {{"requests", 1}, {"media", 1}};
+  req.rate_family = "media";  // rack_attack throttle_api_media: its own bucket
   auto resp = http_->Send(req);
   if (!resp.ok()) return resp.errors();
   if (resp.value().status != 200 && resp.value().status != 202) {
@@ -160,19 +203,42 @@ Result<std::string> MastodonPlatform::UploadMedia(const Image& image) {
 }
 
 Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
-  if (!limits_loaded_) {
-    Status limits = CheckCredentials();  // the instance's own limits, not the defaults
+  if (!limits_loaded_at_ || clock_->Now() - *limits_loaded_at_ > std::chrono::hours(24)) {
+    Status limits = LoadLimits();  // the instance's own limits, not the defaults
     if (!limits.ok()) return limits.errors();
   }
   Status valid = ValidatePost(post, capabilities(), config_.account);
   if (!valid.ok()) return valid.errors();
-  // Counted as the instance counts: each URL as characters_reserved_per_url.
-  const size_t length = CountMastodonCharacters(post.text, static_cast<size_t>(characters_per_url_));
+  // Counted as StatusLengthValidator counts: graphemes, each URL as
+  // characters_reserved_per_url, a mention as its username only.
+  const size_t length = outreach::CountMastodonCharacters(post.text, static_cast<size_t>(characters_per_url_));
   if (static_cast<int>(length) > max_characters_) {
     return Error{{config_.instance}, config_.account,
                  "text has " + std::to_string(length) + " characters; the instance allows " +
                      std::to_string(max_characters_)};
   }
+  // Refused here rather than after some images are uploaded: the server
+  // would answer 422 for the one image and leave the others orphaned.
+  Errors refused;
+  for (size_t i = 0; i < post.images.size(); ++i) {
+    const Image& img = post.images[i];
+    const std::string subject = "images[" + std::to_string(i) + "]";
+    // MediaAttachment validates description length as Ruby String#length: code points.
+    const size_t alt = CountCodePoints(img.alt);
+    if (static_cast<int64_t>(alt) > description_limit_) {
+      refused.push_back(Error{{config_.instance}, subject,
+                              "alt text of " + img.file + " has " + std::to_string(alt) +
+                                  " characters; the instance allows " + std::to_string(description_limit_)});
+    }
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(img.file, ec);
+    if (!ec && static_cast<int64_t>(size) > image_size_limit_) {
+      refused.push_back(Error{{config_.instance}, subject,
+                              img.file + " has " + std::to_string(size) + " bytes; the instance takes images up to " +
+                                  std::to_string(image_size_limit_)});
+    }
+  }
+  if (!refused.empty()) return refused;
   net::Params form = {{"status", post.text}, {"visibility", config_.visibility}};
   if (!config_.language.empty()) form.emplace_back("language", config_.language);
   for (const Image& img : post.images) {
@@ -184,6 +250,8 @@ Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   req.headers.emplace_back("Idempotency-Key", post.idempotency_key);
   req.body = net::FormEncode(form);
+  req.charges = {{"requests", 1}, {"statuses", 1}};
+  req.rate_family = "statuses";  // app/lib/rate_limiter.rb: 300 per 3 hours
   auto body = Call(req);
   if (!body.ok()) return body.errors();
   json j = json::parse(body.value(), nullptr, false);
@@ -207,16 +275,11 @@ Result<std::optional<Published>> MastodonPlatform::FindPublished(const ComposedP
   if (!body.ok()) return body.errors();
   json j = json::parse(body.value(), nullptr, false);
   if (j.is_discarded() || !j.is_array()) return Malformed(req, config_.account, "statuses is not an array");
-  auto squash = [](const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (!std::isspace(static_cast<unsigned char>(c))) out += c;
-    }
-    return out;
-  };
-  std::string want = squash(post.text);
+  // The content is HTML as TextFormatter renders it (links split into
+  // invisible/ellipsis spans, mentions as h-cards): compare its text.
+  const std::string want = ComparableStatusText(post.text);
   for (const json& st : j) {
-    if (squash(html::HtmlToText(Str(st, "content"))) == want) {
+    if (ComparableStatusText(html::HtmlToText(Str(st, "content"))) == want) {
       return std::optional<Published>(Published{Str(st, "id"), Str(st, "url")});
     }
   }
@@ -235,12 +298,24 @@ Result<std::string> MastodonPlatform::RootOf(const std::string& status_id) {
   return Str(j["ancestors"][0], "id");
 }
 
-Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& cursor) {
+Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& given_cursor) {
+  // The caller passes back the last batch's cursor only after storing it:
+  // only then are that batch's statuses known (see mastodon.h).
+  if (!pending_cursor_.empty() && given_cursor == pending_cursor_) delivered_.insert(pending_.begin(), pending_.end());
+  pending_.clear();
+  pending_cursor_.clear();
+  const std::string cursor = NotificationPart(given_cursor);  // the newest notification id
   CommentBatch batch;
-  batch.next_cursor = cursor;
-  std::string url = net::WithQuery(config_.instance + "/api/v1/notifications",
-                                   cursor.empty() ? net::Params{{"types[]", "mention"}, {"limit", "40"}}
-                                                  : net::Params{{"types[]", "mention"}, {"min_id", cursor}, {"limit", "40"}});
+  batch.next_cursor = given_cursor;
+  // include_filtered: since 4.3 the default (false) withholds what the
+  // notification policy filters - mentions from new or limited accounts.
+  auto page_url = [&](const std::string& min_id) {
+    net::Params q = {{"types[]", "mention"}, {"include_filtered", "true"}};
+    if (!min_id.empty()) q.emplace_back("min_id", min_id);
+    q.emplace_back("limit", "40");
+    return net::WithQuery(config_.instance + "/api/v1/notifications", q);
+  };
+  std::string url = page_url(cursor);
   std::set<std::string> seen_statuses;
   std::vector<json> notifications;
   for (int page = 0; page < 50 && !url.empty(); ++page) {
@@ -253,9 +328,15 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& cursor) 
     if (j.is_discarded()) return Malformed(req, config_.account, "notifications are not valid JSON (truncated?)");
     if (!j.is_array()) return Malformed(req, config_.account, "notifications are not an array");
     if (j.empty()) break;
-    for (const json& n : j) notifications.push_back(n);
+    std::string page_newest;
+    for (const json& n : j) {
+      notifications.push_back(n);
+      if (page_newest.empty() || IdLess(page_newest, Str(n, "id"))) page_newest = Str(n, "id");
+    }
     if (cursor.empty()) break;  // first run: only the newest page
-    url = LinkUrl(resp.value().header("Link"), "prev");
+    // Forward from the newest on this page, as the Link rel="prev" would,
+    // but with our own parameters (include_filtered included).
+    url = page_newest.empty() ? "" : page_url(page_newest);
   }
   // Oldest first, so the store sees them in order and the cursor is the newest.
   auto id_less = [](const std::string& a, const std::string& b) {
@@ -302,7 +383,95 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& cursor) 
     batch.comments.push_back(std::move(c));
   }
   batch.next_cursor = newest;
+
+  // Replies that mention nobody (or not us) make no notification.
+  if (config_.thread_window_posts > 0 && (!last_sweep_ || now - *last_sweep_ >= config_.thread_sweep_interval)) {
+    std::vector<FetchedComment> threads;
+    Status swept = SweepThreads(seen_statuses, &threads);
+    if (swept.ok()) {
+      last_sweep_ = now;
+    } else {
+      // The notifications are still delivered; the sweep is tried again on
+      // the next poll (last_sweep_ unchanged), so nothing is lost.
+      spdlog::warn("{}: reading threads of recent posts failed: {}", config_.account,
+                   FormatErrors(swept.errors()));
+      threads.clear();
+    }
+    if (!threads.empty()) {
+      std::string ids;
+      for (const FetchedComment& t : threads) ids += t.remote_id + ",";
+      batch.next_cursor = newest + "+" + StableHash(ids);
+    }
+    for (FetchedComment& t : threads) batch.comments.push_back(std::move(t));
+  }
+  for (const FetchedComment& d : batch.comments) pending_.insert(d.remote_id);
+  pending_cursor_ = batch.next_cursor;
   return batch;
+}
+
+
+FetchedComment MastodonPlatform::FromStatus(const json& st, const json& acct) const {
+  FetchedComment c;
+  c.remote_id = Str(st, "id");
+  c.text = html::HtmlToLines(Str(st, "content"));
+  if (!Str(st, "spoiler_text").empty()) c.text = Str(st, "spoiler_text") + "\n\n" + c.text;
+  c.created_at = Str(st, "created_at");
+  c.author_id = Str(acct, "id");
+  c.author_handle = Str(acct, "acct");
+  if (auto created = net::ParseRfc3339(Str(acct, "created_at"))) {
+    c.author_account_age_days = std::chrono::duration<double>(clock_->Now() - *created).count() / 86400.0;
+  }
+  if (acct.contains("followers_count") && acct["followers_count"].is_number()) {
+    c.author_followers = acct["followers_count"].get<double>();
+  }
+  c.parent_remote_id = Str(st, "in_reply_to_id");
+  return c;
+}
+
+Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::vector<FetchedComment>* out) {
+  Status s = EnsureAccount();
+  if (!s.ok()) return s;
+  const int limit = std::clamp(config_.thread_window_posts, 1, 40);  // one page of account statuses
+  net::Request req = Api("GET", "/api/v1/accounts/" + net::UrlEncode(account_id_) + "/statuses");
+  req.url = net::WithQuery(req.url, {{"limit", std::to_string(limit)},
+                                     {"exclude_replies", "true"},
+                                     {"exclude_reblogs", "true"}});
+  auto body = Call(req);
+  if (!body.ok()) return body.errors();
+  json posts = json::parse(body.value(), nullptr, false);
+  if (posts.is_discarded() || !posts.is_array()) return Malformed(req, config_.account, "statuses is not an array");
+  const net::WallTime oldest = clock_->Now() - std::chrono::hours(24) * config_.thread_window_days;
+  std::set<std::string> taken;
+  for (const json& post : posts) {
+    const std::string post_id = Str(post, "id");
+    if (post_id.empty()) continue;
+    auto created = net::ParseRfc3339(Str(post, "created_at"));
+    if (created && *created < oldest) continue;
+    // Authenticated, the context is the whole thread (CONTEXT_LIMIT 4,096,
+    // no depth limit; logged out it would stop at 60 and depth 20).
+    net::Request ctx = Api("GET", "/api/v1/statuses/" + net::UrlEncode(post_id) + "/context");
+    auto cbody = Call(ctx);
+    if (!cbody.ok()) {
+      // A post deleted since it was listed answers 404: nothing to read there.
+      if (cbody.errors()[0].message.rfind("HTTP 404", 0) == 0) continue;
+      return cbody.errors();
+    }
+    json j = json::parse(cbody.value(), nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("descendants") || !j["descendants"].is_array()) {
+      return Malformed(ctx, config_.account, "context without descendants");
+    }
+    for (const json& st : j["descendants"]) {
+      const std::string id = Str(st, "id");
+      const json& acct = st.value("account", json::object());
+      if (id.empty() || Str(acct, "id") == account_id_) continue;  // our own replies are not comments
+      if (skip.count(id) || delivered_.count(id) || !taken.insert(id).second) continue;
+      FetchedComment c = FromStatus(st, acct);
+      c.kind = "reply";
+      c.root_remote_id = post_id;
+      out->push_back(std::move(c));
+    }
+  }
+  return Ok{};
 }
 
 Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment& target) {

@@ -6,25 +6,60 @@
 //    posted with a half-processed image). Then POST /api/v1/statuses (form:
 //    status, media_ids[], visibility, language) with Idempotency-Key = the
 //    post's key, so a retry within the server's hour returns the same status.
-//  - Limits: GET /api/v2/instance (configuration.statuses.max_characters,
-//    configuration.statuses.max_media_attachments) on CheckCredentials.
-//  - FetchComments: GET /api/v1/notifications?types[]=mention, forward from
-//    the cursor with min_id, following Link rel="prev" page by page; the
-//    cursor is the newest notification id seen. An empty cursor takes only
-//    the newest page (no history import). Replies get their thread root from
-//    GET /api/v1/statuses/:id/context. Duplicates (same status) are dropped.
+//  - Limits: GET /api/v2/instance, cached for a day (CheckCredentials reads
+//    it again): configuration.statuses.max_characters,
+//    characters_reserved_per_url and max_media_attachments, and
+//    configuration.media_attachments.image_size_limit and description_limit
+//    (4.4+); each absent field keeps Mastodon's default (500, 23, 4,
+//    16 MiB, 1500). Text is counted as the server counts it
+//    (outreach::CountMastodonCharacters: graphemes, every URL = the reserved
+//    characters, `@user@domain` = `@user`); an image over the size limit or
+//    alt text over description_limit is refused before anything is uploaded.
+//  - FetchComments: GET /api/v1/notifications?types[]=mention&
+//    include_filtered=true (4.3+: without it, mentions the account's
+//    notification policy filters - new or moderator-limited accounts, the
+//    likeliest abusers - never arrive; older servers ignore the parameter),
+//    forward from the cursor with min_id, page by page (each next page asks
+//    min_id = the newest id of the last page, so the query is never lost to
+//    a Link header that drops a parameter). An empty cursor takes only the
+//    newest page (no history import). Replies get their thread root from
+//    GET /api/v1/statuses/:id/context.
+//    Replies that do not mention the account make no notification: at most
+//    every thread_sweep_interval, the account's last thread_window_posts
+//    statuses (not replies, not boosts) from the last thread_window_days are
+//    read with GET /api/v1/statuses/:id/context (authenticated: the whole
+//    thread, up to 4,096 descendants at any depth) and descendants by other
+//    accounts not delivered yet are taken in. Duplicates (same status id,
+//    from notifications or threads) are dropped.
+//    Which thread replies were delivered is remembered in memory and
+//    committed when the caller passes back the batch's next_cursor (it
+//    stored them); a batch that brought thread replies gets a cursor of its
+//    own ("<notification id>+<hash>") so that echo is unambiguous. After a
+//    restart the window is delivered once more; the store's ingest is
+//    idempotent on the status id.
 //  - Moderate: Mastodon cannot hide a reply on your post. kHide carries out
 //    `hide_policy` (block and/or mute the author, report to the instance) and
 //    returns an Error with subject "not hidden on Mastodon" saying what it did;
 //    kUnhide undoes the block/mute. kBlock blocks; kReport reports
 //    (POST /api/v1/reports with status_ids[]); kDelete is not possible.
+//  - Rate limits: each call names its family (net::Request::rate_family):
+//    media uploads "media" (30 per 30 min), status creation "statuses" (300
+//    per 3 h), everything else the account-wide 300 per 5 min, so an empty
+//    media bucket does not stop polling or moderation.
+//  - FindPublished(post): matches recent statuses by text as Mastodon
+//    renders them (links split into spans, remote mentions shown as
+//    `@user`), so a post whose Idempotency-Key has expired (one hour) is
+//    found instead of published twice.
 // Errors carry Mastodon's {"error": "..."} text; the token is never logged.
 // Thread safety: one thread at a time (see Platform).
 #pragma once
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "bot/net/http_client.h"
 #include "bot/platforms/platform.h"
@@ -44,6 +79,10 @@ struct MastodonConfig {
   } hide_policy;
   int media_poll_limit = 30;               // polls of GET /api/v1/media/:id
   net::Millis media_poll_interval{1000};
+  // Replies that do not mention us: which of our posts to read threads of.
+  int thread_window_posts = 20;  // the last N statuses (up to 40, one page; 0: no sweep)
+  int thread_window_days = 7;    // ... published within D days
+  net::Millis thread_sweep_interval{5 * 60 * 1000};  // N+1 calls per sweep
 };
 
 class MastodonPlatform : public Platform {
@@ -70,6 +109,11 @@ class MastodonPlatform : public Platform {
   Result<std::string> UploadMedia(const Image& image);
   Status EnsureAccount();
   Result<std::string> RootOf(const std::string& status_id);
+  Status LoadLimits();
+  // Thread replies under our recent posts that are not in `skip` and were
+  // not delivered before; appended to `out`.
+  Status SweepThreads(const std::set<std::string>& skip, std::vector<FetchedComment>* out);
+  FetchedComment FromStatus(const nlohmann::json& status, const nlohmann::json& account) const;
 
   MastodonConfig config_;
   net::HttpClient* http_;
@@ -78,8 +122,21 @@ class MastodonPlatform : public Platform {
   int max_characters_ = 500;
   int characters_per_url_ = 23;  // configuration.statuses.characters_reserved_per_url
   int max_images_ = 4;
-  bool limits_loaded_ = false;  // from /api/v2/instance, once per process
+  int64_t image_size_limit_ = 16 * 1024 * 1024;  // configuration.media_attachments.image_size_limit
+  int description_limit_ = 1500;                 // configuration.media_attachments.description_limit (4.4+)
+  std::optional<net::WallTime> limits_loaded_at_;  // /api/v2/instance, cached a day
+
+  // Thread sweep state (see FetchComments above).
+  std::optional<net::WallTime> last_sweep_;
+  std::set<std::string> delivered_;  // status ids the caller confirmed storing
+  std::set<std::string> pending_;    // delivered in the last batch, not confirmed yet
+  std::string pending_cursor_;       // that batch's next_cursor
 };
+
+// A status text as FindPublished compares it: every `@user@domain` mention
+// reduced to `@user` (as Mastodon displays a resolved one) and whitespace
+// removed. Apply to our text and to HtmlToText of the status content.
+std::string ComparableStatusText(const std::string& text);
 
 // The Link header's URL for a rel ("next", "prev"), or "".
 std::string LinkUrl(const std::string& link_header, const std::string& rel);

@@ -480,10 +480,28 @@ class Loader {
   // Returns false (with an error) if the term cannot match anything.
   bool TermCore(const TermSource& t, const std::string& subject, bool allow_refs, TermRegex* core) {
     std::string text = t.text;
+    // A trailing `~` (before or after a trailing `*`): a doubled letter may be single.
+    TermOptions options;
+    if (text.size() > 1 && text.back() == '~') {
+      options.single_doubles = true;
+      text.pop_back();
+    }
     const bool wild_start = !text.empty() && text.front() == '*';
     const bool wild_end = text.size() > 1 && text.back() == '*';
     if (wild_start) text.erase(0, 1);
     if (wild_end) text.pop_back();
+    if (!options.single_doubles && text.size() > 1 && text.back() == '~') {
+      options.single_doubles = true;
+      text.pop_back();
+    }
+    if (text.find('~') != std::string::npos) {
+      errors_.push_back(Error{t.where, subject, "'~' (a doubled letter may be written once) goes only at the end of a term: '" + t.text + "'"});
+      return false;
+    }
+    if (options.single_doubles && text.find('{') == std::string::npos && !HasDoubledLetter(CanonicalTerm(text))) {
+      errors_.push_back(Error{t.where, subject, "term '" + t.text + "' has no doubled letter for '~' to make single"});
+      return false;
+    }
     if (text.find('*') != std::string::npos) {
       errors_.push_back(Error{t.where, subject, "'*' is a wildcard only at the start or end of a term: '" + t.text + "'"});
       return false;
@@ -493,8 +511,14 @@ class Loader {
       out.exact += exact;
       out.prefilter += prefilter;
     };
+    // Words of a term are separated in the comment by a space or by masking
+    // placeholders ("self-harm" is "self*harm"), as in RepeatTolerantRegex.
+    const std::string space = "(?: |\\*+)";
+    auto ends_with_space = [&] {
+      return out.exact.size() >= space.size() && out.exact.compare(out.exact.size() - space.size(), space.size(), space) == 0;
+    };
     auto space_if_needed = [&] {
-      if (!out.exact.empty() && out.exact.back() != ' ') append(" ", " ");
+      if (!out.exact.empty() && !ends_with_space()) append(space, space);
     };
     size_t pos = 0;
     bool any_literal = false;
@@ -505,7 +529,7 @@ class Loader {
       const std::string canon = CanonicalTerm(segment);
       if (!canon.empty()) {
         space_if_needed();
-        append(RepeatTolerantRegex(canon), RE2::QuoteMeta(SqueezeLetters(canon)));
+        append(RepeatTolerantRegex(canon, options), SqueezedTermRegex(canon, options));
         any_literal = true;
         gap_last = false;
       }
@@ -553,6 +577,12 @@ class Loader {
       for (const TermSource& member : lists_.at(name).terms) {
         TermRegex member_core;
         if (!TermCore(member, subject, false, &member_core)) return false;
+        // `~` on the referring term applies to the list's terms too.
+        if (options.single_doubles && member.text.back() != '~') {
+          TermSource relaxed = member;
+          relaxed.text += '~';
+          if (HasDoubledLetter(CanonicalTerm(member.text))) TermCore(relaxed, subject, false, &member_core);
+        }
         if (!alternatives.exact.empty()) {
           alternatives.exact += '|';
           alternatives.prefilter += '|';
@@ -565,11 +595,11 @@ class Loader {
       any_literal = true;
       gap_last = false;
       pos = close + 1;
-      if (pos < text.size() && text[pos] != ' ') append(" ", " ");
+      if (pos < text.size() && text[pos] != ' ') append(space, space);
     }
-    while (!out.exact.empty() && out.exact.back() == ' ') {
-      out.exact.pop_back();
-      out.prefilter.pop_back();
+    while (ends_with_space()) {
+      out.exact.resize(out.exact.size() - space.size());
+      out.prefilter.resize(out.prefilter.size() - space.size());
     }
     if (!any_literal) {
       errors_.push_back(Error{t.where, subject,
@@ -580,7 +610,7 @@ class Loader {
       errors_.push_back(Error{t.where, subject, "a gap goes between two parts of a phrase: '" + t.text + "'"});
       return false;
     }
-    const std::string before = wild_start ? "[^ ]*" : "", after = wild_end ? "[^ ]*" : "";
+    const std::string before = wild_start ? "[^ *]*" : "", after = wild_end ? "[^ *]*" : "";
     core->exact = before + out.exact + after;
     core->prefilter = before + out.prefilter + after;
     return true;
@@ -607,7 +637,8 @@ class Loader {
   int AddTermPattern(const TermSource& t, const std::string& subject, bool allow_refs) {
     TermRegex core;
     if (!TermCore(t, subject, allow_refs, &core)) return -1;
-    return Intern(View::kCanonical, " " + core.prefilter + " ", " (" + core.exact + ") ");
+    const std::string edge = kWordEdges;  // a space, or a masking placeholder
+    return Intern(View::kCanonical, edge + core.prefilter + edge, edge + "(" + core.exact + ")" + edge);
   }
 
   int AddRegexPattern(const TermSource& t, const std::string& subject) {

@@ -34,7 +34,13 @@ class Screening {
     // build the mapped views only if a pattern hits (see Views()).
     if (IsAsciiText(comment.text)) {
       squeezed_ = SqueezeLetters(CanonicalAsciiText(comment.text));
-      literal_ = comment.text;  // the literal set is case-insensitive
+      // Numbers spelled out or spaced are joined for the literal set (step 2b).
+      if (impl.literal_set && HasSpacedNumber(comment.text)) {
+        literal_owned_ = LiteralAsciiText(comment.text);
+        literal_ = literal_owned_;
+      } else {
+        literal_ = comment.text;  // the literal set is case-insensitive
+      }
     } else {
       views_ = Normalize(comment.text);
       squeezed_ = SqueezeLetters(views_->canonical.text);
@@ -340,6 +346,7 @@ class Screening {
   const Comment& comment_;
   std::optional<rules::Views> views_;
   std::string squeezed_;    // canonical text with letter runs squeezed: the prefilter's input
+  std::string literal_owned_;  // the literal view of ASCII text, built without maps
   std::string_view literal_;
   void Hit(int p) {
     if (!(*hit_)[p]) {

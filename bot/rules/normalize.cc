@@ -194,6 +194,66 @@ char32_t LeetLetter(char32_t cp) {
 
 bool IsLeetSymbol(char32_t cp) { return cp == '@' || cp == '!' || cp == '$'; }
 
+inline bool IsAsciiLetter(char32_t c) { return c < 0x80 && (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+// Masking symbols (CollapseSeparators). Weak ones are also ordinary
+// punctuation inside abbreviations and compounds.
+inline bool IsStrongMask(unsigned char c) {
+  switch (c) {
+    case '*': case '#': case '%': case '+': case '~': case '^': case '=': case '|': case '\\':
+    case '<': case '>': case '&':
+      return true;
+    default:
+      return false;
+  }
+}
+inline bool IsWeakMask(unsigned char c) { return c == '.' || c == '-' || c == '_'; }
+
+// Does the separator between two words stand for masked letters? `before`
+// and `after` are the last byte of the word before and the first of the word
+// after; `both_single`: each word is one letter.
+inline bool IsMaskRun(std::string_view sep, unsigned char before, unsigned char after, bool both_single) {
+  // Most separators are one space: decide those with one comparison.
+  if (sep.empty() || sep[0] == ' ' || sep.size() > 3 || !IsAsciiLetter(before) || !IsAsciiLetter(after)) return false;
+  bool weak = false;
+  for (const char ch : sep) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (IsWeakMask(c)) weak = true;
+    else if (!IsStrongMask(c)) return false;
+  }
+  return !(weak && both_single);
+}
+
+// Number words of step 2b and their digits.
+char NumberWordDigit(std::string_view w) {
+  struct Entry {
+    std::string_view word;
+    char digit;
+  };
+  static constexpr Entry kWords[] = {
+      {"zero", '0'},  {"one", '1'},   {"two", '2'},   {"three", '3'}, {"four", '4'},   {"five", '5'},
+      {"six", '6'},   {"seven", '7'}, {"eight", '8'}, {"nine", '9'},  {"cero", '0'},   {"uno", '1'},
+      {"dos", '2'},   {"tres", '3'},  {"cuatro", '4'}, {"cinco", '5'}, {"seis", '6'},  {"siete", '7'},
+      {"ocho", '8'},  {"nueve", '9'}};
+  if (w.size() < 3 || w.size() > 6) return 0;
+  // Every word is looked up: a first-letter filter keeps most of them from
+  // reaching the comparisons.
+  switch (w[0]) {
+    case 'z': case 'o': case 't': case 'f': case 's': case 'e': case 'n': case 'c': case 'u': case 'd':
+      break;
+    default:
+      return 0;
+  }
+  for (const Entry& e : kWords) {
+    if (e.word[0] == w[0] && w == e.word) return e.digit;
+  }
+  return 0;
+}
+
+inline bool IsNumberSeparator(unsigned char c) {
+  return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')' || c == '_' || c == '\t';
+}
+
 // The separator of a contraction: "I'm", "I’ll".
 inline bool IsApostrophe(std::string_view separator) {
   return separator == "'" || separator == "\u2019";
@@ -286,6 +346,178 @@ MappedText FoldCompatibilityAndCase(const MappedText& in) {
                [&](char32_t cp, uint32_t b, uint32_t e) { out.Add(cp, b, e); });
   });
   return out.Take();
+}
+
+// Out of line: inlined, its table bloats the fused pass's hot loop past what
+// GCC inlines there (measured: the whole pass got slower).
+__attribute__((noinline)) char32_t LetterSymbol(char32_t cp) {
+  if (cp < 0x250) return cp == 0x01DD ? 'e' : 0;  // turned e
+  if (cp >= 0x1F150 && cp <= 0x1F169) return 'a' + (cp - 0x1F150);  // negative circled
+  if (cp >= 0x1F170 && cp <= 0x1F189) return 'a' + (cp - 0x1F170);  // negative squared
+  if (cp >= 0x1F1E6 && cp <= 0x1F1FF) return 'a' + (cp - 0x1F1E6);  // regional indicators
+  switch (cp) {
+    // Small capitals
+    case 0x1D00: return 'a'; case 0x0299: return 'b'; case 0x1D03: return 'b'; case 0x1D04: return 'c';
+    case 0x1D05: return 'd'; case 0x1D06: return 'd'; case 0x1D07: return 'e'; case 0xA730: return 'f';
+    case 0x0262: return 'g'; case 0x029C: return 'h'; case 0x026A: return 'i'; case 0x1D0A: return 'j';
+    case 0x1D0B: return 'k'; case 0x029F: return 'l'; case 0x1D0C: return 'l'; case 0x1D0D: return 'm';
+    case 0x0274: return 'n'; case 0x1D0F: return 'o'; case 0x1D18: return 'p'; case 0xA7AF: return 'q';
+    case 0x0280: return 'r'; case 0xA731: return 's'; case 0x1D1B: return 't'; case 0x1D1C: return 'u';
+    case 0x1D20: return 'v'; case 0x1D21: return 'w'; case 0x028F: return 'y'; case 0x1D22: return 'z';
+    // IPA letters that read as Latin ones
+    case 0x0251: return 'a'; case 0x0252: return 'a'; case 0x0253: return 'b'; case 0x0256: return 'd';
+    case 0x0257: return 'd'; case 0x025B: return 'e'; case 0x0260: return 'g'; case 0x0261: return 'g';
+    case 0x0266: return 'h'; case 0x0268: return 'i'; case 0x0269: return 'i'; case 0x026B: return 'l';
+    case 0x026C: return 'l'; case 0x026D: return 'l'; case 0x0271: return 'm'; case 0x0272: return 'n';
+    case 0x0273: return 'n'; case 0x0275: return 'o'; case 0x027C: return 'r'; case 0x027D: return 'r';
+    case 0x027E: return 'r'; case 0x0282: return 's'; case 0x0288: return 't'; case 0x028B: return 'v';
+    case 0x0290: return 'z'; case 0x0291: return 'z'; case 0x029D: return 'j';
+    // Turned letters of "upside-down" text
+    case 0x0250: return 'a'; case 0x0265: return 'h'; case 0x026F: return 'm'; case 0x0279: return 'r';
+    case 0x0287: return 't'; case 0x028C: return 'v'; case 0x028D: return 'w'; case 0x028E: return 'y';
+    case 0x029E: return 'k'; case 0x1D09: return 'i';
+    default: return 0;
+  }
+}
+
+MappedText FoldLetterSymbols(const MappedText& in) {
+  const std::vector<CodePoint> cps = Decode(in);
+  Builder out(in.text.size());
+  for (const CodePoint& c : cps) {
+    const char32_t l = c.cp < 0x80 ? 0 : LetterSymbol(c.cp);
+    out.Add(l ? l : c.cp, c.orig_begin, c.orig_end);
+  }
+  return out.Take();
+}
+
+namespace {
+
+// Byte classes of step 2b, which scans every word of every comment: bytes of
+// a word (ASCII letters and digits, and any non-ASCII byte, so "é5" is no
+// number), and first letters of number words in either case.
+enum : uint8_t { kWordByte = 1 };
+struct NumberByteTables {
+  uint8_t cls[256] = {};
+  uint8_t lengths[256] = {};  // bit L: some number word starts with this byte and has L letters
+  NumberByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) cls[c] = kWordByte;
+    }
+    for (const std::string_view w : {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                     "cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
+                                     "nueve"}) {
+      lengths[static_cast<unsigned char>(w[0])] |= static_cast<uint8_t>(1u << w.size());
+      lengths[static_cast<unsigned char>(w[0] - 32)] |= static_cast<uint8_t>(1u << w.size());
+    }
+  }
+};
+const NumberByteTables kNumberBytes;
+
+// Step 2b's plan for a text: calls emit(b, e, replacement) for each range
+// [b, e) of bytes to replace, in order; returns whether there was any.
+template <typename Emit>
+bool PlanSpacedNumbers(std::string_view t, Emit emit) {
+  struct Unit {
+    uint32_t b, e;
+    char digit;
+  };
+  thread_local std::vector<Unit> units_buffer;
+  std::vector<Unit>& units = units_buffer;  // one thread-local lookup per call, not per word
+  auto separator_ok = [&](size_t b, size_t e) {
+    if (e <= b || e - b > 3) return false;
+    for (size_t q = b; q < e; ++q) {
+      if (!IsNumberSeparator(static_cast<unsigned char>(t[q]))) return false;
+    }
+    return true;
+  };
+  bool any = false;
+  units.clear();
+  auto flush = [&] {
+    if (units.size() >= 3) {
+      any = true;
+      const std::string_view spacing = t.substr(units[0].e, units[1].b - units[0].e);
+      for (size_t k = 0; k < units.size(); ++k) {
+        if (k > 0) {
+          const std::string_view sep = t.substr(units[k - 1].e, units[k].b - units[k - 1].e);
+          std::string kept;
+          if (sep != spacing) {
+            kept.assign(sep.data(), sep.size());
+            kept.erase(std::remove_if(kept.begin(), kept.end(), [](char c) { return c == ' ' || c == '\t'; }),
+                       kept.end());
+            if (kept.empty()) kept = " ";
+          }
+          emit(units[k - 1].e, units[k].b, kept);
+        }
+        emit(units[k].b, units[k].e, std::string(1, units[k].digit));
+      }
+    }
+    units.clear();
+  };
+  size_t i = 0;
+  const size_t n = t.size();
+  while (i < n) {
+    const auto c0 = static_cast<unsigned char>(t[i]);
+    if (!(kNumberBytes.cls[c0] & kWordByte)) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < n && (kNumberBytes.cls[static_cast<unsigned char>(t[j])] & kWordByte)) ++j;
+    const std::string_view w = t.substr(i, j - i);
+    char digit = 0;
+    if (w.size() == 1) {
+      if (c0 >= '0' && c0 <= '9') digit = static_cast<char>(c0);
+    } else if (w.size() >= 3 && w.size() <= 6 && (kNumberBytes.lengths[c0] & (1u << w.size()))) {
+      char lower[6];  // the matcher's screen looks up words of text not yet lowercased
+      for (size_t q = 0; q < w.size(); ++q) lower[q] = static_cast<char>(w[q] | ((w[q] >= 'A' && w[q] <= 'Z') ? 0x20 : 0));
+      digit = NumberWordDigit(std::string_view(lower, w.size()));
+    }
+    if (!digit) {
+      if (!units.empty()) flush();
+    } else {
+      if (!units.empty() && !separator_ok(units.back().e, i)) flush();
+      units.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j), digit});
+    }
+    i = j;
+  }
+  flush();
+  return any;
+}
+
+}  // namespace
+
+namespace {
+
+// Step 2b into *out; false (and *out untouched) if the text has no number to join.
+bool JoinSpacedNumbersInto(const MappedText& in, MappedText* out_text) {
+  MappedText& out = *out_text;
+  size_t copied = 0;
+  auto copy_to = [&](size_t b) {
+    out.text.append(in.text, copied, b - copied);
+    out.begin.insert(out.begin.end(), in.begin.begin() + copied, in.begin.begin() + b);
+    out.end.insert(out.end.end(), in.end.begin() + copied, in.end.begin() + b);
+  };
+  const bool any = PlanSpacedNumbers(in.text, [&](size_t b, size_t e, const std::string& replacement) {
+    copy_to(b);
+    // A kept separator character maps to the whole separator; a digit to its
+    // unit. (No push_back here: more call sites of it made GCC stop inlining
+    // it in the fused pass's hot loop.)
+    out.text += replacement;
+    out.begin.resize(out.text.size(), in.begin[b]);
+    out.end.resize(out.text.size(), in.end[e - 1]);
+    copied = e;
+  });
+  if (!any) return false;
+  copy_to(in.text.size());
+  return true;
+}
+
+}  // namespace
+
+MappedText JoinSpacedNumbers(const MappedText& in) {
+  MappedText out;
+  if (!JoinSpacedNumbersInto(in, &out)) return in;
+  return out;
 }
 
 MappedText StripDiacritics(const MappedText& in) {
@@ -407,9 +639,24 @@ MappedText CollapseSeparators(const MappedText& in) {
     if (from_cp < to_cp) out.Add(' ', cps[from_cp].orig_begin, cps[to_cp - 1].orig_end);
     else out.Add(' ', empty_at, empty_at);
   };
+  // Masked letters: one placeholder per symbol, mapped to it.
+  auto mask_run = [&](size_t k) {
+    const Word& a = words[k - 1];
+    const Word& b = words[k];
+    const char32_t before = cps[a.last - 1].cp, after = cps[b.first].cp;
+    return IsMaskRun(separator(k), before < 0x80 ? static_cast<unsigned char>(before) : 0,
+                     after < 0x80 ? static_cast<unsigned char>(after) : 0,
+                     a.last == a.first + 1 && b.last == b.first + 1);
+  };
   add_space(0, words.empty() ? cps.size() : words[0].first, total_begin);
   for (size_t k = 0; k < words.size(); ++k) {
-    if (k > 0 && !joined[k]) add_space(words[k - 1].last, words[k].first, cps[words[k].first].orig_begin);
+    if (k > 0 && !joined[k]) {
+      if (mask_run(k)) {
+        for (size_t q = words[k - 1].last; q < words[k].first; ++q) out.Add(kMask, cps[q].orig_begin, cps[q].orig_end);
+      } else {
+        add_space(words[k - 1].last, words[k].first, cps[words[k].first].orig_begin);
+      }
+    }
     for (size_t q = words[k].first; q < words[k].last; ++q) out.Add(cps[q].cp, cps[q].orig_begin, cps[q].orig_end);
   }
   if (!words.empty()) add_space(words.back().last, cps.size(), total_end);
@@ -418,8 +665,10 @@ MappedText CollapseSeparators(const MappedText& in) {
 
 Views NormalizeStepwise(std::string_view original) {
   Views v;
-  v.literal = FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original)));
-  v.canonical = CollapseSeparators(DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(v.literal))));
+  const MappedText letters =
+      FoldLetterSymbols(FoldCompatibilityAndCase(RemoveFormatCharacters(MappedText::Identity(original))));
+  v.literal = JoinSpacedNumbers(letters);
+  v.canonical = CollapseSeparators(DecodeLeetspeak(FoldHomoglyphs(StripDiacritics(letters))));
   return v;
 }
 
@@ -603,7 +852,16 @@ MappedText CollapseFused(const In& in) {
   };
   space(0, words.empty() ? n : words[0].b, total_begin);
   for (size_t k = 0; k < words.size(); ++k) {
-    if (k > 0 && !joined[k]) space(words[k - 1].e, words[k].b, in.begin(words[k].b));
+    if (k > 0 && !joined[k]) {
+      const Word& a = words[k - 1];
+      const Word& b = words[k];
+      if (IsMaskRun(separator(k), static_cast<unsigned char>(dec[a.e - 1]), static_cast<unsigned char>(dec[b.b]),
+                    a.e == a.b + 1 && b.e == b.b + 1)) {
+        for (size_t q = a.e; q < b.b; ++q) put(kMask, in.begin(q), in.end(q));
+      } else {
+        space(a.e, b.b, in.begin(b.b));
+      }
+    }
     for (size_t q = words[k].b; q < words[k].e; ++q) put(dec[q], in.begin(q), in.end(q));
   }
   if (!words.empty()) space(words.back().e, n, total_end);
@@ -636,7 +894,9 @@ struct Unit {
   uint32_t orig_end;
 };
 
-void AppendUnit(const Unit& u, MappedText* t) {
+// flatten: it runs once per code point of non-ASCII text, and GCC stopped inlining
+// the push_backs into it when this file grew.
+__attribute__((flatten)) void AppendUnit(const Unit& u, MappedText* t) {
   if (u.cp < 0x80) {
     t->text.push_back(static_cast<char>(u.cp));
     t->begin.push_back(u.orig_begin);
@@ -703,8 +963,14 @@ void FoldUnicodeFused(std::string_view original, MappedText* literal, MappedText
       const char32_t c = cluster[0].cp;
       lit.push_back({c >= 'A' && c <= 'Z' ? c + 32 : c, cluster[0].orig_begin, cluster[0].orig_end});
     } else {
+      // Step 2a on what step 2 gives.
       MapCluster([&](size_t k) -> const Unit& { return cluster[k]; }, 0, cluster.size(), kFoldOptions, NeverDrop,
-                 [&](char32_t cp, uint32_t b, uint32_t e) { lit.push_back({cp, b, e}); });
+                 [&](char32_t cp, uint32_t b, uint32_t e) {
+                   if (cp >= 0x80) {
+                     if (const char32_t a = LetterSymbol(cp)) cp = a;
+                   }
+                   lit.push_back({cp, b, e});
+                 });
     }
     for (const Unit& l : lit) AppendUnit(l, literal);
     // Step 3: strip diacritics, per cluster of the folded output.
@@ -762,16 +1028,18 @@ std::string CanonicalAsciiText(std::string_view s) {
   size_t run_start = 0, run_len = 0;
   std::string_view run_sep;
   auto close_run = [&] {
-    if (run_len >= 3) {  // "k y s" -> "kys"
+    if (run_len >= 3) {  // "k y s" -> "kys"; the run holds only letters and separators
       size_t w = run_start;
       for (size_t r = run_start; r < out.size(); ++r) {
-        if (out[r] != ' ') out[w++] = out[r];
+        if (out[r] != ' ' && out[r] != kMask) out[w++] = out[r];
       }
       out.resize(w);
     }
     run_len = 0;
   };
   size_t prev_word_end = 0;  // in s: where the separator before the next word starts
+  size_t prev_before = 0;    // in out: where the previous word's separator starts
+  bool prev_single = false;  // the previous word is one letter
   bool first_word = true;
   size_t i = 0;
   while (i < n) {
@@ -808,15 +1076,26 @@ std::string CanonicalAsciiText(std::string_view s) {
       const std::string_view sep = s.substr(prev_word_end, word_begin - prev_word_end);
       if (run_len > 0 && IsApostrophe(sep)) {
         // The run's last letter starts a contraction ("I'm"): it leaves the run.
-        const std::string letter = out.substr(out.size() - 2);  // " x"
-        out.resize(out.size() - 2);
+        const std::string letter = out.substr(prev_before);  // separator and letter
+        out.resize(prev_before);
         --run_len;
         close_run();
+        prev_before = out.size();
         out += letter;
       }
-      // Emit the word after one space.
+      // Emit the word after one space, or after the placeholders of masked letters.
       const size_t before = out.size();
-      if (!first_word) out.push_back(' ');
+      if (!first_word) {
+        bool mask = false;
+        if (!sep.empty() && sep[0] != ' ') {  // rare: only then is it worth knowing whether this word is one letter
+          const bool single_now =
+              k + 1 >= j || !(kBytes.cls[static_cast<unsigned char>(decode(k + 1))] & (kAlpha | kDigit));
+          mask = IsMaskRun(sep, static_cast<unsigned char>(out.back()), static_cast<unsigned char>(d),
+                           prev_single && single_now);
+        }
+        if (mask) out.append(sep.size(), kMask);
+        else out.push_back(' ');
+      }
       first_word = false;
       const size_t word_out = out.size();
       while (k < j) {
@@ -827,11 +1106,14 @@ std::string CanonicalAsciiText(std::string_view s) {
       }
       prev_word_end = k;
       const bool single = k == word_begin + 1 && (kBytes.cls[static_cast<unsigned char>(out.back())] & kAlpha);
+      prev_single = single;
+      prev_before = before;  // updated below where closing a run moves this word
       if (!single) {
         if (run_len > 0) {  // close the run before this word, then put it back
           const std::string word = out.substr(before);
           out.resize(before);
           close_run();
+          prev_before = out.size();
           out += word;
         }
         continue;
@@ -851,12 +1133,12 @@ std::string CanonicalAsciiText(std::string_view s) {
         run_sep = sep;
       } else {
         // A different separator ends the run; this letter starts a new one.
-        const char letter = out.back();
+        const std::string separated = out.substr(before);  // separator and letter
         out.resize(before);
         close_run();
-        out.push_back(' ');
-        run_start = out.size();
-        out.push_back(letter);
+        prev_before = out.size();
+        out += separated;
+        run_start = out.size() - 1;
         run_len = 1;
       }
     }
@@ -878,21 +1160,136 @@ Views Normalize(std::string_view original) {
     FoldUnicodeFused(original, &v.literal, &folded);
     v.canonical = CollapseFused(MappedInput{folded});
   }
+  MappedText joined;
+  if (JoinSpacedNumbersInto(v.literal, &joined)) v.literal = std::move(joined);
   return v;
 }
 
-std::string RepeatTolerantRegex(std::string_view canon) {
+bool HasSpacedNumber(std::string_view text) {
+  return PlanSpacedNumbers(text, [](size_t, size_t, const std::string&) {});
+}
+
+std::string LiteralAsciiText(std::string_view s) {
+  std::string lower(s);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
   std::string out;
+  size_t copied = 0;
+  const bool any = PlanSpacedNumbers(lower, [&](size_t b, size_t e, const std::string& replacement) {
+    out.append(lower, copied, b - copied);
+    out += replacement;
+    copied = e;
+  });
+  if (!any) return lower;
+  out.append(lower, copied, std::string::npos);
+  return out;
+}
+
+namespace {
+
+// A canonical term as words of code points; letter runs are what both term
+// regexes are built from.
+struct TermLetter {
+  std::string bytes;  // one code point
+  bool letter;
+};
+
+std::vector<std::vector<TermLetter>> TermWords(std::string_view canon) {
+  std::vector<std::vector<TermLetter>> words(1);
   size_t pos = 0;
   while (pos < canon.size()) {
     char32_t cp;
     size_t len;
     utf8::Decode(canon, pos, &cp, &len);
-    const std::string quoted = RE2::QuoteMeta(re2::StringPiece(canon.data() + pos, len));
-    if (!IsLetter(cp)) out += quoted;
-    else if (len == 1) out += quoted + "+";
-    else out += "(?:" + quoted + ")+";
+    if (cp == ' ') {
+      if (!words.back().empty()) words.emplace_back();
+    } else {
+      words.back().push_back({std::string(canon.substr(pos, len)), IsLetter(cp)});
+    }
     pos += len;
+  }
+  if (words.back().empty()) words.pop_back();
+  return words;
+}
+
+// Between two words of a term: a space, or the placeholders a masked
+// separator left ("self-harm").
+constexpr const char* kTermSpace = "(?: |\\*+)";
+
+// Calls fn(first, last) for each run of one repeated code point of a word.
+template <typename Fn>
+void ForEachRun(const std::vector<TermLetter>& w, Fn fn) {
+  for (size_t i = 0; i < w.size();) {
+    size_t j = i + 1;
+    while (j < w.size() && w[j].letter && w[j].bytes == w[i].bytes) ++j;
+    if (!w[i].letter) j = i + 1;
+    fn(i, j);
+    i = j;
+  }
+}
+
+}  // namespace
+
+std::string RepeatTolerantRegex(std::string_view canon, TermOptions options) {
+  std::string out;
+  for (const auto& w : TermWords(canon)) {
+    if (!out.empty()) out += kTermSpace;
+    const size_t n = w.size();
+    ForEachRun(w, [&](size_t first, size_t last) {
+      const std::string quoted = RE2::QuoteMeta(w[first].bytes);
+      if (!w[first].letter) {
+        out += quoted;
+        return;
+      }
+      const std::string run = (w[first].bytes.size() == 1 ? quoted : "(?:" + quoted + ")") + "+";
+      // Only a letter inside the word may be masked: "k*ll", never "*ill".
+      auto position = [&](size_t k) { return k > 0 && k + 1 < n ? "(?:" + run + "|\\*)" : run; };
+      if (options.single_doubles && last - first >= 2) {
+        out += first > 0 && last < n ? "(?:" + run + "|\\*)" : run;
+        return;
+      }
+      for (size_t k = first; k < last; ++k) out += position(k);
+    });
+  }
+  return out;
+}
+
+bool HasDoubledLetter(std::string_view canon) {
+  for (const auto& w : TermWords(canon)) {
+    for (size_t k = 1; k < w.size(); ++k) {
+      if (w[k].letter && w[k].bytes == w[k - 1].bytes) return true;
+    }
+  }
+  return false;
+}
+
+std::string SqueezedTermRegex(std::string_view canon, TermOptions options) {
+  std::string out;
+  for (const auto& w : TermWords(canon)) {
+    if (!out.empty()) out += kTermSpace;
+    const size_t n = w.size();
+    ForEachRun(w, [&](size_t first, size_t last) {
+      const std::string quoted = RE2::QuoteMeta(w[first].bytes);
+      if (!w[first].letter) {
+        out += quoted;
+        return;
+      }
+      // Squeezing merges the run's letters into one, but not the
+      // placeholders among them: up to one item per letter of the run.
+      bool maskable = false;
+      for (size_t k = first; k < last; ++k) maskable = maskable || (k > 0 && k + 1 < n);
+      const size_t items = options.single_doubles ? 1 : last - first;
+      if (!maskable) {
+        out += quoted;
+      } else {
+        // A class compiles smaller than an alternation; the set holds thousands.
+        const std::string item = w[first].bytes.size() == 1 && IsAsciiLetter(static_cast<unsigned char>(w[first].bytes[0]))
+                                     ? "[" + w[first].bytes + "*]"
+                                     : "(?:" + quoted + "|\\*)";
+        out += items == 1 ? item : item + "{1," + std::to_string(items) + "}";
+      }
+    });
   }
   return out;
 }
@@ -917,6 +1314,8 @@ std::string SqueezeLetters(std::string_view text) {
 
 std::string CanonicalTerm(std::string_view term) {
   std::string t = Normalize(term).canonical.text;
+  std::replace(t.begin(), t.end(), kMask, ' ');  // a term's symbols separate its words
+  t.erase(std::unique(t.begin(), t.end(), [](char a, char b) { return a == ' ' && b == ' '; }), t.end());
   const size_t b = t.find_first_not_of(' ');
   if (b == std::string::npos) return "";
   const size_t e = t.find_last_not_of(' ');

@@ -230,6 +230,61 @@ TEST_CASE("Mastodon X-RateLimit-Remaining 0 makes the next request wait for the 
   CHECK(clock.sleeps()[0] == Millis(90000));
 }
 
+TEST_CASE("an empty media bucket waits media uploads only - the account-wide 0 waits everything", "[http]") {
+  // rack_attack.rb throttle_api_media: 30 per 30 minutes, its own bucket; the
+  // 429 names it with X-RateLimit-Limit 30.
+  std::string media_reset = FormatRfc3339(kStart + std::chrono::seconds(600));
+  std::string api_reset = FormatRfc3339(kStart + std::chrono::seconds(60));
+  LoopbackServer server([&](const ServerRequest& r) {
+    ServerResponse resp = ServerResponse::Json(200, "{}");
+    if (r.path == "/api/v2/media") {
+      resp = ServerResponse::Json(429, R"({"error":"Too many requests"})");
+      resp.headers = {{"X-RateLimit-Limit", "30"}, {"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", media_reset}};
+    } else if (r.path == "/api/v2/media-but-account-wide") {
+      resp.headers = {{"X-RateLimit-Limit", "300"}, {"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", api_reset}};
+    }
+    return resp;
+  });
+  FakeClock clock(kStart);
+  SeededRandom random(1);
+  Options o = FastOptions();
+  o.budgets = MastodonBudgets();
+  o.max_attempts = 1;
+  HttpClient client(o, &clock, &random);
+  Request upload;
+  upload.method = "POST";
+  upload.url = server.base_url() + "/api/v2/media";
+  upload.charges = {{"requests", 1}, {"media", 1}};
+  upload.rate_family = "media";
+  auto first = client.Send(upload);
+  REQUIRE(first.ok());
+  CHECK(first.value().status == 429);
+  // Notifications, statuses, moderation: not held up by the media bucket.
+  REQUIRE(client.Get(server.base_url() + "/api/v1/notifications").ok());
+  Request status;
+  status.method = "POST";
+  status.url = server.base_url() + "/api/v1/statuses";
+  status.rate_family = "statuses";
+  REQUIRE(client.Send(status).ok());
+  CHECK(clock.sleeps().empty());
+  // The next upload waits for the media reset (10 minutes).
+  auto second = client.Send(upload);
+  REQUIRE(second.ok());
+  REQUIRE(clock.sleeps().size() == 1);
+  CHECK(clock.sleeps()[0] == Millis(600 * 1000));
+
+  // A family's call that reports the account-wide limit (300, not the
+  // family's 30) blocks everything until that reset.
+  FakeClock clock2(kStart);
+  HttpClient client2(o, &clock2, &random);
+  Request odd = upload;
+  odd.url = server.base_url() + "/api/v2/media-but-account-wide";
+  REQUIRE(client2.Send(odd).ok());
+  REQUIRE(client2.Get(server.base_url() + "/api/v1/notifications").ok());
+  REQUIRE(clock2.sleeps().size() == 1);
+  CHECK(clock2.sleeps()[0] == Millis(60 * 1000));
+}
+
 TEST_CASE("Bluesky RateLimit-Remaining 0 with an epoch reset paces - and 429 uses the reset", "[http]") {
   int64_t reset_epoch = std::chrono::duration_cast<std::chrono::seconds>(kStart.time_since_epoch()).count() + 30;
   std::atomic<int> calls{0};
@@ -294,11 +349,14 @@ TEST_CASE("Budgets pace requests under the documented limits", "[http]") {
 
   // The documented budgets themselves.
   auto m = MastodonBudgets();
-  REQUIRE(m.size() == 2);
+  REQUIRE(m.size() == 3);
   CHECK(m[0].capacity == 300);
   CHECK(m[0].window == Millis(300000));
   CHECK(m[1].capacity == 30);
   CHECK(m[1].window == Millis(1800000));
+  CHECK(m[2].name == "statuses");
+  CHECK(m[2].capacity == 300);
+  CHECK(m[2].window == Millis(3 * 3600 * 1000));
   CHECK(BlueskyBudgets()[0].capacity == 5000);
 }
 

@@ -56,6 +56,10 @@ TEST_CASE("Mastodon counts every URL as 23 characters") {
   CHECK(m.units == 6 + 23 + 4);
   // Bluesky counts it as written.
   CHECK(MeasureText("Read: " + url, Limits("bluesky")).units == 6 + url.size());
+  // Mastodon as the server counts: a URL after "(" weighs 23, a remote
+  // mention counts its username, an emoji family once.
+  const std::string fam = "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+  CHECK(MeasureText("(" + url + ") @parent42@school.social " + fam, Limits("mastodon")).units == 1 + 23 + 1 + 1 + 9 + 1 + 1);
 }
 
 TEST_CASE("exactly at the limit fits; one more does not") {

@@ -46,6 +46,8 @@ TEST_CASE("config: the example file loads with every platform", "[config]") {
   CHECK(m->token_env == "AASR_MASTODON_TOKEN");
   CHECK(m->hide_block);
   CHECK_FALSE(m->hide_mute);
+  CHECK(m->thread_window_posts == 20);
+  CHECK(m->thread_window_days == 7);
   const Account* b = c.value().FindAccount("aasr-bsky");
   REQUIRE(b != nullptr);
   CHECK(b->password == "b-pass");
@@ -120,6 +122,24 @@ TEST_CASE("config: unknown platform - bad URL - unknown key - duplicates - a sec
   auto empty = LoadConfigString("", "empty.yaml", MapEnv({}));
   REQUIRE(empty.ok());
   CHECK(empty.value().accounts.empty());
+}
+
+TEST_CASE("config: the Mastodon thread window is read and bounded", "[config]") {
+  std::string text =
+      "accounts:\n"
+      "  - {name: a, platform: mastodon, instance: \"https://m.example\", token_env: T, thread_window_posts: 5,\n"
+      "     thread_window_days: 2}\n"
+      "  - {name: b, platform: mastodon, instance: \"https://m.example\", token_env: T, thread_window_posts: 41}\n";
+  auto c = LoadConfigString(text, "bot.yaml", MapEnv({{"T", "t"}}));
+  REQUIRE_FALSE(c.ok());
+  std::string all = Errs(c.errors());
+  INFO(all);
+  CHECK(all.find("thread_window_posts must be between 0 and 40, not 41") != std::string::npos);
+  auto ok = LoadConfigString(text.substr(0, text.find("  - {name: b")), "bot.yaml", MapEnv({{"T", "t"}}));
+  INFO(Errs(ok.errors()));
+  REQUIRE(ok.ok());
+  CHECK(ok.value().FindAccount("a")->thread_window_posts == 5);
+  CHECK(ok.value().FindAccount("a")->thread_window_days == 2);
 }
 
 TEST_CASE("accounts check: ok and FAIL lines - exit 1 naming the failed account", "[config][cli]") {

@@ -1,6 +1,9 @@
 #include "tests/platforms/fake_mastodon.h"
 
 #include <algorithm>
+#include <functional>
+
+#include "bot/outreach/text_measure.h"
 
 namespace aasr::testing {
 using nlohmann::json;
@@ -25,6 +28,71 @@ std::string MultipartField(const std::string& body, const std::string& name) {
   start += 4;
   size_t end = body.find("\r\n--", start);
   return body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// ERB::Util.h
+std::string H(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// TextFormatter.shortened_link
+std::string ShortenedLink(const std::string& url) {
+  std::string prefix;
+  for (const char* p : {"https://www.", "http://www.", "https://", "http://"}) {
+    if (url.rfind(p, 0) == 0) {
+      prefix = p;
+      break;
+    }
+  }
+  std::string rest = url.substr(prefix.size());
+  std::string display = rest.substr(0, 30);
+  std::string suffix = rest.size() > 30 ? rest.substr(30) : "";
+  bool cutoff = rest.size() > 30;
+  if (suffix.size() == 1) {  // "revert truncation to account for ellipsis"
+    display += suffix;
+    suffix.clear();
+    cutoff = false;
+  }
+  return "<a href=\"" + H(url) + "\" target=\"_blank\" rel=\"nofollow noopener\" translate=\"no\">"
+         "<span class=\"invisible\">" + H(prefix) + "</span><span class=\"" + (cutoff ? "ellipsis" : "") + "\">" +
+         H(display) + "</span><span class=\"invisible\">" + H(suffix) + "</span></a>";
+}
+
+// Rails simple_format as Mastodon uses it (then .delete("\n")).
+std::string SimpleFormat(const std::string& html) {
+  std::vector<std::string> paragraphs;
+  std::string cur;
+  for (size_t i = 0; i < html.size(); ++i) {
+    if (html[i] == '\n') {
+      size_t j = i + 1;
+      while (j < html.size() && (html[j] == ' ' || html[j] == '\t' || html[j] == '\r')) ++j;
+      if (j < html.size() && html[j] == '\n') {  // a blank line: new paragraph
+        paragraphs.push_back(cur);
+        cur.clear();
+        while (j < html.size() && std::isspace(static_cast<unsigned char>(html[j]))) ++j;
+        i = j - 1;
+        continue;
+      }
+      cur += "<br />";
+      continue;
+    }
+    cur += html[i];
+  }
+  paragraphs.push_back(cur);
+  std::string out;
+  for (const auto& p : paragraphs) out += "<p>" + p + "</p>";
+  return out;
 }
 
 }  // namespace
@@ -97,23 +165,114 @@ json FakeMastodon::MakeStatus(const std::string& id, const json& account, const 
           {"poll", nullptr}};
 }
 
+std::string FakeMastodon::NewStatus(const std::string& from_acct, const std::string& html,
+                                    const std::string& in_reply_to, int account_age_days, int followers,
+                                    json* account) {
+  std::string status_id = std::to_string(++next_id_);
+  *account = Account(std::to_string(5000 + next_id_ % 1000), from_acct, account_age_days, followers);
+  json st = MakeStatus(status_id, *account, html, in_reply_to, json::array());
+  all_statuses_[status_id] = st;
+  return status_id;
+}
+
+bool FakeMastodon::Filtered(const json& account, int age_days, bool* drop) const {
+  // NotificationPolicy: any "drop" drops, else any "filter" filters.
+  const std::string acct = account["acct"];
+  std::vector<std::string> verdicts;
+  const bool followed = std::find(following.begin(), following.end(), acct) != following.end();
+  if (!followed) verdicts.push_back(policy.for_not_following);
+  verdicts.push_back(policy.for_not_followers);  // nobody follows the fake's account
+  if (age_days < 30) verdicts.push_back(policy.for_new_accounts);
+  if (std::find(limited_accts.begin(), limited_accts.end(), acct) != limited_accts.end())
+    verdicts.push_back(policy.for_limited_accounts);
+  *drop = std::find(verdicts.begin(), verdicts.end(), "drop") != verdicts.end();
+  return std::find(verdicts.begin(), verdicts.end(), "filter") != verdicts.end();
+}
+
 std::string FakeMastodon::AddMention(const std::string& from_acct, const std::string& html,
                                      const std::string& in_reply_to, int account_age_days, int followers) {
-  std::string status_id = std::to_string(++next_id_);
-  json account = Account(std::to_string(5000 + next_id_ % 1000), from_acct, account_age_days, followers);
-  json st = MakeStatus(status_id, account, html, in_reply_to, json::array());
-  all_statuses_[status_id] = st;
+  json account;
+  std::string status_id = NewStatus(from_acct, html, in_reply_to, account_age_days, followers, &account);
+  bool drop = false;
+  last_filtered_ = Filtered(account, account_age_days, &drop);
+  if (drop) {
+    last_filtered_ = false;
+    return "";
+  }
   std::string nid = std::to_string(++next_id_);
   notifications_.push_back({{"id", nid},
                             {"type", "mention"},
                             {"created_at", "2026-11-23T00:30:00.000Z"},
                             {"account", account},
-                            {"status", st}});
+                            {"status", all_statuses_[status_id]}});
+  if (last_filtered_) filtered_.push_back(nid);
   return nid;
 }
 
+std::string FakeMastodon::AddReply(const std::string& from_acct, const std::string& html,
+                                   const std::string& in_reply_to, int account_age_days) {
+  json account;
+  return NewStatus(from_acct, html, in_reply_to, account_age_days, 12, &account);
+}
+
+void FakeMastodon::SetCreatedAt(const std::string& status_id, const std::string& created_at) {
+  if (all_statuses_.count(status_id)) all_statuses_[status_id]["created_at"] = created_at;
+  for (json& st : statuses_) {
+    if (st["id"] == status_id) st["created_at"] = created_at;
+  }
+}
+
+std::string FakeMastodon::Render(const std::string& text, json* mentions, json* tags) const {
+  // TextFormatter#to_s: Extractor entities (URLs with a scheme, hashtags,
+  // mentions), overlaps removed, the rest escaped, then simple_format.
+  struct Entity {
+    outreach::Span span;
+    char kind;  // 'u' url, 'h' hashtag, 'm' mention
+  };
+  std::vector<Entity> entities;
+  for (const auto& sp : outreach::FindMastodonUrls(text)) entities.push_back({sp, 'u'});
+  for (const auto& sp : outreach::FindHashtags(text)) entities.push_back({sp, 'h'});
+  for (const auto& sp : outreach::FindMastodonMentions(text)) entities.push_back({sp, 'm'});
+  std::sort(entities.begin(), entities.end(),
+            [](const Entity& a, const Entity& b) { return a.span.begin < b.span.begin; });
+  std::string html;
+  size_t last = 0;
+  for (const Entity& e : entities) {
+    if (e.span.begin < last) continue;
+    html += H(std::string_view(text).substr(last, e.span.begin - last));
+    const std::string piece = text.substr(e.span.begin, e.span.end - e.span.begin);
+    if (e.kind == 'u') {
+      html += ShortenedLink(piece);
+    } else if (e.kind == 'h') {
+      const std::string tag = piece.substr(1);
+      const std::string url = "https://mastodon.example/tags/" + tag;
+      html += "<a href=\"" + H(url) + "\" class=\"mention hashtag\" rel=\"tag\">#<span>" + H(tag) + "</span></a>";
+      tags->push_back({{"name", tag}, {"url", url}});
+    } else {
+      // Every mention resolves here; display_username is the username only.
+      const std::string acct = piece.substr(1);
+      const size_t at = acct.find('@');
+      const std::string username = acct.substr(0, at);
+      const std::string domain = at == std::string::npos ? "mastodon.example" : acct.substr(at + 1);
+      const std::string url = "https://" + domain + "/@" + username;
+      html += "<span class=\"h-card\" translate=\"no\"><a href=\"" + H(url) + "\" class=\"u-url mention\">@<span>" +
+              H(username) + "</span></a></span>";
+      mentions->push_back({{"id", std::to_string(7000 + mentions->size())}, {"username", username}, {"url", url},
+                           {"acct", acct}});
+    }
+    last = e.span.end;
+  }
+  html += H(std::string_view(text).substr(last));
+  return SimpleFormat(html);
+}
+
 ServerResponse FakeMastodon::Handle(const ServerRequest& r) {
-  if (r.header("Authorization") != "Bearer " + token_) return ErrorAnswer(401, "The access token is invalid");
+  // The context of a public status may be read without a token
+  // (authorize_if_got_token!); a wrong token is refused everywhere.
+  const bool context = r.method == "GET" && r.path.size() > 8 && r.path.substr(r.path.size() - 8) == "/context";
+  if (r.header("Authorization") != "Bearer " + token_ && !(context && r.header("Authorization").empty())) {
+    return ErrorAnswer(401, "The access token is invalid");
+  }
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (r.path.rfind(it->path_prefix, 0) != 0) continue;
     Fault f = *it;
@@ -145,27 +304,50 @@ ServerResponse FakeMastodon::Handle(const ServerRequest& r) {
 
 ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
   const json me = Account("1", "aasr", 900, 250);
+  const bool context = r.method == "GET" && r.path.size() > 8 && r.path.substr(r.path.size() - 8) == "/context";
   if (r.method == "GET" && r.path == "/api/v1/accounts/verify_credentials") {
     json a = me;
     a["source"] = {{"privacy", "public"}, {"sensitive", false}, {"language", "en"}, {"note", ""}};
     return JsonAnswer(200, a);
   }
   if (r.method == "GET" && r.path == "/api/v2/instance") {
+    json statuses = {{"max_media_attachments", 4}};
+    if (max_characters >= 0) statuses["max_characters"] = max_characters;
+    if (characters_reserved_per_url >= 0) statuses["characters_reserved_per_url"] = characters_reserved_per_url;
+    json media = {{"supported_mime_types", {"image/jpeg", "image/png", "image/gif", "image/webp"}},
+                  {"image_matrix_limit", 33177600}};
+    if (image_size_limit >= 0) media["image_size_limit"] = image_size_limit;
+    if (description_limit >= 0) media["description_limit"] = description_limit;
     return JsonAnswer(200, {{"domain", "mastodon.example"},
                             {"title", "Mastodon"},
-                            {"version", "4.3.0"},
+                            {"version", "4.4.0"},
                             {"configuration",
                              {{"urls", {{"streaming", "wss://mastodon.example"}}},
                               {"accounts", {{"max_featured_tags", 10}}},
-                              {"statuses",
-                               {{"max_characters", 500}, {"max_media_attachments", 4},
-                                {"characters_reserved_per_url", 23}}},
-                              {"media_attachments",
-                               {{"supported_mime_types", {"image/jpeg", "image/png", "image/gif", "image/webp"}},
-                                {"image_size_limit", 16777216}}}}}});
+                              {"statuses", statuses},
+                              {"media_attachments", media}}}});
   }
   if (r.method == "POST" && r.path == "/api/v2/media") {
     if (r.body.find("name=\"file\"") == std::string::npos) return ErrorAnswer(422, "Validation failed: File can't be blank");
+    // throttle_api_media: 30 per 30 minutes, its own bucket.
+    if (media_uploads_left <= 0) {
+      ServerResponse resp = ErrorAnswer(429, "Too many requests");
+      resp.headers = {{"X-RateLimit-Limit", "30"}, {"X-RateLimit-Remaining", "0"},
+                      {"X-RateLimit-Reset", "2026-11-23T01:30:00.000000Z"}};
+      return resp;
+    }
+    --media_uploads_left;
+    if (image_size_limit >= 0 && static_cast<long long>(MultipartField(r.body, "file").size()) > image_size_limit) {
+      return ErrorAnswer(422, "Validation failed: File file size must be less than " +
+                                  std::to_string(image_size_limit / (1024 * 1024)) + " MB");
+    }
+    const std::string description = MultipartField(r.body, "description");
+    size_t description_chars = 0;
+    for (unsigned char c : description) description_chars += (c & 0xC0) != 0x80;
+    if (description_limit >= 0 && static_cast<int>(description_chars) > description_limit) {
+      return ErrorAnswer(422, "Validation failed: Description is too long (maximum is " +
+                                  std::to_string(description_limit) + " characters)");
+    }
     std::string id = std::to_string(++next_id_);
     bool async = media_processing_polls > 0;
     json m = {{"id", id},
@@ -179,7 +361,11 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
               {"blurhash", "UFBWY:8_0Jxv4mx]t8t64.%M-:IUWGWAt6M}"}};
     media_[id] = m;
     media_polls_left_[id] = media_processing_polls;
-    return JsonAnswer(async ? 202 : 200, m);
+    ServerResponse resp = JsonAnswer(async ? 202 : 200, m);
+    resp.headers.emplace_back("X-RateLimit-Limit", "30");
+    resp.headers.emplace_back("X-RateLimit-Remaining", std::to_string(media_uploads_left));
+    resp.headers.emplace_back("X-RateLimit-Reset", "2026-11-23T01:30:00.000000Z");
+    return resp;
   }
   if (r.method == "GET" && r.path.rfind("/api/v1/media/", 0) == 0) {
     std::string id = r.path.substr(14);
@@ -205,43 +391,49 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
       }
     }
     if (text.empty() && media.empty()) return ErrorAnswer(422, "Validation failed: Text can't be blank");
-    if (text.size() > 2000) return ErrorAnswer(422, "Validation failed: Text character limit of 500 exceeded");
-    std::string id = std::to_string(++next_id_);
-    std::string html = "<p>";
-    for (char c : text) {
-      if (c == '<') html += "&lt;";
-      else if (c == '>') html += "&gt;";
-      else if (c == '&') html += "&amp;";
-      else if (c == '\n') html += "<br />";
-      else html += c;
+    const int limit = max_characters >= 0 ? max_characters : 500;
+    const size_t url_weight = characters_reserved_per_url >= 0 ? characters_reserved_per_url : 23;
+    if (static_cast<int>(outreach::CountMastodonCharacters(text, url_weight)) > limit) {
+      return ErrorAnswer(422, "Validation failed: Text character limit of " + std::to_string(limit) + " exceeded");
     }
-    html += "</p>";
+    std::string id = std::to_string(++next_id_);
+    json mentions = json::array(), tags = json::array();
+    std::string html = Render(text, &mentions, &tags);
     json st = MakeStatus(id, me, html, "", media);
+    st["mentions"] = mentions;
+    st["tags"] = tags;
     statuses_.push_back(st);
     all_statuses_[id] = st;
     if (!key.empty()) idempotency_[key] = id;
     return JsonAnswer(200, st);
   }
   if (r.method == "GET" && r.path == "/api/v1/accounts/1/statuses") {
+    size_t limit = 20;
+    for (const auto& [k, v] : r.query) {
+      if (k == "limit") limit = std::min<size_t>(40, std::stoul(v));
+    }
     json arr = json::array();
-    for (auto it = statuses_.rbegin(); it != statuses_.rend(); ++it) arr.push_back(*it);
+    for (auto it = statuses_.rbegin(); it != statuses_.rend() && arr.size() < limit; ++it) arr.push_back(*it);
     return JsonAnswer(200, arr);
   }
   if (r.method == "GET" && r.path == "/api/v1/notifications") {
     std::string min_id, max_id, since_id;
     int limit = 40;
     bool mention_only = false;
+    bool include_filtered = false;  // 4.3: filtered notifications are withheld by default
     for (const auto& [k, v] : r.query) {
       if (k == "min_id") min_id = v;
       if (k == "max_id") max_id = v;
       if (k == "since_id") since_id = v;
       if (k == "limit") limit = std::min(80, std::stoi(v));
       if (k == "types[]" && v == "mention") mention_only = true;
+      if (k == "include_filtered") include_filtered = v == "true" || v == "1";
     }
     std::vector<json> matching;
     for (const json& n : notifications_) {
       std::string id = n["id"];
       if (mention_only && n["type"] != "mention") continue;
+      if (!include_filtered && std::find(filtered_.begin(), filtered_.end(), id) != filtered_.end()) continue;
       if (!max_id.empty() && !IdLess(id, max_id)) continue;
       if (!since_id.empty() && !IdLess(since_id, id)) continue;
       if (!min_id.empty() && !IdLess(min_id, id)) continue;
@@ -264,24 +456,53 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
     }
     ServerResponse resp = JsonAnswer(200, arr);
     if (!page.empty()) {
-      std::string base = url() + "/api/v1/notifications?types%5B%5D=mention&limit=" + std::to_string(limit);
+      net::Params kept;
+      for (const auto& [k, v] : r.query) {
+        if (k != "min_id" && k != "max_id" && k != "since_id") kept.emplace_back(k, v);
+      }
+      std::string base = net::WithQuery(url() + "/api/v1/notifications", kept);
+      base += base.find('?') == std::string::npos ? "?" : "";
       resp.headers.emplace_back("Link", "<" + base + "&max_id=" + page.back()["id"].get<std::string>() +
                                             ">; rel=\"next\", <" + base + "&min_id=" +
                                             page.front()["id"].get<std::string>() + ">; rel=\"prev\"");
     }
     return resp;
   }
-  if (r.method == "GET" && r.path.rfind("/api/v1/statuses/", 0) == 0 &&
-      r.path.size() > 8 && r.path.substr(r.path.size() - 8) == "/context") {
+  if (context && r.path.rfind("/api/v1/statuses/", 0) == 0) {
     std::string id = r.path.substr(17, r.path.size() - 17 - 8);
     if (!all_statuses_.count(id)) return ErrorAnswer(404, "Record not found");
+    // Api::V1::Statuses::ContextsController: CONTEXT_LIMIT 4,096 with a
+    // token; ANCESTORS_LIMIT 40, DESCENDANTS_LIMIT 60, depth 20 without.
+    const bool authenticated = !r.header("Authorization").empty();
+    const size_t ancestors_limit = authenticated ? 4096 : 40;
+    const size_t descendants_limit = authenticated ? 4096 : 60;
+    const int depth_limit = authenticated ? -1 : 20;
+    auto parent_of = [&](const json& st) {
+      return st["in_reply_to_id"].is_string() ? st["in_reply_to_id"].get<std::string>() : std::string();
+    };
+    auto hidden = [&](const json& st) {  // StatusFilter: blocked and muted accounts
+      const std::string author = st["account"]["id"];
+      return authenticated && (std::find(blocked.begin(), blocked.end(), author) != blocked.end() ||
+                               std::find(muted.begin(), muted.end(), author) != muted.end());
+    };
     json ancestors = json::array();
-    std::string cur = all_statuses_[id]["in_reply_to_id"].is_string() ? all_statuses_[id]["in_reply_to_id"].get<std::string>() : "";
-    while (!cur.empty() && all_statuses_.count(cur)) {
-      ancestors.insert(ancestors.begin(), all_statuses_[cur]);
-      cur = all_statuses_[cur]["in_reply_to_id"].is_string() ? all_statuses_[cur]["in_reply_to_id"].get<std::string>() : "";
+    std::string cur = parent_of(all_statuses_[id]);
+    while (!cur.empty() && all_statuses_.count(cur) && ancestors.size() < ancestors_limit) {
+      if (!hidden(all_statuses_[cur])) ancestors.insert(ancestors.begin(), all_statuses_[cur]);
+      cur = parent_of(all_statuses_[cur]);
     }
-    return JsonAnswer(200, {{"ancestors", ancestors}, {"descendants", json::array()}});
+    json descendants = json::array();
+    std::function<void(const std::string&, int)> walk = [&](const std::string& parent, int depth) {
+      if (depth_limit >= 0 && depth > depth_limit) return;
+      for (const auto& [sid, st] : all_statuses_) {  // ascending by id within a level
+        if (descendants.size() >= descendants_limit) return;
+        if (parent_of(st) != parent) continue;
+        if (!hidden(st)) descendants.push_back(st);
+        walk(sid, depth + 1);
+      }
+    };
+    walk(id, 1);
+    return JsonAnswer(200, {{"ancestors", ancestors}, {"descendants", descendants}});
   }
   if (r.method == "POST" && r.path.rfind("/api/v1/accounts/", 0) == 0) {
     std::string rest = r.path.substr(17);

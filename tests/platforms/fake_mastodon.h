@@ -3,6 +3,28 @@
 // Link headers and the documented JSON shapes of Account, Status,
 // MediaAttachment, Notification, Context, Relationship and Report.
 //
+// As the server does:
+//  - GET /api/v1/notifications withholds what the notification policy
+//    filters unless include_filtered=true (Mastodon 4.3). The policy starts
+//    as the server's default (for_private_mentions and for_limited_accounts
+//    "filter", the others "accept"); "drop" creates no notification at all.
+//  - GET /api/v1/statuses/:id/context answers ancestors and descendants
+//    (depth first); authenticated, the whole thread (up to 4,096), without a
+//    token at most 40 ancestors, 60 descendants and depth 20; statuses of
+//    accounts we block or mute are left out.
+//  - Statuses are rendered as TextFormatter does: <p>/<br />, links as
+//    <a …><span class="invisible">https://</span><span class="ellipsis">…30
+//    chars</span><span class="invisible">rest</span></a>, hashtags as
+//    <a … class="mention hashtag" rel="tag">#<span>tag</span></a>, mentions
+//    as <span class="h-card" translate="no"><a … class="u-url mention">@<span>
+//    username</span></a></span> (the username only, also for remote ones).
+//  - Idempotency-Key answers the first status for one hour
+//    (ExpireIdempotencyKeys() is that hour passing); the text is validated
+//    as StatusLengthValidator counts it, media against image_size_limit and
+//    description_limit, with the server's 422 messages.
+//  - X-RateLimit-* headers on every answer; POST /api/v2/media has its own
+//    bucket (media_uploads_left, 30 per 30 minutes) whose 429 says Limit 30.
+//
 // Fault modes, consumed in order by the next matching request:
 //   500 answers, 429 with Retry-After, slow answers (delay past the client's
 //   timeout, after the server has ACTED, as a real slow server would),
@@ -45,10 +67,39 @@ class FakeMastodon {
   // Each notification page is delivered twice in the array (duplicate delivery).
   bool duplicate_notifications = false;
 
-  // A reply (or mention, with in_reply_to empty) from another account.
-  // Returns the notification id.
+  // A reply (or mention, with in_reply_to empty) from another account that
+  // mentions us. Returns the notification id, or "" when the policy drops it.
   std::string AddMention(const std::string& from_acct, const std::string& html, const std::string& in_reply_to,
                          int account_age_days = 400, int followers = 12);
+  // A reply that does not mention us (no notification). Returns the status id.
+  std::string AddReply(const std::string& from_acct, const std::string& html, const std::string& in_reply_to,
+                       int account_age_days = 400);
+  // The last notification AddMention made was filtered by the policy.
+  bool last_mention_filtered() const { return last_filtered_; }
+
+  // NotificationPolicy (GET /api/v2/notifications/policy): "accept", "filter" or "drop".
+  struct Policy {
+    std::string for_not_following = "accept";
+    std::string for_not_followers = "accept";
+    std::string for_new_accounts = "accept";  // created in the past 30 days
+    std::string for_private_mentions = "filter";
+    std::string for_limited_accounts = "filter";
+  } policy;
+  std::vector<std::string> limited_accts;  // limited by a moderator
+  std::vector<std::string> following;      // accts we follow (never filtered as "not following")
+
+  // Instance limits as GET /api/v2/instance reports them; a negative value
+  // leaves the field out (an older server).
+  int max_characters = 500;
+  int characters_reserved_per_url = 23;
+  long long image_size_limit = 16777216;
+  int description_limit = 1500;  // 4.4+
+  int media_uploads_left = 30;   // throttle_api_media
+
+  // The server's hour has passed: Idempotency-Keys are forgotten.
+  void ExpireIdempotencyKeys() { idempotency_.clear(); }
+  // Sets a status's created_at (e.g. to put our post outside a window).
+  void SetCreatedAt(const std::string& status_id, const std::string& created_at);
 
   const std::vector<nlohmann::json>& statuses() const { return statuses_; }
   const nlohmann::json& media(const std::string& id) { return media_[id]; }
@@ -62,6 +113,11 @@ class FakeMastodon {
   nlohmann::json Account(const std::string& id, const std::string& acct, int age_days, int followers) const;
   nlohmann::json MakeStatus(const std::string& id, const nlohmann::json& account, const std::string& html,
                             const std::string& in_reply_to, const nlohmann::json& media) const;
+  // TextFormatter#to_s for a local status's text; fills mentions and tags.
+  std::string Render(const std::string& text, nlohmann::json* mentions, nlohmann::json* tags) const;
+  bool Filtered(const nlohmann::json& account, int age_days, bool* drop) const;
+  std::string NewStatus(const std::string& from_acct, const std::string& html, const std::string& in_reply_to,
+                        int account_age_days, int followers, nlohmann::json* account);
 
   std::string token_;
   std::unique_ptr<LoopbackServer> server_;
@@ -73,6 +129,8 @@ class FakeMastodon {
   std::map<std::string, nlohmann::json> media_;
   std::map<std::string, int> media_polls_left_;
   std::vector<nlohmann::json> notifications_;  // ascending id
+  std::vector<std::string> filtered_;          // notification ids the policy filtered
+  bool last_filtered_ = false;
 };
 
 }  // namespace aasr::testing

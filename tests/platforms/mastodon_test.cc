@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/net/rfc3339.h"
+#include "bot/outreach/text_measure.h"
 #include "bot/util/html.h"
 #include "bot/platforms/mastodon.h"
 #include "tests/platforms/fake_mastodon.h"
@@ -208,7 +209,8 @@ TEST_CASE("mastodon: comments page forward with min_id and Link - cursor = newes
   CHECK(b1.value().next_cursor == ids.back());
   auto pages = rig.fake.requests_to("GET", "/api/v1/notifications");
   REQUIRE(pages.size() == 4);  // 40 + 40 + 5 + an empty page
-  CHECK(pages[0].query[1] == std::make_pair(std::string("min_id"), first));
+  CHECK(pages[0].query[1] == std::make_pair(std::string("include_filtered"), std::string("true")));
+  CHECK(pages[0].query[2] == std::make_pair(std::string("min_id"), first));
 
   auto b2 = rig.masto->FetchComments(b1.value().next_cursor);
   REQUIRE(b2.ok());
@@ -292,4 +294,296 @@ TEST_CASE("mastodon: Link header and HTML text", "[mastodon]") {
   CHECK(LinkUrl("", "prev").empty());
   CHECK(html::HtmlToLines("<p>a &lt;b&gt; &amp; &#39;c&#39;<br>d</p><p>e</p>") == "a <b> & 'c'\nd\n\ne");
   CHECK(html::HtmlToLines("caf&#xe9;") == "caf\xC3\xA9");
+}
+
+namespace {
+
+std::string Query(const aasr::testing::ServerRequest& r, const std::string& key) {
+  for (const auto& [k, v] : r.query) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+std::vector<std::string> Ids(const CommentBatch& b) {
+  std::vector<std::string> out;
+  for (const auto& c : b.comments) out.push_back(c.remote_id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("mastodon: mentions the notification policy filters are asked for with include_filtered", "[mastodon]") {
+  // Mastodon 4.3: GET /api/v1/notifications defaults to include_filtered=false,
+  // withholding what the NotificationPolicy filters (limited accounts by
+  // default; new accounts where the user chose so).
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  rig.fake.policy.for_new_accounts = "filter";
+  rig.fake.limited_accts = {"troll@bad.example"};
+  rig.fake.AddMention("old@example.org", "<p>fine</p>", "");
+  CHECK_FALSE(rig.fake.last_mention_filtered());
+  std::string cursor = rig.fake.AddMention("old2@example.org", "<p>fine too</p>", "");
+  auto b0 = rig.masto->FetchComments("");
+  REQUIRE(b0.ok());
+  cursor = b0.value().next_cursor;
+
+  rig.fake.AddMention("fresh@new.example", "<p>you people are vile</p>", "", 2, 0);
+  CHECK(rig.fake.last_mention_filtered());
+  rig.fake.AddMention("troll@bad.example", "<p>insult</p>", "", 400, 3);
+  CHECK(rig.fake.last_mention_filtered());
+  // 45 more from new accounts: paging forward keeps asking for filtered ones.
+  for (int i = 0; i < 45; ++i) rig.fake.AddMention("new" + std::to_string(i) + "@new.example", "<p>spam</p>", "", 1, 0);
+
+  // The fake withholds them as the server does when not asked.
+  auto plain = rig.http->Get(rig.fake.url() + "/api/v1/notifications?types%5B%5D=mention&min_id=" + cursor,
+                             {{"Authorization", "Bearer masto-token-123"}});
+  REQUIRE(plain.ok());
+  CHECK(nlohmann::json::parse(plain.value().body).empty());
+
+  rig.fake.clear_requests_for_test();
+  auto b1 = rig.masto->FetchComments(cursor);
+  REQUIRE(b1.ok());
+  REQUIRE(b1.value().comments.size() == 47);
+  CHECK(b1.value().comments[0].author_handle == "fresh@new.example");
+  CHECK(b1.value().comments[0].text == "you people are vile");
+  CHECK(b1.value().comments[1].author_handle == "troll@bad.example");
+  auto pages = rig.fake.requests_to("GET", "/api/v1/notifications");
+  REQUIRE(pages.size() == 3);  // 40 + 7 + an empty page
+  for (const auto& page : pages) CHECK(Query(page, "include_filtered") == "true");
+
+  // "drop" creates no notification at all: nothing to ask for.
+  rig.fake.policy.for_new_accounts = "drop";
+  CHECK(rig.fake.AddMention("gone@new.example", "<p>dropped</p>", "", 1, 0).empty());
+}
+
+TEST_CASE("mastodon: replies that do not mention us are read from the context of recent posts", "[mastodon]") {
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  auto old_post = rig.masto->Publish(Story("story:old"));
+  REQUIRE(old_post.ok());
+  rig.fake.SetCreatedAt(old_post.value().remote_id, "2026-11-10T00:00:00.000Z");  // 13 days: outside the window
+  auto pub = rig.masto->Publish(Story("story:ctx"));
+  REQUIRE(pub.ok());
+  const std::string post = pub.value().remote_id;
+  rig.fake.AddReply("late@example.org", "<p>on the old post</p>", old_post.value().remote_id);
+
+  rig.fake.AddMention("parent42@school.social", "<p>Thank you</p>", post);  // notified
+  std::string quiet = rig.fake.AddReply("quiet@example.org", "<p>no mention here</p>", post);
+  // A chain 25 deep under it: deeper than the 20 levels a logged-out reader sees.
+  std::string parent = quiet;
+  std::vector<std::string> chain;
+  for (int i = 0; i < 25; ++i) {
+    parent = rig.fake.AddReply("deep" + std::to_string(i) + "@example.org", "<p>level " + std::to_string(i) + "</p>",
+                               parent);
+    chain.push_back(parent);
+  }
+
+  auto b0 = rig.masto->FetchComments("");
+  REQUIRE(b0.ok());
+  auto ids = Ids(b0.value());
+  REQUIRE(ids.size() == 27);  // the notified reply once, the quiet one, the chain
+  CHECK(b0.value().comments[0].author_handle == "parent42@school.social");
+  CHECK(b0.value().comments[1].remote_id == quiet);
+  CHECK(b0.value().comments[1].text == "no mention here");
+  CHECK(b0.value().comments[1].kind == "reply");
+  CHECK(b0.value().comments[1].parent_remote_id == post);
+  CHECK(b0.value().comments[1].root_remote_id == post);
+  CHECK(b0.value().comments.back().remote_id == chain.back());
+  CHECK(b0.value().comments.back().parent_remote_id == chain[23]);
+  CHECK(b0.value().comments.back().root_remote_id == post);
+  CHECK(b0.value().comments.back().author_account_age_days == Approx(400.0));
+  auto ctx = rig.fake.requests_to("GET", "/api/v1/statuses/" + post + "/context");
+  REQUIRE_FALSE(ctx.empty());
+  CHECK(ctx.back().header("Authorization") == "Bearer masto-token-123");  // the whole thread, not 60 / depth 20
+  CHECK(rig.fake.requests_to("GET", "/api/v1/statuses/" + old_post.value().remote_id + "/context").empty());
+  auto listed = rig.fake.requests_to("GET", "/api/v1/accounts/1/statuses");
+  REQUIRE(listed.size() == 1);
+  CHECK(Query(listed[0], "limit") == "20");
+  CHECK(Query(listed[0], "exclude_replies") == "true");
+
+  // Within the sweep interval threads are not read again.
+  rig.fake.clear_requests_for_test();
+  auto b1 = rig.masto->FetchComments(b0.value().next_cursor);
+  REQUIRE(b1.ok());
+  CHECK(b1.value().comments.empty());
+  CHECK(rig.fake.requests_to("GET", "/api/v1/accounts/1/statuses").empty());
+
+  // Later: only what is new, never what was delivered (and stored) before.
+  std::string later = rig.fake.AddReply("later@example.org", "<p>a late reply</p>", chain[3]);
+  rig.clock.Advance(net::Millis(5 * 60 * 1000));
+  auto b2 = rig.masto->FetchComments(b1.value().next_cursor);
+  REQUIRE(b2.ok());
+  REQUIRE(Ids(b2.value()) == std::vector<std::string>{later});
+  CHECK(b2.value().next_cursor != b1.value().next_cursor);
+  // The store failed, so the caller asks again with its old cursor: the
+  // thread reply comes again instead of being lost.
+  rig.clock.Advance(net::Millis(5 * 60 * 1000));
+  auto b3 = rig.masto->FetchComments(b1.value().next_cursor);
+  REQUIRE(b3.ok());
+  CHECK(Ids(b3.value()) == std::vector<std::string>{later});
+  // Stored this time: nothing more.
+  rig.clock.Advance(net::Millis(5 * 60 * 1000));
+  auto b4 = rig.masto->FetchComments(b3.value().next_cursor);
+  REQUIRE(b4.ok());
+  CHECK(b4.value().comments.empty());
+}
+
+TEST_CASE("mastodon: the fake context limits a reader without a token as the server does", "[mastodon]") {
+  Rig rig;
+  auto pub = rig.masto->Publish(Story("story:limits"));
+  REQUIRE(pub.ok());
+  std::string parent = pub.value().remote_id;
+  for (int i = 0; i < 25; ++i) parent = rig.fake.AddReply("d" + std::to_string(i) + "@example.org", "<p>x</p>", parent);
+  auto anon = rig.http->Get(rig.fake.url() + "/api/v1/statuses/" + pub.value().remote_id + "/context");
+  REQUIRE(anon.ok());
+  CHECK(nlohmann::json::parse(anon.value().body)["descendants"].size() == 20);  // DESCENDANTS_DEPTH_LIMIT
+  auto authed = rig.http->Get(rig.fake.url() + "/api/v1/statuses/" + pub.value().remote_id + "/context",
+                              {{"Authorization", "Bearer masto-token-123"}});
+  REQUIRE(authed.ok());
+  CHECK(nlohmann::json::parse(authed.value().body)["descendants"].size() == 25);
+}
+
+TEST_CASE("mastodon: characters are counted as StatusLengthValidator counts them", "[mastodon]") {
+  using outreach::CountMastodonCharacters;
+  const std::string family = "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";  // woman ZWJ girl: 1 grapheme
+  CHECK(CountMastodonCharacters(family + family, 23) == 2);
+  CHECK(CountMastodonCharacters("e\xCC\x81", 23) == 1);
+  // A URL counts 23 wherever it stands, not only after a space.
+  CHECK(CountMastodonCharacters("see https://aasr.example/a/very/long/path/indeed.", 23) == 4 + 23 + 1);
+  CHECK(CountMastodonCharacters("(https://aasr.example/a/very/long/path/indeed)", 23) == 1 + 23 + 1);
+  CHECK(CountMastodonCharacters("read:https://aasr.example/a/very/long/path/indeed", 23) == 5 + 23);
+  CHECK(CountMastodonCharacters("https://en.wikipedia.org/wiki/Restraint_(medicine)", 23) == 23);
+  CHECK(CountMastodonCharacters("https://aasr.example/x", 30) == 30);  // the instance's characters_reserved_per_url
+  // ... but only what Mastodon links: not after a letter, not without a dot.
+  CHECK(CountMastodonCharacters("foohttps://aasr.example/x", 23) == 25);
+  CHECK(CountMastodonCharacters("https://localhost/x", 23) == 19);
+  // `@user@domain` counts as `@user`; a local `@user` as written.
+  CHECK(CountMastodonCharacters("@parent42@school.social thanks", 23) == 9 + 7);
+  CHECK(CountMastodonCharacters("@aasr thanks", 23) == 12);
+  CHECK(CountMastodonCharacters("mail me: someone@school.social", 23) == 30);  // not a mention
+  CHECK(CountMastodonCharacters("https://mastodon.example/@aasr", 23) == 23);  // inside a URL
+  CHECK(CountMastodonCharacters("   ", 23) == 0);                             // blank
+}
+
+TEST_CASE("mastodon: limits come from /api/v2/instance - cached - defaults when absent", "[mastodon]") {
+  aasr::testing::TestDir dir("masto-limits");
+  std::string png = dir.path() + "/graphic.png";
+  std::ofstream(png, std::ios::binary) << std::string(200, 'x');
+  SECTION("the instance's own limits") {
+    Rig rig;
+    rig.fake.max_characters = 1000;
+    rig.fake.description_limit = 20;
+    rig.fake.image_size_limit = 100;
+    ComposedPost p = Story("story:long-ok");
+    p.text = std::string(900, 'a');
+    REQUIRE(rig.masto->Publish(p).ok());
+    CHECK(rig.masto->capabilities().max_text == 1000);
+    ComposedPost img = Story("story:img");
+    img.images = {{png, "An alt text that is longer than twenty", "image/png"}};
+    auto refused = rig.masto->Publish(img);
+    REQUIRE_FALSE(refused.ok());
+    REQUIRE(refused.errors().size() == 2);
+    CHECK(refused.errors()[0].message.find("the instance allows 20") != std::string::npos);
+    CHECK(refused.errors()[1].message.find("has 200 bytes; the instance takes images up to 100") != std::string::npos);
+    CHECK(rig.fake.requests_to("POST", "/api/v2/media").empty());  // refused before uploading
+    CHECK(rig.fake.requests_to("GET", "/api/v2/instance").size() == 1);  // cached
+  }
+  SECTION("an older server without the fields") {
+    Rig rig;
+    rig.fake.max_characters = -1;
+    rig.fake.characters_reserved_per_url = -1;
+    rig.fake.description_limit = -1;
+    rig.fake.image_size_limit = -1;
+    REQUIRE(rig.masto->CheckCredentials().ok());
+    CHECK(rig.masto->capabilities().max_text == 500);
+    ComposedPost img = Story("story:img");
+    img.images = {{png, std::string(1501, 'a'), "image/png"}};
+    auto refused = rig.masto->Publish(img);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.errors()[0].message.find("the instance allows 1500") != std::string::npos);
+  }
+}
+
+TEST_CASE("mastodon: a post the old count refused is published - graphemes and remote mentions", "[mastodon]") {
+  Rig rig;
+  const std::string family = "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+  ComposedPost p = Story("story:count");
+  // 440 + 1 + 9 (+ " " + 20 families) + " " + 23 = 495 as the server counts;
+  // as code points (each family 3, the mention 37) it was 575.
+  p.text = std::string(440, 'a') + " @parent42@school-district-nine.example.org";
+  for (int i = 0; i < 20; ++i) p.text += family;
+  p.text += " https://aasr.example/resources/restraint-and-seclusion";
+  CHECK(outreach::CountMastodonCharacters(p.text, 23) == 440 + 1 + 9 + 20 + 1 + 23);
+  auto r = rig.masto->Publish(p);
+  REQUIRE(r.ok());
+  CHECK(rig.fake.statuses().size() == 1);
+  // And one over is refused before any request to post.
+  p.text = std::string(478, 'a') + " https://aasr.example/x";  // 478 + 1 + 23 = 502
+  p.idempotency_key = "story:count2";
+  auto over = rig.masto->Publish(p);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.errors()[0].message == "text has 502 characters; the instance allows 500");
+  CHECK(rig.fake.requests_to("POST", "/api/v1/statuses").size() == 1);
+}
+
+TEST_CASE("mastodon: an empty media bucket does not stop polling or moderation", "[mastodon]") {
+  // rack_attack.rb throttle_api_media: 30 uploads per 30 minutes, a bucket
+  // of its own; its 429 says X-RateLimit-Limit 30, Remaining 0.
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  aasr::testing::TestDir dir("masto-bucket");
+  std::string png = dir.path() + "/graphic.png";
+  std::ofstream(png, std::ios::binary) << "PNG";
+  rig.fake.media_uploads_left = 0;
+  ComposedPost p = Story("story:bucket");
+  p.images = {{png, "A chart", "image/png"}};
+  auto r = rig.masto->Publish(p);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors()[0].message.find("HTTP 429") != std::string::npos);
+  CHECK(rig.fake.statuses().empty());
+
+  rig.fake.AddMention("troll@example.org", "<p>insult</p>", "");
+  auto b = rig.masto->FetchComments("");
+  REQUIRE(b.ok());
+  REQUIRE(b.value().comments.size() == 1);
+  CHECK(rig.masto->Moderate(ModerationAction::kBlock, b.value().comments[0]).ok());
+  CHECK(rig.masto->Publish(Story("story:text-only")).ok());  // statuses are their own family too
+  CHECK(rig.clock.sleeps().empty());
+}
+
+TEST_CASE("mastodon: after the idempotency hour a post with a link - a hashtag and a remote mention is found not posted twice", "[mastodon]") {
+  Rig rig;
+  ComposedPost p = Story("story:reconcile");
+  p.text = "Restraint is not therapy.\n\nRead https://aasr.example/resources/restraint-and-seclusion-in-schools "
+           "#NoRestraint & thanks @parent42@school.social";
+  rig.fake.AddFault({"/api/v1/statuses", FakeMastodon::Fault::Kind::kSlow, 0, 4000});  // posted, answer lost
+  auto first = rig.masto->Publish(p);
+  REQUIRE(first.ok());  // the retry within the hour got the same status by key
+  REQUIRE(rig.fake.statuses().size() == 1);
+  const std::string html = rig.fake.statuses()[0]["content"];
+  // Rendered as Mastodon renders it.
+  CHECK(html.find("<span class=\"invisible\">https://</span><span class=\"ellipsis\">aasr.example/resources/restrai</span>") !=
+        std::string::npos);
+  CHECK(html.find("<a href=\"https://mastodon.example/tags/NoRestraint\" class=\"mention hashtag\" rel=\"tag\">#<span>NoRestraint</span></a>") !=
+        std::string::npos);
+  CHECK(html.find("<span class=\"h-card\" translate=\"no\"><a href=\"https://school.social/@parent42\" class=\"u-url mention\">@<span>parent42</span></a></span>") !=
+        std::string::npos);
+  CHECK(html.rfind("<p>Restraint is not therapy.</p><p>Read ", 0) == 0);
+  CHECK(html.find("&amp; thanks") != std::string::npos);
+
+  // An hour later the key is forgotten; reconciliation must match by text.
+  rig.fake.ExpireIdempotencyKeys();
+  auto found = rig.masto->FindPublished(p);
+  REQUIRE(found.ok());
+  REQUIRE(found.value().has_value());
+  CHECK(found.value()->remote_id == first.value().remote_id);
+  CHECK(rig.fake.statuses().size() == 1);
+  // A different post is not taken for it.
+  ComposedPost other = p;
+  other.text += " (updated)";
+  auto not_found = rig.masto->FindPublished(other);
+  REQUIRE(not_found.ok());
+  CHECK_FALSE(not_found.value().has_value());
+  CHECK(ComparableStatusText("@a@b.example hi") == ComparableStatusText("@a hi"));
 }

@@ -197,3 +197,13 @@ TEST_CASE("mode: live and shadow load, a misspelt mode is located with a did-you
       "rules:\n  - {id: c.x, category: crisis, description: d, action: hide, mode: shadow, words: [x]}\n"));
   CHECK(crisis.find("a crisis rule must not hide") != std::string::npos);
 }
+
+TEST_CASE("a misplaced or useless single-letter tolerance is a located error") {
+  const Errors e = LoadErrors("rules:\n  - {id: a, category: spam, description: d, action: review,\n"
+                              "     words: [\"ki~ll\", \"kil~\"]}\n");
+  const std::string all = All(e);
+  CHECK(all.find("'~' (a doubled letter may be written once) goes only at the end of a term: 'ki~ll'") !=
+        std::string::npos);
+  CHECK(all.find("term 'kil~' has no doubled letter") != std::string::npos);
+  CHECK(all.find("test.yaml:3:") != std::string::npos);  // located at the term
+}

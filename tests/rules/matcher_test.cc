@@ -281,3 +281,71 @@ TEST_CASE("examples: flag must match the rule, pass must get through the whole s
   CHECK(failures[0].message.find("should match this rule") != std::string::npos);
   CHECK(failures[1].message.find("should pass but this rule matched") != std::string::npos);
 }
+
+TEST_CASE("a masking symbol stands for one letter inside a word, not at its edges") {
+  auto r = Load(OneRule("    words: [kill, stupid, retard, fag, fuck, nigger, ass, us, email, coop]\n"));
+  for (const char* masked : {"i will k*ll you", "you st#pid", "r*t*rd", "f@g", "f*g", "n!gg*r", "f**k off",
+                             "K%LL", "st-pid", "st_pid", "k.ll"}) {
+    INFO(masked);
+    CHECK(Fires(r, masked));
+  }
+  const std::string text = "you st#pid r*t*rd";
+  CHECK(Matched(text, ScreenText(r, text)) == std::vector<std::string>{"st#pid", "r*t*rd"});
+  // Ordinary punctuation does not become a letter.
+  for (const char* plain : {"e-mail me", "our co-op", "the U.S. and A.S. ties", "@mention", "wow!!", "as",
+                            "*ss", "as*", "k*l", "ki*", "f***ing"}) {
+    INFO(plain);
+    CHECK_FALSE(Fires(r, plain));
+  }
+}
+
+TEST_CASE("words joined by a masking symbol still match as words and phrases") {
+  auto r = Load(OneRule("    words: [harm, mail, \"kill*\"]\n    phrases: [\"self harm\", \"want to die\"]\n"));
+  const std::string text = "self-harm and i-want-to-die";
+  CHECK(Matched(text, ScreenText(r, text)) == std::vector<std::string>{"self-harm", "want-to-die"});  // "harm" merged into "self-harm"
+  CHECK(Fires(r, "e-mail"));
+  CHECK(Fires(r, "killer*bee"));
+  const std::string w = "killer*bee";
+  CHECK(Matched(w, ScreenText(r, w)) == std::vector<std::string>{"killer"});
+}
+
+TEST_CASE("letter symbols, small capitals and look-alikes match terms") {
+  auto r = Load(OneRule("    phrases: [\"kill yourself\"]\n"));
+  for (const char* t : {"ᴋɪʟʟ ʏᴏᴜʀꜱᴇʟꜰ", "🇰🇮🇱🇱 🇾🇴🇺🇷🇸🇪🇱🇫", "🅺🅸🅻🅻 yourself", "🅚🅘🅛🅛 yourself", "ⓚⓘⓛⓛ ⓨⓞⓤⓡⓢⓔⓛⓕ",
+                        "🄺🄸🄻🄻 yourself", "⒦⒤⒧⒧ yourself", "ʞill yourself"}) {
+    INFO(t);
+    CHECK(Fires(r, t));
+  }
+  const std::string text = "just 🇰🇮🇱🇱 yourself";
+  CHECK(Matched(text, ScreenText(r, text)) == std::vector<std::string>{"🇰🇮🇱🇱 yourself"});
+}
+
+TEST_CASE("regexes see spaced digits and number words as a number") {
+  auto r = Load(OneRule("    regex: '\\b\\d{3}-\\d{3}-\\d{4}\\b|\\b\\d{10}\\b'\n"));
+  const std::string spaced = "call 5 5 5 - 2 1 3 - 8 8 7 6 tonight";
+  CHECK(Matched(spaced, ScreenText(r, spaced)) == std::vector<std::string>{"5 5 5 - 2 1 3 - 8 8 7 6"});
+  const std::string words = "text five five five two one three eight eight seven six";
+  CHECK(Matched(words, ScreenText(r, words)) ==
+        std::vector<std::string>{"five five five two one three eight eight seven six"});
+  CHECK(Fires(r, "llama al cinco cinco cinco dos uno tres ocho ocho siete seis"));
+  CHECK(Fires(r, "Ｃall ５ ５ ５ ２ １ ３ ８ ８ ７ ６"));  // non-ASCII text takes the mapped path
+  CHECK_FALSE(Fires(r, "I have 2 kids, 3 dogs and one or two cats"));
+  CHECK_FALSE(Fires(r, "one two three four"));
+  auto ssn = Load(OneRule("    regex: '\\b\\d{3}-\\d{2}-\\d{4}\\b'\n"));
+  CHECK(Fires(ssn, "her ssn: 0 7 8 - 0 5 - 1 1 2 0"));
+  CHECK(Fires(ssn, "cero siete ocho - cero cinco - uno uno dos cero"));
+}
+
+TEST_CASE("a doubled letter may be single only where the term says so") {
+  auto r = Load(OneRule("    words: [\"kill~\", ass, \"{doubles}~\"]\n",
+                        "lists:\n  doubles: [idiott, moron]\n"));
+  CHECK(Fires(r, "i will kil you"));
+  CHECK(Fires(r, "i will kill you"));
+  CHECK(Fires(r, "i will kiiil you"));
+  CHECK(Fires(r, "you ass"));
+  CHECK_FALSE(Fires(r, "as you said"));
+  CHECK(Fires(r, "idiot"));  // from the list, relaxed by the reference
+  CHECK(Fires(r, "moron"));
+  auto strict = Load(OneRule("    words: [kill]\n"));
+  CHECK_FALSE(Fires(strict, "i will kil you"));
+}

@@ -1,6 +1,8 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
+#include <cctype>
+
 #include "bot/rules/normalize.h"
 
 using namespace aasr::rules;
@@ -111,7 +113,78 @@ TEST_CASE("step 6 collapses separators and joins spaced-out letters") {
 TEST_CASE("squeezing letter runs, the candidate filter's form") {
   CHECK(SqueezeLetters(" iiiidiooot kill 1000 ") == " idiot kil 1000 ");
   CHECK(SqueezeLetters(" ééé bb b ") == " é b b ");
-  CHECK(RepeatTolerantRegex("kill é 10") == "k+i+l+l+\\ (?:é)+\\ 10");  // QuoteMeta escapes the space
+  // An interior letter may be a masking placeholder; words may be separated by placeholders.
+  CHECK(RepeatTolerantRegex("kill é 10") == "k+(?:i+|\\*)(?:l+|\\*)l+(?: |\\*+)(?:é)+(?: |\\*+)10");
+  CHECK(SqueezedTermRegex("kill é 10") == "k[i*][l*]{1,2}(?: |\\*+)é(?: |\\*+)10");
+  CHECK(SqueezedTermRegex("kill", {true}) == "k[i*][l*]");
+}
+
+TEST_CASE("step 6 keeps a placeholder for each symbol masking a letter inside a word") {
+  CHECK(Apply(CollapseSeparators, "k*ll") == " k*ll ");
+  CHECK(Apply(CollapseSeparators, "st#pid r*t*rd f**k K%LL") == " st*pid r*t*rd f**k K*LL ");
+  CHECK(Apply(CollapseSeparators, "f*g k.ll st-pid x_ray") == " f*g k*ll st*pid x*ray ");
+  // Spelled-out letters are joined first; edges and symbol runs past 3 are separators.
+  CHECK(Apply(CollapseSeparators, "k*y*s") == " kys ");
+  CHECK(Apply(CollapseSeparators, "*ss as* f****k") == " ss as f k ");
+  // Weak masks between two single letters are abbreviations; other symbols separate.
+  CHECK(Apply(CollapseSeparators, "U.S. e.g. a-b") == " U S e g a b ");
+  CHECK(Apply(CollapseSeparators, "wow!! @mention one,two it's 5-5") == " wow mention one two it s 5 5 ");
+  CHECK(Apply(CollapseSeparators, "e-mail co-op") == " e*mail co*op ");
+  // Through every step: leet first (`@ ! $` are letters), then masks.
+  CHECK(Normalize("n!gg*r").canonical.text == " nigg*r ");
+  CHECK(Normalize("f@g").canonical.text == " fag ");
+  CHECK(CanonicalAsciiText("N!GG*R, st#pid") == " nigg*r st*pid ");
+  // Each placeholder maps to its symbol.
+  const std::string s = "you st#pid";
+  const Views v = Normalize(s);
+  const size_t at = v.canonical.text.find('*');
+  REQUIRE(at != std::string::npos);
+  CHECK(Behind(s, v.canonical, at, at + 1) == "#");
+  CHECK(OriginalOf(s, "st*pid") == "st#pid");
+  // A term's symbols separate its words.
+  CHECK(CanonicalTerm("self-harm") == "self harm");
+}
+
+TEST_CASE("step 2a folds regional indicators, enclosed letters, small capitals and look-alikes") {
+  CHECK(Apply(FoldLetterSymbols, "🇰🇮🇱🇱") == "kill");
+  CHECK(Apply(FoldLetterSymbols, "🅺🅸🅻🅻 🅚🅘🅛🅛") == "kill kill");
+  CHECK(Apply(FoldLetterSymbols, "ᴋɪʟʟ ʏᴏᴜʀꜱᴇʟꜰ") == "kill yourself");
+  CHECK(Apply(FoldLetterSymbols, "ɑɡɛɫ ʞɐǝɹʇʎ") == "agel kaerty");
+  CHECK(Apply(FoldLetterSymbols, "ok 😀 ñ я") == "ok 😀 ñ я");  // other characters are left alone
+  // What NFKC already folds (step 2) reaches the same letters.
+  CHECK(Normalize("ⓚⓘⓛⓛ").canonical.text == " kill ");
+  CHECK(Normalize("🄺🄸🄻🄻").canonical.text == " kill ");
+  CHECK(Normalize("⒦⒤⒧⒧").canonical.text == " kill ");
+  CHECK(Normalize("Ⓚⓘⓛⓛ ʏᴏᴜʀꜱᴇʟꜰ").canonical.text == " kill yourself ");
+  // The literal view sees them too, and spans cover the whole symbols.
+  CHECK(Normalize("🇰🇮🇱🇱").literal.text == "kill");
+  CHECK(OriginalOf("now 🇰🇮🇱🇱 now", "kill") == "🇰🇮🇱🇱");
+  CHECK(OriginalOf("ᴋɪʟʟ ʏᴏᴜʀꜱᴇʟꜰ", "yourself") == "ʏᴏᴜʀꜱᴇʟꜰ");
+}
+
+TEST_CASE("step 2b joins spaced digits and runs of number words for the literal view") {
+  CHECK(Apply(JoinSpacedNumbers, "5 5 5 - 2 1 3 - 8 8 7 6") == "555-213-8876");
+  CHECK(Apply(JoinSpacedNumbers, "5.5.5.2.1.3.8.8.7.6") == "5552138876");
+  CHECK(Apply(JoinSpacedNumbers, "(5 5 5) 2 1 3 8 8 7 6") == "(555)2138876");
+  CHECK(Apply(JoinSpacedNumbers, "call five five five two one three eight eight seven six") ==
+        "call 5552138876");
+  CHECK(Apply(JoinSpacedNumbers, "cinco cinco cinco, dos uno tres") == "555, 213");
+  CHECK(Apply(JoinSpacedNumbers, "ssn 0 7 8  0 5  1 1 2 0") == "ssn 078 05 1120");
+  CHECK(Apply(JoinSpacedNumbers, "5 five 5") == "555");
+  // Ordinary text keeps its numbers.
+  for (const char* plain : {"I have 2 kids, 3 dogs", "one or two", "555-213-8876", "1, 2, 3", "someone nine",
+                            "2 3", "one two", "4 out of 5", "five  -  five - five"}) {
+    INFO(plain);
+    CHECK(Apply(JoinSpacedNumbers, plain) == plain);
+  }
+  // Digits map to the units they came from; the canonical view is not joined.
+  const std::string s = "text five five five now";
+  const Views v = Normalize(s);
+  CHECK(v.literal.text == "text 555 now");
+  CHECK(Behind(s, v.literal, 5, 6) == "five");
+  CHECK(Behind(s, v.literal, 5, 8) == "five five five");
+  CHECK(v.canonical.text == " text five five five now ");
+  CHECK(LiteralAsciiText("Call 5 5 5 NOW") == "call 555 now");
 }
 
 TEST_CASE("the views: literal keeps shape, canonical undoes every disguise") {
@@ -152,7 +225,10 @@ TEST_CASE("the fused pass gives exactly the result of the steps") {
   const std::vector<std::string> alphabet = {
       "a", "A", "b", "e", "E", "i", "I", "k", "o", "s", "t", "y", "u", "0", "1", "3", "4", "5", "7", "9",
       "@", "!", "$", ".", "-", " ", " ", "\n", "'", "é", "e\u0301", "\u0308", "ø", "ß", "\u0430", "\u043e",
-      "\u0456", "\u043f", "\u0434", "\u03bf", "\u03bb", "Ｆ", "ｕ", "\u200b", "\u00ad", "👩🏽‍🏫", "’", "\xff", "ǅ", "ﬁ"};
+      "\u0456", "\u043f", "\u0434", "\u03bf", "\u03bb", "Ｆ", "ｕ", "\u200b", "\u00ad", "👩🏽‍🏫", "’", "\xff", "ǅ", "ﬁ",
+      // masking symbols, letter symbols, small capitals, look-alikes, numbers
+      "*", "#", "_", "%", "k", "l", "🇰", "🇮", "🅺", "🅚", "ⓚ", "⒦", "ᴋ", "ɪ", "ꜱ", "ʀ", "ɑ", "ʞ", "ǝ", " five", " 5",
+      " uno", "-", "(", " ", "2"};
   uint64_t state = 12345;
   auto next = [&] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -175,7 +251,7 @@ TEST_CASE("the fused pass gives exactly the result of the steps") {
 }
 
 TEST_CASE("the map-free ASCII canonical text equals the mapped one") {
-  const std::string alphabet = "aAbBeEiIkKoOsSyYuUxX01345789@!$.-_ *\n,#'k y s";
+  const std::string alphabet = "aAbBeEiIkKoOsSyYuUxX01345789@!$.-_ *\n,#'k y s%+~&";
   uint64_t state = 99;
   auto next = [&] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -191,4 +267,29 @@ TEST_CASE("the map-free ASCII canonical text equals the mapped one") {
   CHECK(CanonicalAsciiText("i.d.i.o.t f u c k, a b") == " idiot fuck a b ");
   CHECK(CanonicalAsciiText("") == " ");
   CHECK(CanonicalAsciiText("K Y S I'm done") == " kys i m done ");
+}
+
+TEST_CASE("the map-free ASCII literal text equals the mapped one") {
+  const std::vector<std::string> alphabet = {"1", "2", "5", " ", " ", "-", ".", "(", ")", ",", "a", "B", "five",
+                                             "ONE", "cinco", "x", "  ", "\t", "nine", "one two", "/", "_"};
+  uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const size_t len = next() % 20;
+    for (size_t i = 0; i < len; ++i) s += alphabet[next() % alphabet.size()];
+    INFO("input: [" << s << "]");
+    REQUIRE(LiteralAsciiText(s) == Normalize(s).literal.text);
+    REQUIRE(Normalize(s).literal.text == NormalizeStepwise(s).literal.text);
+    if (!HasSpacedNumber(s)) {  // then the screen uses the comment itself
+      std::string lower = s;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      REQUIRE(LiteralAsciiText(s) == lower);
+    }
+  }
+  CHECK(HasSpacedNumber("Call FIVE five Five"));
+  CHECK_FALSE(HasSpacedNumber("I have 2 kids, 3 dogs"));
 }
