@@ -584,6 +584,22 @@ const char* PriorityName(Priority p) {
   return "normal";
 }
 
+namespace {
+
+// One match as the `screen` JSON shows it, live or shadow alike.
+nlohmann::ordered_json MatchToJson(const RuleMatch& m) {
+  nlohmann::ordered_json spans = nlohmann::ordered_json::array();
+  for (const Span& s : m.spans) spans.push_back({s.first, s.second});
+  nlohmann::ordered_json r;
+  r["id"] = m.rule_id;
+  r["category"] = m.category;
+  r["spans"] = spans;
+  if (m.reported) r["reported"] = true;
+  return r;
+}
+
+}  // namespace
+
 nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   if (!id.is_null()) j["id"] = id;
@@ -591,28 +607,11 @@ nlohmann::ordered_json VerdictToJson(const Verdict& v, const nlohmann::json& id)
   j["categories"] = v.categories;
   j["priority"] = PriorityName(v.priority);
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();
-  for (const RuleMatch& m : v.matches) {
-    nlohmann::ordered_json spans = nlohmann::ordered_json::array();
-    for (const Span& s : m.spans) spans.push_back({s.first, s.second});
-    nlohmann::ordered_json r;
-    r["id"] = m.rule_id;
-    r["category"] = m.category;
-    r["spans"] = spans;
-    if (m.reported) r["reported"] = true;
-    rules.push_back(r);
-  }
+  for (const RuleMatch& m : v.matches) rules.push_back(MatchToJson(m));
   j["rules"] = rules;
   if (!v.shadow_matches.empty()) {
     nlohmann::ordered_json shadow = nlohmann::ordered_json::array();
-    for (const RuleMatch& m : v.shadow_matches) {
-      nlohmann::ordered_json spans = nlohmann::ordered_json::array();
-      for (const Span& s : m.spans) spans.push_back({s.first, s.second});
-      nlohmann::ordered_json r;
-      r["id"] = m.rule_id;
-      r["category"] = m.category;
-      r["spans"] = spans;
-      shadow.push_back(r);
-    }
+    for (const RuleMatch& m : v.shadow_matches) shadow.push_back(MatchToJson(m));
     j["shadow"] = shadow;
   }
   j["explanation"] = v.explanation;

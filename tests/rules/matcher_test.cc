@@ -2,35 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include "bot/rules/rules.h"
+#include "tests/rules/screen_helpers.h"
 
 using namespace aasr;
 using namespace aasr::rules;
+using namespace aasr::rules::testing;
 
 namespace {
-
-RuleSetPtr Load(const std::string& yaml) {
-  Result<RuleSetPtr> r = RuleSet::LoadString(yaml, "test.yaml");
-  if (!r.ok()) FAIL(FormatErrors(r.errors()));
-  return r.value();
-}
-
-Verdict ScreenText(const RuleSetPtr& rules, const std::string& text, Author author = {}) {
-  Comment c;
-  c.text = text;
-  c.author = std::move(author);
-  return rules->Screen(c);
-}
-
-bool Fires(const RuleSetPtr& rules, const std::string& text, Author author = {}) {
-  return !ScreenText(rules, text, std::move(author)).matches.empty();
-}
-
-std::vector<std::string> Matched(const std::string& text, const Verdict& v) {
-  std::vector<std::string> out;
-  for (const RuleMatch& m : v.matches)
-    for (const Span& s : m.spans) out.push_back(text.substr(s.first, s.second - s.first));
-  return out;
-}
 
 std::string OneRule(const std::string& conditions, const std::string& extra = "") {
   return "rules:\n  - id: t.rule\n    category: harassment\n    description: test\n    action: review\n" +
