@@ -720,6 +720,24 @@ class Loader {
     return c;
   }
 
+  // The entries of `{in: X}` or `{not_in: X}`, X a list name or an inline
+  // sequence; false (with a located error) for an unknown list name.
+  bool ReadInOrNotIn(const YAML::Node& value, bool in, const std::string& file, const std::string& subject,
+                     std::vector<TermSource>* sources) {
+    const YAML::Node list = in ? value["in"] : value["not_in"];
+    if (!list.IsScalar()) {
+      ReadTermSources(list, file, subject, sources);
+      return true;
+    }
+    auto it = lists_.find(list.Scalar());
+    if (it == lists_.end()) {
+      Fail(list, file, UnknownListMessage(list.Scalar()), subject);
+      return false;
+    }
+    *sources = it->second.terms;
+    return true;
+  }
+
   Condition ReadDomains(const std::string& file, const std::string& subject, const YAML::Node& value) {
     Condition c;
     c.kind = Condition::Kind::kDomains;
@@ -728,18 +746,8 @@ class Loader {
       return c;
     }
     c.domains_in = static_cast<bool>(value["in"]);
-    const YAML::Node list = c.domains_in ? value["in"] : value["not_in"];
     std::vector<TermSource> sources;
-    if (list.IsScalar()) {
-      auto it = lists_.find(list.Scalar());
-      if (it == lists_.end()) {
-        Fail(list, file, UnknownListMessage(list.Scalar()), subject);
-        return c;
-      }
-      sources = it->second.terms;
-    } else {
-      ReadTermSources(list, file, subject, &sources);
-    }
+    if (!ReadInOrNotIn(value, c.domains_in, file, subject, &sources)) return c;
     for (TermSource& t : sources) {
       std::string d = t.text;
       std::transform(d.begin(), d.end(), d.begin(), [](unsigned char ch) { return std::tolower(ch); });
@@ -812,18 +820,8 @@ class Loader {
       return c;
     }
     c.handles_in = static_cast<bool>(value["in"]);
-    const YAML::Node list = c.handles_in ? value["in"] : value["not_in"];
     std::vector<TermSource> sources;
-    if (list.IsScalar()) {
-      auto it = lists_.find(list.Scalar());
-      if (it == lists_.end()) {
-        Fail(list, file, UnknownListMessage(list.Scalar()), subject);
-        return c;
-      }
-      sources = it->second.terms;
-    } else {
-      ReadTermSources(list, file, subject, &sources);
-    }
+    if (!ReadInOrNotIn(value, c.handles_in, file, subject, &sources)) return c;
     for (const TermSource& t : sources) {
       const std::string h = NormalizeHandle(t.text);
       const bool domain_only = h.rfind("*@", 0) == 0;
