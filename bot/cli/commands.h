@@ -41,6 +41,9 @@ void RegisterPlatformCommands(CLI::App& app, int* exit_code);
 // The body of `accounts check`, callable from tests.
 int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostream& err);
 
+// `db backup`, `db restore`, `db check` (bot/cli/db_commands.cc)
+void RegisterDbCommands(CLI::App& app, int* exit_code);
+
 // `run`, `first-admin` (bot/cli/daemon_commands.cc)
 void RegisterDaemonCommands(CLI::App& app, int* exit_code);
 struct PostRequest {

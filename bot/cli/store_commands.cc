@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,13 +38,40 @@ rules::RuleSetPtr LoadRulesOrReport(const std::string& dir) {
 
 namespace {
 
+// Comments per transaction: one commit (one fsync) per chunk, as the daemon's
+// intake does, instead of one per comment (issue 15: 2,450-2,960 comments/s
+// and 4.1 GB written for a 58 MB file).
+constexpr size_t kIngestChunk = 500;
+
 int Ingest(const std::string& db_path, const std::string& rules_dir, const std::string& platform) {
   auto rules = LoadRulesOrReport(rules_dir);
   if (!rules) return 2;
   auto st = OpenStoreOrReport(db_path);
   if (!st) return 2;
+  int stored = 0, duplicates = 0, queued = 0, failed = 0;
+  std::vector<store::IngestRequest> chunk;
+  std::vector<int> line_of;  // chunk[i] came from stdin line line_of[i]
+  auto flush = [&] {
+    if (chunk.empty()) return;
+    auto results = st->IngestBatch(chunk);
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (i >= results.size() || !results[i].ok()) {
+        std::cerr << "stdin:" << line_of[i] << ": "
+                  << (i < results.size() ? FormatErrors(results[i].errors())
+                                         : std::string("not stored\n"));
+        ++failed;
+        continue;
+      }
+      const store::IngestResult& r = results[i].value();
+      if (!r.created) ++duplicates;
+      else ++stored;
+      if (r.created && r.item_id) ++queued;
+    }
+    chunk.clear();
+    line_of.clear();
+  };
   std::string line;
-  int number = 0, stored = 0, duplicates = 0, queued = 0, failed = 0;
+  int number = 0;
   while (std::getline(std::cin, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -54,16 +82,11 @@ int Ingest(const std::string& db_path, const std::string& rules_dir, const std::
       ++failed;
       continue;
     }
-    auto r = store::ScreenAndStore(*st, *rules, parsed.value());
-    if (!r.ok()) {
-      std::cerr << "stdin:" << number << ": " << FormatErrors(r.errors());
-      ++failed;
-      continue;
-    }
-    if (!r.value().created) ++duplicates;
-    else ++stored;
-    if (r.value().created && r.value().item_id) ++queued;
+    chunk.push_back(store::Screened(*rules, parsed.value()));
+    line_of.push_back(number);
+    if (chunk.size() >= kIngestChunk) flush();
   }
+  flush();
   std::cout << "ingested " << stored << " new comment(s), " << queued << " queued, " << duplicates
             << " already stored, " << failed << " rejected\n";
   return failed ? 1 : 0;

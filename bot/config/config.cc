@@ -158,6 +158,28 @@ void ParsePolling(const YAML::Node& node, Context& ctx, Config* out) {
   ReadInt(node, "reload_seconds", 1, 3600, ctx, "polling", &out->reload_seconds);
 }
 
+void ParseRetention(const YAML::Node& node, Context& ctx, Config* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "retention must be a map"));
+    return;
+  }
+  yaml::CheckKeys(node, {"allowed_comments_days", "flagged_days", "audit_excerpt_days"}, ctx.file,
+                  "retention", ctx.errors);
+  // 0 keeps forever; 36500: a century, to catch a misplaced unit.
+  ReadInt(node, "allowed_comments_days", 0, 36500, ctx, "retention", &out->retention.allowed_days);
+  ReadInt(node, "flagged_days", 0, 36500, ctx, "retention", &out->retention.flagged_days);
+  ReadInt(node, "audit_excerpt_days", 0, 36500, ctx, "retention",
+          &out->retention.audit_excerpt_days);
+  const Retention& r = out->retention;
+  if (r.allowed_days > 0 && r.flagged_days > 0 && r.flagged_days < r.allowed_days)
+    ctx.errors->push_back(yaml::ErrorAt(node["flagged_days"], ctx.file,
+                                        "flagged_days (" + std::to_string(r.flagged_days) +
+                                            ") is shorter than allowed_comments_days (" +
+                                            std::to_string(r.allowed_days) +
+                                            "): flagged comments are kept longer, not shorter",
+                                        "retention"));
+}
+
 bool CheckLevel(const YAML::Node& n, const std::string& level, Context& ctx, const std::string& subject) {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   for (const auto& l : kLevels)
@@ -327,6 +349,7 @@ const Section kSections[] = {
     {"review", ParseReview},
     {"polling", ParsePolling},
     {"log", ParseLog},
+    {"retention", ParseRetention},
 };
 
 }  // namespace

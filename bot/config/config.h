@@ -77,6 +77,15 @@ struct LogConfig {
   std::vector<std::pair<std::string, std::string>> components;  // component -> level
 };
 
+// `retention:` how long the store keeps what (bot/store/lifecycle.h
+// says exactly what is blanked). 0 keeps that kind forever.
+struct Retention {
+  int allowed_days = 0;        // allowed_comments_days: comments that passed screening
+  int flagged_days = 0;        // flagged_days: flagged comments, once decided
+  int audit_excerpt_days = 0;  // audit_excerpt_days: quoted text in audit notes
+  bool any() const { return allowed_days > 0 || flagged_days > 0 || audit_excerpt_days > 0; }
+};
+
 struct Config {
   std::string file;
   std::string base_dir;  // as resolved; "" when the file has no base_dir (paths: the working directory's)
@@ -93,6 +102,7 @@ struct Config {
   int outreach_seconds = 30;               // outreach tick
   int reload_seconds = 2;                  // how often files are checked for changes
   LogConfig log;
+  Retention retention;
 
   const Account* FindAccount(const std::string& name) const;
 };

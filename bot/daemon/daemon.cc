@@ -15,6 +15,8 @@
 #include "bot/net/clock.h"
 #include "bot/outreach/http_getter.h"
 #include "bot/outreach/runner.h"
+#include "bot/sql/db.h"
+#include "bot/store/lifecycle.h"
 #include "bot/outreach/store.h"
 #include "bot/platforms/facebook_webhook.h"
 #include "bot/review/passwords.h"
@@ -113,6 +115,9 @@ struct Daemon::Impl {
   void ApplyAccounts(const config::Config& c);
   void OutreachLoop();
   void ReloadLoop();
+  // Retention (config `retention:`) runs on the reload thread, hourly.
+  static constexpr int64_t kPruneEveryMs = 3'600'000;
+  void PruneRetained();
   std::mutex reload_mu;  // one reload at a time: the reload thread and SIGHUP
   void CheckReload(bool force = false);
   bool WaitStop(std::chrono::milliseconds d) {
@@ -382,7 +387,29 @@ void Daemon::Impl::CheckReload(bool force) {
 }
 
 void Daemon::Impl::ReloadLoop() {
-  while (!WaitStop(std::chrono::seconds(Current()->config.reload_seconds))) CheckReload();
+  int64_t next_prune_ms = 0;
+  while (!WaitStop(std::chrono::seconds(Current()->config.reload_seconds))) {
+    CheckReload();
+    if (clock->NowMs() >= next_prune_ms) {
+      PruneRetained();
+      next_prune_ms = clock->NowMs() + kPruneEveryMs;
+    }
+  }
+}
+
+void Daemon::Impl::PruneRetained() {
+  const config::Retention policy = Current()->config.retention;
+  if (!policy.any()) return;
+  auto db = sql::Db::Open(database);
+  auto r = db.ok() ? store::Prune(*db.value(), policy, clock->NowMs())
+                   : Result<store::PruneReport>(db.errors());
+  if (!r.ok()) {
+    log->warn("retention: pruning failed: {}", FormatErrors(r.errors()));
+    return;
+  }
+  if (r.value().allowed || r.value().flagged || r.value().audit_notes)
+    log->info("retention: blanked {} allowed and {} decided flagged comment(s), dropped {} audit note(s)",
+              r.value().allowed, r.value().flagged, r.value().audit_notes);
 }
 
 nlohmann::json Daemon::Impl::Health() const {

@@ -1,5 +1,7 @@
 #include "bot/sql/migrations.h"
 
+#include "bot/sql/backup.h"
+
 #include <string>
 #include <vector>
 
@@ -189,6 +191,18 @@ ALTER TABLE outreach_outbox RENAME COLUMN next_attempt_at TO next_attempt_ms;
 ALTER TABLE outreach_outbox RENAME COLUMN created_at TO created_ms;
 ALTER TABLE outreach_outbox RENAME COLUMN updated_at TO updated_ms;
 )sql",
+      // 6 -> 7: retention and a person's erasure request (bot/store/lifecycle.h)
+      // drop the quoted text of audit notes; everything else in a row stays
+      // append-only.
+      R"sql(
+DROP TRIGGER audit_no_update;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  WHEN NEW.note != '' OR NEW.id IS NOT OLD.id OR NEW.item_id IS NOT OLD.item_id
+    OR NEW.actor IS NOT OLD.actor OR NEW.at_ms IS NOT OLD.at_ms OR NEW.action IS NOT OLD.action
+    OR NEW.from_state IS NOT OLD.from_state OR NEW.to_state IS NOT OLD.to_state
+    OR NEW.undoes IS NOT OLD.undoes
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (only a note may be erased)'); END;
+)sql",
   };
   return steps;
 }
@@ -231,6 +245,21 @@ Result<int> Migrate(Db& db, int target) {
   const auto& steps = Steps();
   if (target > static_cast<int>(steps.size()))
     return Error{{db.path(), 0, 0}, "schema", "no migration to version " + std::to_string(target)};
+  // A copy first, so an upgrade that goes wrong (or a newer build later
+  // rolled back) loses nothing. A fresh file (version 0) has nothing to keep.
+  if (v > 0 && v < target && db.path() != ":memory:" && !db.path().empty()) {
+    const std::string copy =
+        StampedSibling(db.path(), "pre-v" + std::to_string(target));
+    Status s = Backup(db, copy);
+    if (!s.ok()) {
+      Error e = s.errors().front();
+      e.subject = "schema";
+      e.message = "not migrating from version " + std::to_string(v) + " to " +
+                  std::to_string(target) + ": the copy taken first failed (" + e.message +
+                  "); the database is unchanged";
+      return e;
+    }
+  }
   while (v < target) {
     // The version is read again under the write lock: another connection
     // (the outreach store, a second process) may have migrated meanwhile.

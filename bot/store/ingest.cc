@@ -84,13 +84,19 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
   return c;
 }
 
+IngestRequest Screened(const rules::RuleSet& rules, const NewComment& c,
+                       const std::optional<platforms::Capabilities>& caps) {
+  StoredVerdict v = FromRules(rules.Screen(ToRulesComment(c)));
+  Disposition d = moderation::ForVerdict(v, caps ? *caps : moderation::KnownCapabilities(c.platform));
+  return IngestRequest{c, std::move(v), std::move(d)};
+}
+
 Result<IngestResult> ScreenAndStore(Store& store, const rules::RuleSet& rules,
                                     const NewComment& c, StoredVerdict* verdict_out,
                                     const std::optional<platforms::Capabilities>& caps) {
-  StoredVerdict v = FromRules(rules.Screen(ToRulesComment(c)));
-  Disposition d = moderation::ForVerdict(v, caps ? *caps : moderation::KnownCapabilities(c.platform));
-  auto r = store.Ingest({c, v, std::move(d)});
-  if (verdict_out) *verdict_out = std::move(v);
+  IngestRequest req = Screened(rules, c, caps);
+  auto r = store.Ingest(req);
+  if (verdict_out) *verdict_out = std::move(req.verdict);
   return r;
 }
 

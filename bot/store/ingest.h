@@ -34,9 +34,14 @@ NewComment FromComment(const comment::Comment& c, const std::string& platform);
 Result<NewComment> ParseCommentLine(const std::string& line, const std::string& platform,
                                     const std::string& source, int line_number);
 
-// `caps`: what the comment's platform can do; without it, what a platform of
-// c.platform's name declares (policy.h KnownCapabilities: `queue ingest` has
-// no adapter).
+// Screens `c` and asks the moderation policy what to do: the request
+// Store::Ingest or Store::IngestBatch stores. `caps`: what the comment's
+// platform can do; without it, what a platform of c.platform's name declares
+// (policy.h KnownCapabilities: `queue ingest` has no adapter).
+IngestRequest Screened(const rules::RuleSet& rules, const NewComment& c,
+                       const std::optional<platforms::Capabilities>& caps = std::nullopt);
+
+// Screened() then Store::Ingest(), in one call.
 Result<IngestResult> ScreenAndStore(Store& store, const rules::RuleSet& rules,
                                     const NewComment& c, StoredVerdict* verdict_out = nullptr,
                                     const std::optional<platforms::Capabilities>& caps = std::nullopt);

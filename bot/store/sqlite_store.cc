@@ -414,7 +414,8 @@ class SqliteStore : public Store {
                  "SELECT id, platform, account, remote_id, parent, parent_text, author_id, "
                  "author_handle, author_age_days, author_followers, author_first_comment, text, "
                  "received_ms, root, (SELECT id FROM items WHERE comment_id = comments.id) "
-                 "FROM comments WHERE received_ms >= ? ORDER BY received_ms, id");
+                 // text = '': blanked by retention or an erasure (lifecycle.h)
+                 "FROM comments WHERE received_ms >= ? AND text != '' ORDER BY received_ms, id");
     st.Bind(1, since_ms);
     Error e;
     while (st.Step(&e)) {

@@ -290,7 +290,8 @@ class Store {
                                                                 int64_t exclude_item,
                                                                 int limit) = 0;
   // Every stored comment received at or after since_ms, oldest first, with
-  // its item (if queued). Stops early when fn returns false.
+  // its item (if queued). Stops early when fn returns false. Comments
+  // blanked by retention or an erasure (lifecycle.h) are skipped.
   virtual Status ForEachComment(
       int64_t since_ms,
       const std::function<bool(const StoredComment&, const std::optional<Item>&)>& fn) = 0;

@@ -233,6 +233,36 @@ accounts:
   CHECK(all.find("bot.yaml:5:50: poll_seconds must be a whole number (account local)") != std::string::npos);
 }
 
+TEST_CASE("config: retention is read, defaults to keeping everything, and mistakes are located",
+          "[config][retention]") {
+  auto none = LoadConfigString("accounts:\n  - {name: local, platform: local}\n", "bot.yaml", MapEnv({}));
+  REQUIRE(none.ok());
+  CHECK(!none.value().retention.any());
+
+  auto c = LoadConfigString(R"(retention: {allowed_comments_days: 30, flagged_days: 365, audit_excerpt_days: 90}
+accounts:
+  - {name: local, platform: local}
+)", "bot.yaml", MapEnv({}));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  CHECK(c.value().retention.allowed_days == 30);
+  CHECK(c.value().retention.flagged_days == 365);
+  CHECK(c.value().retention.audit_excerpt_days == 90);
+
+  auto bad = LoadConfigString(R"(retention: {allowed_comments_days: 30, flagged_days: 7, audit_days: 1}
+accounts:
+  - {name: local, platform: local}
+)", "bot.yaml", MapEnv({}));
+  REQUIRE_FALSE(bad.ok());
+  std::string all = Errs(bad.errors());
+  INFO(all);
+  CHECK(all.find("bot.yaml:1:54: flagged_days (7) is shorter than allowed_comments_days (30)") != std::string::npos);
+  CHECK(all.find("unknown key 'audit_days'") != std::string::npos);
+  auto negative = LoadConfigString("retention: {flagged_days: -1}\n", "bot.yaml", MapEnv({}));
+  REQUIRE_FALSE(negative.ok());
+  CHECK(Errs(negative.errors()).find("flagged_days must be between 0 and 36500, not -1 (retention)") != std::string::npos);
+}
+
 TEST_CASE("config: base_dir resolves relative paths against the config file's directory", "[config][paths]") {
   const std::string text = R"(base_dir: .
 database: /var/lib/aasr-bot/aasr.db
