@@ -133,11 +133,18 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
       for (const auto& c : v)
         a.push_back({{"comment_id", c.comment_id}, {"item_id", c.item_id}, {"platform", c.platform},
                      {"remote_id", c.remote_id}, {"state", c.state}, {"rules", c.rules},
-                     {"text", c.text}});
+                     {"text", c.text},
+                     {"active", {{"action", c.action_active}, {"priority", c.priority_active},
+                                 {"categories", c.categories_active}}},
+                     {"candidate", {{"action", c.action_candidate}, {"priority", c.priority_candidate},
+                                    {"categories", c.categories_candidate}}}});
       return a;
     };
     j["newly_flagged"] = changes(r.newly_flagged);
     j["no_longer_flagged"] = changes(r.no_longer_flagged);
+    j["action_changed"] = changes(r.action_changed);
+    j["priority_changed"] = changes(r.priority_changed);
+    j["category_changed"] = changes(r.category_changed);
     j["rules"] = nlohmann::json::array();
     for (const auto& x : r.rules)
       j["rules"].push_back({{"id", x.rule_id}, {"category", x.category}, {"active", x.active},
@@ -152,7 +159,10 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
             << " stored comment(s) since " << since << "\n"
             << "  flagged by the active rules:    " << r.flagged_active << "\n"
             << "  flagged by the candidate rules: " << r.flagged_candidate << "\n\n";
-  auto list = [](const char* title, const std::vector<store::BacktestChange>& v) {
+  // `what`: the before -> after a kind of change is about ("" for none).
+  using What = std::string (*)(const store::BacktestChange&);
+  auto list = [](const char* title, const std::vector<store::BacktestChange>& v,
+                 What what = nullptr) {
     std::cout << title << " (" << v.size() << ")\n";
     size_t shown = 0;
     for (const auto& c : v) {
@@ -163,13 +173,32 @@ int BacktestCommand(const std::string& candidate_dir, const std::string& active_
       std::string rules;
       for (auto& id : c.rules) rules += (rules.empty() ? "" : ",") + id;
       std::cout << "  " << c.platform << ":" << c.remote_id << "  ["
-                << (c.state.empty() ? "not queued" : c.state) << "]  " << rules << "  "
-                << OneLine(c.text, 70) << "\n";
+                << (c.state.empty() ? "not queued" : c.state) << "]  "
+                << (what ? what(c) + "  " : std::string()) << rules << "  " << OneLine(c.text, 70)
+                << "\n";
     }
     std::cout << "\n";
   };
-  list("Newly flagged", r.newly_flagged);
-  list("No longer flagged", r.no_longer_flagged);
+  list("Newly flagged", r.newly_flagged, [](const store::BacktestChange& c) {
+    return c.action_candidate + " " + store::PriorityName(c.priority_candidate);
+  });
+  list("No longer flagged", r.no_longer_flagged, [](const store::BacktestChange& c) {
+    return "was " + c.action_active + " " + store::PriorityName(c.priority_active);
+  });
+  list("Action changed (what is hidden at once)", r.action_changed,
+       [](const store::BacktestChange& c) { return c.action_active + " -> " + c.action_candidate; });
+  list("Priority changed", r.priority_changed, [](const store::BacktestChange& c) {
+    return std::string(store::PriorityName(c.priority_active)) + " -> " +
+           store::PriorityName(c.priority_candidate);
+  });
+  list("Category changed", r.category_changed, [](const store::BacktestChange& c) {
+    auto join = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+      return out.empty() ? std::string("none") : out;
+    };
+    return join(c.categories_active) + " -> " + join(c.categories_candidate);
+  });
   std::cout << "Per rule (candidate hits and what moderators decided on them)\n";
   std::cout << "  " << std::left << std::setw(44) << "rule" << std::right << std::setw(8) << "active"
             << std::setw(10) << "candidate" << std::setw(9) << "removed" << std::setw(10)

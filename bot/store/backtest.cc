@@ -48,6 +48,10 @@ Result<BacktestReport> Backtest(Store& store, const rules::RuleSet& active,
     for (const auto& m : v.matches) out.push_back(m.rule_id);
     return out;
   };
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
   Status s = store.ForEachComment(since_ms, [&](const StoredComment& c, const std::optional<Item>& item) {
     ++report.comments;
     rules::Comment rc = ToRulesComment(c);
@@ -76,17 +80,28 @@ Result<BacktestReport> Backtest(Store& store, const rules::RuleSet& active,
     };
     for (const auto& m : b.matches) count_candidate(m);
     for (const auto& m : b.shadow_matches) count_candidate(m);
+    if (!fa && !fb) return true;
+    BacktestChange ch;
+    ch.comment_id = c.id;
+    ch.item_id = item ? item->id : 0;
+    ch.platform = c.platform;
+    ch.remote_id = c.remote_id;
+    ch.text = c.text;
+    ch.state = item ? StateName(item->state) : "";
+    ch.rules = fb ? ids(b) : ids(a);
+    ch.action_active = rules::ActionName(a.action);
+    ch.action_candidate = rules::ActionName(b.action);
+    ch.priority_active = static_cast<int>(a.priority);
+    ch.priority_candidate = static_cast<int>(b.priority);
+    ch.categories_active = sorted(a.categories);
+    ch.categories_candidate = sorted(b.categories);
     if (fa != fb) {
-      BacktestChange ch;
-      ch.comment_id = c.id;
-      ch.item_id = item ? item->id : 0;
-      ch.platform = c.platform;
-      ch.remote_id = c.remote_id;
-      ch.text = c.text;
-      ch.state = item ? StateName(item->state) : "";
-      ch.rules = fb ? ids(b) : ids(a);
       (fb ? report.newly_flagged : report.no_longer_flagged).push_back(std::move(ch));
+      return true;
     }
+    if (ch.action_active != ch.action_candidate) report.action_changed.push_back(ch);
+    if (ch.priority_active != ch.priority_candidate) report.priority_changed.push_back(ch);
+    if (ch.categories_active != ch.categories_candidate) report.category_changed.push_back(ch);
     return true;
   });
   if (!s.ok()) return s.errors();

@@ -4,7 +4,10 @@
 //
 // Promises: every stored comment received at or after since_ms is screened by
 // both sets (nothing is written). A comment is "flagged" when the verdict is
-// review or hide. Per candidate rule: its hits, and of those how many
+// review or hide. Every change that decides what moderators see or what is
+// hidden at once is listed: newly flagged, no longer flagged, and among
+// comments flagged by both, action changed (review <-> hide), priority
+// changed, categories changed (a comment may be in several of the last three). Per candidate rule: its hits, and of those how many
 // moderators removed, approved, left open, or never saw (not queued by the
 // active rules at the time). Rules in `mode: shadow` are counted the same
 // way (their would-be hits) but never count towards flagged_* or the changes:
@@ -26,6 +29,11 @@ struct BacktestChange {
   std::string platform, remote_id, text;
   std::string state;            // the item's state, or "" when not queued
   std::vector<std::string> rules;  // rules that matched in the set that flags it
+                                   // (both sets: the candidate's)
+  // The two verdicts: "allow" | "review" | "hide", 0-3, sorted categories.
+  std::string action_active, action_candidate;
+  int priority_active = 0, priority_candidate = 0;
+  std::vector<std::string> categories_active, categories_candidate;
 };
 
 struct BacktestRule {
@@ -44,6 +52,9 @@ struct BacktestReport {
   int64_t flagged_active = 0, flagged_candidate = 0;
   std::vector<BacktestChange> newly_flagged;
   std::vector<BacktestChange> no_longer_flagged;
+  std::vector<BacktestChange> action_changed;    // flagged by both; review <-> hide
+  std::vector<BacktestChange> priority_changed;  // flagged by both
+  std::vector<BacktestChange> category_changed;  // flagged by both
   std::vector<BacktestRule> rules;  // sorted by rule id
 };
 

@@ -106,6 +106,77 @@ TEST_CASE("backtest compares candidate rules with active rules and decisions", "
   CHECK(recent.value().comments == 2);
 }
 
+// The issue's case: a candidate that switches a rule from review to hide and
+// raises priorities changes nothing that is flagged, yet it decides what is
+// hidden at once: every such change is listed.
+TEST_CASE("backtest lists action, priority and category changes", "[store][backtest]") {
+  testing::TempDb tmp;
+  StorePtr st = OpenSqliteStore(tmp.path()).value();
+  auto active = Load(R"(
+rules:
+  - id: harassment.insult
+    category: harassment
+    description: Name-calling.
+    action: review
+    priority: normal
+    words: [idiot]
+  - id: threat.hurt
+    category: threat
+    description: Threats to hurt.
+    action: review
+    priority: high
+    phrases: ["hurt you"]
+  - id: spam.crypto
+    category: spam
+    description: Crypto schemes.
+    action: review
+    phrases: ["crypto giveaway"]
+)", "active.yaml");
+  auto candidate = Load(R"(
+categories: [scam]
+rules:
+  - id: harassment.insult
+    category: harassment
+    description: Name-calling.
+    action: review
+    priority: high
+    words: [idiot]
+  - id: threat.hurt
+    category: threat
+    description: Threats to hurt.
+    action: hide
+    priority: urgent
+    phrases: ["hurt you"]
+  - id: scam.crypto
+    category: scam
+    description: Crypto schemes, filed as scams now.
+    action: review
+    phrases: ["crypto giveaway"]
+)", "candidate.yaml");
+  for (auto [id, text] : {std::pair{"1", "you idiot"}, {"2", "I will hurt you"},
+                          {"3", "crypto giveaway today"}, {"4", "thank you for the report"}})
+    REQUIRE(ScreenAndStore(*st, *active, testing::MakeComment(id, text)).ok());
+
+  auto report = Backtest(*st, *active, *candidate, 0);
+  REQUIRE(report.ok());
+  const auto& r = report.value();
+  CHECK(r.flagged_active == 3);
+  CHECK(r.flagged_candidate == 3);
+  CHECK(r.newly_flagged.empty());
+  CHECK(r.no_longer_flagged.empty());
+  REQUIRE(r.action_changed.size() == 1);
+  CHECK(r.action_changed[0].remote_id == "2");
+  CHECK(r.action_changed[0].action_active == "review");
+  CHECK(r.action_changed[0].action_candidate == "hide");
+  REQUIRE(r.priority_changed.size() == 2);
+  CHECK(r.priority_changed[0].remote_id == "1");
+  CHECK(r.priority_changed[0].priority_candidate > r.priority_changed[0].priority_active);
+  CHECK(r.priority_changed[1].remote_id == "2");
+  REQUIRE(r.category_changed.size() == 1);
+  CHECK(r.category_changed[0].categories_active == std::vector<std::string>{"spam"});
+  CHECK(r.category_changed[0].categories_candidate == std::vector<std::string>{"scam"});
+}
+
 TEST_CASE("backtest since spans: 30d, 12h, 90m, all", "[store][backtest]") {
   CHECK(ParseSince("30d").value() == 30LL * 86'400'000);
   CHECK(ParseSince("12h").value() == 12LL * 3'600'000);

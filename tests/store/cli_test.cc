@@ -104,7 +104,7 @@ TEST_CASE("rules backtest reports the candidate's effect", "[cli][backtest]") {
   REQUIRE(r.rc == 0);
   CHECK_THAT(r.out, Catch::Contains("on 2 stored comment(s)"));
   CHECK_THAT(r.out, Catch::Contains("No longer flagged (1)"));
-  CHECK_THAT(r.out, Catch::Contains("mastodon:2  [pending]  spam.crypto"));
+  CHECK_THAT(r.out, Catch::Contains("mastodon:2  [pending]  was hide high  spam.crypto"));
   CHECK_THAT(r.out, Catch::Contains("spam.crypto (dropped)"));
   Run json = Sh(kBot + " rules backtest " + cand + " --active " + kRules + " --db " + tmp.path() +
                 " --format json");
@@ -161,4 +161,47 @@ TEST_CASE("rules eval --from-db scores the rules on the moderators' decisions", 
 
   CHECK(Sh(kBot + " rules eval --from-db " + tmp.path() + "-missing --rules " + kRules).rc == 2);
   CHECK(Sh(kBot + " rules eval --from-db " + tmp.path() + " --since soon --rules " + kRules).rc == 2);
+}
+
+TEST_CASE("rules backtest prints action and priority changes, as text and JSON", "[cli][store][backtest]") {
+  TempDb tmp;
+  const std::string dir = std::filesystem::path(tmp.path()).parent_path().string();
+  std::filesystem::create_directories(dir + "/active");
+  std::filesystem::create_directories(dir + "/candidate");
+  std::ofstream(dir + "/active/threat.yaml") << R"(rules:
+  - id: threat.hurt
+    category: threat
+    description: Threats to hurt.
+    action: review
+    priority: high
+    phrases: ["hurt you"]
+)";
+  std::ofstream(dir + "/candidate/threat.yaml") << R"(rules:
+  - id: threat.hurt
+    category: threat
+    description: Threats to hurt.
+    action: hide
+    priority: urgent
+    phrases: ["hurt you"]
+)";
+  std::ofstream(tmp.path() + ".jsonl") << R"({"remote_id":"1","text":"I will hurt you"})" << "\n";
+  Run in = Sh(kBot + " queue ingest --db " + tmp.path() + " --rules " + dir + "/active --platform mastodon < " +
+              tmp.path() + ".jsonl");
+  REQUIRE(in.rc == 0);
+  std::string bt = kBot + " rules backtest " + dir + "/candidate --active " + dir + "/active --db " + tmp.path();
+  Run text = Sh(bt);
+  CHECK(text.rc == 0);
+  CHECK_THAT(text.out, Catch::Contains("Newly flagged (0)"));
+  CHECK_THAT(text.out, Catch::Contains("Action changed (what is hidden at once) (1)"));
+  CHECK_THAT(text.out, Catch::Contains("review -> hide"));
+  CHECK_THAT(text.out, Catch::Contains("Priority changed (1)"));
+  CHECK_THAT(text.out, Catch::Contains("high -> urgent"));
+  Run json = Sh(bt + " --format json");
+  REQUIRE(json.rc == 0);
+  auto j = nlohmann::json::parse(json.out);
+  REQUIRE(j["action_changed"].size() == 1);
+  CHECK(j["action_changed"][0]["active"]["action"] == "review");
+  CHECK(j["action_changed"][0]["candidate"]["action"] == "hide");
+  CHECK(j["priority_changed"].size() == 1);
+  CHECK(j["category_changed"].empty());
 }
