@@ -292,8 +292,12 @@ async function refreshList() {
   const focusId = active && active.classList && active.classList.contains('queue-entry') ? active.dataset.id : null;
   const focusIndex = focusId ? state.items.findIndex((i) => String(i.id) === focusId) : -1;
   const selId = state.current ? state.current.item.id : (state.items[state.selected] || {}).id;
+  // The place to keep on screen: the focused element outside the list (a
+  // note being typed stays put), else the focused or selected row.
+  const outside = active && active !== document.body && active.id !== 'main' && !focusId && !$('queue-list').contains(active);
   const anchorId = focusId || (selId && String(selId));
-  const anchor = anchorId && document.querySelector(`.queue-entry[data-id="${anchorId}"]`);
+  const rowOf = () => anchorId && document.querySelector(`.queue-entry[data-id="${anchorId}"]`);
+  const anchor = outside ? active : rowOf();
   const top = anchor ? anchor.getBoundingClientRect().top : null;
   const oldVersion = state.current ? state.current.item.version : null;
 
@@ -308,7 +312,7 @@ async function refreshList() {
     if (!b && focusIndex >= 0) b = document.querySelectorAll('.queue-entry')[Math.min(focusIndex, state.items.length - 1)];
     if (b) b.focus({ preventScroll: true });
   }
-  const again = anchorId && document.querySelector(`.queue-entry[data-id="${anchorId}"]`);
+  const again = outside ? (document.contains(active) ? active : null) : rowOf();
   if (again && top !== null) window.scrollBy(0, again.getBoundingClientRect().top - top);
   // The item in the pane moved on (another moderator): show its new state,
   // keeping a typed note and the focus inside the pane.
