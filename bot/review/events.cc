@@ -53,8 +53,9 @@ ChangeFeed::~ChangeFeed() { Stop(); }
 void ChangeFeed::Start() {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (running_ || stopped_) return;
+    if (running_) return;
     running_ = true;
+    stopped_ = false;  // a server stopped and started again serves pages again
   }
   std::vector<Waiter> none;
   ReadVersion(&none);
@@ -65,7 +66,8 @@ void ChangeFeed::Stop() {
   std::vector<Waiter> waiters;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (stopped_) return;
+    if (!running_) return;
+    running_ = false;
     stopped_ = true;
     waiters.swap(waiters_);
     per_session_.clear();
@@ -109,7 +111,7 @@ ChangeFeed::Admit ChangeFeed::Wait(int64_t since, const std::string& session,
                                    std::function<void(Response)> reply) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (stopped_ || !running_) return Admit::kStopped;
+    if (!running_) return Admit::kStopped;
     if (since >= 0 && since == version_) {
       if (static_cast<int>(waiters_.size()) >= options_.max_total) return Admit::kServerFull;
       int& mine = per_session_[session];

@@ -64,7 +64,8 @@ class ChangeFeed {
 
   // Starts the poll thread (reads the version once first).
   void Start();
-  // Answers every waiter 503 and joins the poll thread; Wait then refuses.
+  // Answers every waiter 503 and joins the poll thread; Wait then refuses
+  // until Start() again.
   void Stop();
   // Re-reads the version now (after a write made through this process).
   void Poke();

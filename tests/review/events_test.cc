@@ -125,6 +125,8 @@ TEST_CASE("change feed: waiters time out on the clock, are bounded, and are answ
     feed.Stop();
     CHECK(stopping == 2);
     CHECK(feed.Wait(7, "a", count) == ChangeFeed::Admit::kStopped);
+    feed.Start();
+    CHECK(feed.Wait(7, "a", count) == ChangeFeed::Admit::kWaiting);
   }
 }
 
