@@ -95,9 +95,24 @@ try {
   });
 
   // ---------- live ----------
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  const live = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  await live.grantPermissions(['notifications'], { origin: base });
+  const page = await live.newPage();
+  // Records the notifications the page raises (headless shows none).
+  await page.addInitScript(() => {
+    window.__notes = [];
+    const N = window.Notification;
+    if (!N) return;
+    class Recorded extends N {
+      constructor(title, opts) { super(title, opts); window.__notes.push({ title, body: (opts || {}).body }); }
+    }
+    window.Notification = Recorded;
+  });
   watch(page);
   await login(page);
+  // Opt in to notifications (per moderator, remembered).
+  await page.getByLabel('Notify me').check();
+  await page.getByText('You will be notified of new crisis and urgent items.').waitFor();
   await page.waitForFunction(() => /^\(4 open\) AASR moderation$/.test(document.title));
   console.log(`ok - title counts the open items: ${await page.title()}`);
   // The moderator is typing a note on the selected item.
@@ -123,6 +138,9 @@ try {
   const topAfter = await noteTop();
   assert.ok(Math.abs(topAfter - topBefore) < 2, `the note stays in place on screen: ${topBefore} -> ${topAfter}`);
   console.log('ok - focus, typed note, selection and place on screen kept; announced politely');
+  const notes = await page.evaluate(() => window.__notes);
+  assert.deepEqual(notes, [{ title: '1 new crisis item', body: 'facebook · crisis' }], 'one notification, without the comment');
+  console.log(`ok - opted-in notification: ${JSON.stringify(notes)}`);
   await page.screenshot({ path: join(outDir, 'live-1366-queue.png'), fullPage: true });
 
   // Server restart: the page says it lost the server, then recovers.
@@ -156,6 +174,7 @@ try {
   await page.reload();
   await page.locator('.queue-entry', { hasText: 'whole group' }).waitFor();
   assert.equal(await page.getByLabel('Category', { exact: true }).inputValue(), 'Harassment');
+  assert.equal(await page.getByLabel('Notify me').isChecked(), true, 'the opt-in is remembered');
   assert.equal(await page.locator('.queue-entry', { hasText: 'want to die' }).count(), 0);
   console.log('ok - reload keeps the filters');
   // Decide the crisis item, then search for its author as shown: all states.
