@@ -41,6 +41,7 @@ bench: build
 	$(BUILD)/bench/rules_bench
 	$(BUILD)/bench/outreach_bench
 	bash bench/review_bench.sh $(BUILD)
+	bash bench/live_bench.sh $(BUILD)
 	$(BUILD)/bench/daemon_bench
 
 # Sanitizers: any finding fails its test (-fno-sanitize-recover, halt_on_error).

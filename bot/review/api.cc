@@ -1,6 +1,7 @@
 #include "bot/review/api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <spdlog/spdlog.h>
@@ -429,10 +430,17 @@ Response ReviewApi::Queue(const Request& r) {
       f.states.push_back(*st);
     }
   }
-  f.category = r.Query("category");
-  f.platform = r.Query("platform");
+  // Category and platform names are lower-case: "Threat" finds threats.
+  auto lower = [](std::string v) {
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    return v;
+  };
+  f.category = lower(r.Query("category"));
+  f.platform = lower(r.Query("platform"));
   f.account = r.Query("account");
   f.q = r.Query("q");
+  // The page shows handles as "@name": a search for "@name" finds them.
+  if (f.q.size() > 1 && f.q[0] == '@') f.q.erase(0, 1);
   f.cursor = r.Query("cursor");
   if (!r.Query("priority").empty()) {
     f.priority = store::ParsePriority(r.Query("priority"));

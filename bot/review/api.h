@@ -76,6 +76,14 @@ class ReviewApi {
 
   static constexpr const char* kCookieName = "aasr_session";
 
+  // The live session of the request (cookie; CSRF for non-GET), or nullopt
+  // with the refusal to send: for routes served outside Handle() (events.h).
+  std::optional<store::Session> SessionOf(const Request& r, Response* refusal) {
+    auto c = Authenticate(r, refusal);
+    if (!c) return std::nullopt;
+    return c->session;
+  }
+
   // The queue's fast item writer and the JSON-tree form it must equal.
   std::string ItemJsonTextForTest(const store::Item& it) const;
   nlohmann::json ItemJsonForTest(const store::Item& it) const;

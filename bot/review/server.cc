@@ -64,6 +64,8 @@ ReviewServer::ReviewServer(store::StorePtr store, RulesProvider rules,
   if (!options_.outreach_db.empty())
     api_.SetOutreach(std::make_unique<OutreachApi>(options_.outreach_db, store, clock));
   if (options_.status) api_.SetStatusProvider(options_.status);
+  feed_ = std::make_unique<ChangeFeed>(StoreVersion(store), StoreSummary(store), clock,
+                                       options_.events);
 }
 
 ReviewServer::~ReviewServer() { Stop(); }
@@ -85,8 +87,13 @@ Response ReviewServer::Dispatch(const Request& r) {
     }
   }
   if (!handled) {
-    if (r.path.rfind("/api/", 0) == 0) resp = api_.Handle(r);
-    else resp = files_.Serve(r);
+    if (r.path.rfind("/api/", 0) == 0) {
+      resp = api_.Handle(r);
+      // A write made here: tell waiting pages now rather than at the next poll.
+      if (r.method == "POST") feed_->Poke();
+    } else {
+      resp = files_.Serve(r);
+    }
   }
   AddSecurityHeaders(&resp);
   return resp;
@@ -145,6 +152,21 @@ Status ReviewServer::Start() {
           reply(r, resp);
           return;
         }
+        // Live pages wait here for the next change; replied to later (events.h).
+        if (r.method == "GET" && r.path == "/api/events") {
+          try {
+            ServeEvents(*feed_, api_, r, [r, reply](Response resp) mutable {
+              AddSecurityHeaders(&resp);
+              reply(r, std::move(resp));
+            });
+          } catch (const std::exception& e) {
+            spdlog::error("{} {}: {}", r.method, r.path, e.what());
+            Response resp = ErrorResponse(500, "internal", "internal error; see the server log");
+            AddSecurityHeaders(&resp);
+            reply(r, resp);
+          }
+          return;
+        }
         Response resp;
         try {
           resp = Dispatch(r);
@@ -156,6 +178,7 @@ Status ReviewServer::Start() {
         reply(r, std::move(resp));
       });
     });
+    feed_->Start();
     l->listener->open().wait();
     listener_ = std::move(l);
   } catch (const std::exception& e) {
@@ -167,6 +190,8 @@ Status ReviewServer::Start() {
 
 void ReviewServer::Stop() {
   if (!listener_) return;
+  // Waiting pages get a 503 now, so they reconnect instead of hanging.
+  feed_->Stop();
   try {
     listener_->listener->close().wait();
   } catch (const std::exception& e) {

@@ -9,6 +9,8 @@
 // Embedding: the daemon mounts its own routes with Mount(prefix, handler)
 // before Start(), e.g. Mount("/webhooks/facebook", ...), Mount("/healthz",
 // ...); the longest matching prefix wins over /api/ and the page.
+// GET /api/events is the one deferred route: a page waits there for the
+// next change (events.h) without holding a thread.
 // Thread safety: Start/Stop/Mount from one thread; requests are handled
 // concurrently on cpprestsdk's thread pool.
 #pragma once
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "bot/review/api.h"
+#include "bot/review/events.h"
 #include "bot/review/http_types.h"
 #include "bot/review/static_files.h"
 
@@ -37,6 +40,9 @@ struct ServerOptions {
   // it must be thread-safe and quick. Absent: a minimal {"mode":"embedded",
   // "rules":{...}}.
   StatusProvider status;
+  // GET /api/events (long polling; events.h): poll interval, hold time, and
+  // the bounds on waiting requests per session and in total.
+  ChangeFeedOptions events;
 };
 
 // cpprestsdk's default pool has 40 threads; on the small machines the bot
@@ -67,6 +73,7 @@ class ReviewServer {
   ReviewApi api_;
   StaticFiles files_;
   std::vector<std::pair<std::string, Handler>> mounts_;
+  std::unique_ptr<ChangeFeed> feed_;  // GET /api/events
   std::unique_ptr<Listener> listener_;
 };
 

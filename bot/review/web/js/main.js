@@ -2,7 +2,9 @@
 // #rules, #try, #audit, #status), the rejected-edit banner and global keys.
 import { api, setCsrf, ApiError } from './api.js';
 import { announce } from './dom.js';
-import { initQueue, loadQueue, onKey } from './queue.js';
+import { initQueue, loadQueue, onKey, syncFilters, liveRefresh } from './queue.js';
+import { startLive, stopLive, initAlerts, setAlertUser, alertNew } from './live.js';
+import { viewOf } from './filters.js';
 import { showStats, showRules, initTry, showAudit } from './views.js';
 import { showOutreach, setOutreachRole } from './outreach.js';
 import { showStatus, refreshBanner, hideBanner } from './status.js';
@@ -24,13 +26,13 @@ function show(view) {
 
 async function route() {
   if (!session) { show('login'); $('login-user').focus(); return; }
-  let view = (location.hash || '#queue').slice(1);
+  let view = viewOf(location.hash);
   if (!views.includes(view) || view === 'login') view = 'queue';
   if (view === 'audit' && session.role !== 'admin') view = 'queue';
   show(view);
   try {
     if (view !== 'status') refreshBanner();
-    if (view === 'queue') await loadQueue();
+    if (view === 'queue') { syncFilters(); await loadQueue(); }
     if (view === 'outreach') await showOutreach();
     if (view === 'status') await showStatus();
     if (view === 'stats') await showStats();
@@ -52,21 +54,56 @@ function loggedIn(s) {
   setOutreachRole(s.role);
   clearInterval(bannerTimer);
   bannerTimer = setInterval(() => { if (session) refreshBanner(); }, BANNER_REFRESH_MS);
+  setAlertUser(s.user);
+  liveRefresh(false).catch(() => {});  // what is already there is not "new"
+  startLive({
+    onChange: async () => {
+      const fresh = await liveRefresh(!$('queue-view').hidden);
+      if (fresh.length) {
+        const crisis = fresh.filter((it) => it.crisis).length;
+        announce(`${fresh.length} new item${fresh.length > 1 ? 's' : ''} in the queue${crisis ? `, ${crisis} crisis` : ''}.`);
+        alertNew(fresh);
+      }
+    },
+    onLoggedOut: () => loggedOut('Your session ended; please log in again.'),
+  });
 }
 
 function loggedOut(message) {
   session = null;
   setCsrf('');
   clearInterval(bannerTimer);
+  stopLive();
+  document.title = 'AASR moderation';
   hideBanner();
   $('nav').hidden = true;
   $('login-error').textContent = message || '';
   route();
 }
 
+// A compact menu on narrow screens (CSS shows the button there only).
+function initMenu() {
+  const button = $('menu-button');
+  const setOpen = (open) => {
+    button.setAttribute('aria-expanded', String(open));
+    $('nav').classList.toggle('open', open);
+  };
+  button.addEventListener('click', () => setOpen(button.getAttribute('aria-expanded') !== 'true'));
+  for (const a of document.querySelectorAll('#nav-menu a')) a.addEventListener('click', () => setOpen(false));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && button.getAttribute('aria-expanded') === 'true') { setOpen(false); button.focus(); }
+  });
+  $('back-to-list').addEventListener('click', () => {
+    const sel = document.querySelector('.queue-entry[aria-current="true"]') || document.querySelector('.queue-entry');
+    if (sel) { sel.scrollIntoView({ block: 'center' }); sel.focus({ preventScroll: true }); }
+  });
+}
+
 async function boot() {
   initQueue();
   initTry();
+  initAlerts(announce);
+  initMenu();
   $('audit-more').addEventListener('click', () => showAudit(true).catch((e) => announce(e.message)));
   $('login-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();

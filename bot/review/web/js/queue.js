@@ -1,12 +1,13 @@
 // The queue view: the list, the item pane, decisions and keyboard work.
 import { api, query, ApiError } from './api.js';
 import { h, clear, highlighted, age, when, announce } from './dom.js';
+import { filtersFromHash, hashFor, formFilters, fillForm, serverFilters } from './filters.js';
 
 const state = {
   items: [],
   selected: -1,
   cursor: '',
-  filters: { state: 'open' },
+  filters: filtersFromHash(),
   current: null,      // the item view loaded in the pane
   lastDecided: [],    // item ids, most recent last, for `u`
   now: Date.now(),
@@ -32,6 +33,8 @@ function entry(it, index) {
     it.state !== 'pending' ? badge(it.state, 'state') : null,
     it.categories.filter((c) => c !== 'crisis').map((c) => badge(c, 'category')),
     h('span', {}, it.platform),
+    h('span', { class: 'author' }, `@${it.author || 'unknown'}`),
+    it.hidden ? badge('hidden', 'state') : null,
     h('span', { class: 'muted' }, `${age(it.created_ms, state.now)} ago`),
     it.claimed_by ? h('span', { class: 'muted' }, `claimed by ${it.claimed_by}`) : null),
   h('span', { class: 'snippet' }, it.snippet));
@@ -46,8 +49,14 @@ function renderList() {
   if (!state.items.length) list.append(h('li', { class: 'muted' }, 'Nothing to review. Thank you.'));
 }
 
+// The filters in the URL (route() calls this before loadQueue).
+export function syncFilters() {
+  state.filters = filtersFromHash();
+  fillForm(state.filters);
+}
+
 export async function loadQueue(keepId) {
-  const data = await api('GET', `/api/queue${query({ ...state.filters, limit: 50 })}`);
+  const data = await api('GET', `/api/queue${query({ ...serverFilters(state.filters), limit: 50 })}`);
   state.items = data.items;
   state.cursor = data.next_cursor;
   state.now = data.now_ms || Date.now();
@@ -60,7 +69,7 @@ export async function loadQueue(keepId) {
 }
 
 async function loadMore() {
-  const data = await api('GET', `/api/queue${query({ ...state.filters, limit: 50, cursor: state.cursor })}`);
+  const data = await api('GET', `/api/queue${query({ ...serverFilters(state.filters), limit: 50, cursor: state.cursor })}`);
   state.items.push(...data.items);
   state.cursor = data.next_cursor;
   renderList();
@@ -75,12 +84,41 @@ function showEmpty() {
 async function select(index) {
   if (index < 0 || index >= state.items.length) return;
   state.selected = index;
+  // Until the pane shows this item, no key may act on the one it showed.
+  state.current = null;
+  $('item-pane').setAttribute('aria-busy', 'true');
   for (const b of document.querySelectorAll('.queue-entry')) {
     b.setAttribute('aria-current', b.dataset.id === String(state.items[index].id) ? 'true' : 'false');
   }
   const btn = document.querySelector(`.queue-entry[data-id="${state.items[index].id}"]`);
   if (btn) { btn.focus({ preventScroll: true }); btn.scrollIntoView({ block: 'nearest' }); }
   await showItem(state.items[index].id);
+  // One column (a phone, or 200% zoom): the item opens at the top of the screen.
+  if (singleColumn()) $('item-pane').scrollIntoView({ block: 'start' });
+}
+
+function singleColumn() {
+  return window.matchMedia('(max-width: 50rem)').matches;
+}
+
+// The item keys act on: the one selected in the list, shown in the pane
+// and on screen. Otherwise nothing is decided (issue 12: at 200% zoom `j`
+// then `a` approved an item that was not on screen).
+function actionable() {
+  const v = state.current;
+  const sel = state.items[state.selected];
+  if (!v || !sel || sel.id !== v.item.id) {
+    announce('Select an item first: nothing was decided.');
+    return null;
+  }
+  const text = $('comment-text');
+  const r = text ? text.getBoundingClientRect() : null;
+  if (!r || r.bottom <= 0 || r.top >= window.innerHeight || r.height === 0) {
+    $('item-pane').scrollIntoView({ block: 'start' });
+    announce('The item was not on screen; it is now. Press the key again to decide it.');
+    return null;
+  }
+  return v;
 }
 
 function section(title, ...content) {
@@ -89,7 +127,14 @@ function section(title, ...content) {
 
 async function showItem(id) {
   const v = await api('GET', `/api/items/${id}`);
+  // A later selection won the race: leave the pane to it.
+  if (state.items[state.selected] && state.items[state.selected].id !== id) return;
+  showItemView(v);
+}
+
+function showItemView(v) {
   state.current = v;
+  $('item-pane').removeAttribute('aria-busy');
   $('item-empty').hidden = true;
   const body = clear($('item-body'));
   const it = v.item;
@@ -197,9 +242,9 @@ export function onKey(ev) {
   switch (ev.key) {
     case 'j': select(Math.min(state.selected + 1, state.items.length - 1)); return true;
     case 'k': select(Math.max(state.selected - 1, 0)); return true;
-    case 'a': decide('approve'); return true;
-    case 'r': decide('remove'); return true;
-    case 'e': decide('escalate'); return true;
+    case 'a': if (actionable()) decide('approve'); return true;
+    case 'r': if (actionable()) decide('remove'); return true;
+    case 'e': if (actionable()) decide('escalate'); return true;
     case 'u': undo(); return true;
     case '/': $('f-q').focus(); return true;
     default: return false;
@@ -209,10 +254,81 @@ export function onKey(ev) {
 export function initQueue() {
   $('filters').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const f = new FormData(ev.target);
-    state.filters = Object.fromEntries([...f.entries()].filter(([, v]) => v !== ''));
     state.selected = 0;
+    // The URL carries the filters; route() reloads the queue on hashchange.
+    const hash = hashFor(formFilters(ev.target));
+    if (location.hash !== hash) { location.hash = hash; return; }
+    syncFilters();
     loadQueue().catch((e) => announce(e.message));
   });
   $('more').addEventListener('click', () => loadMore().catch((e) => announce(e.message)));
+}
+
+// --- live updates (live.js tells of a change; the list is refetched) ---
+let seenOpen = null;  // ids of open items already seen, for "new" alerts
+let refreshing = null;
+
+// Refetches the open queue's top (for new-item alerts) and, when the queue
+// view shows, the list with the moderator's filters, keeping their place:
+// the selection, the focused row, the scroll position and a typed note.
+// Returns the open items not seen before (none on the first call).
+export function liveRefresh(showing) {
+  // One refresh at a time; a change during one is folded into the next.
+  const run = async () => {
+    const top = await api('GET', `/api/queue${query({ state: 'open', limit: 50 })}`);
+    const fresh = seenOpen ? top.items.filter((it) => !seenOpen.has(it.id)) : [];
+    seenOpen = new Set([...(seenOpen || []), ...top.items.map((it) => it.id)]);
+    if (showing) await refreshList();
+    return fresh;
+  };
+  refreshing = (refreshing || Promise.resolve()).catch(() => []).then(run);
+  return refreshing;
+}
+
+async function refreshList() {
+  const limit = Math.min(200, Math.max(50, state.items.length));
+  const data = await api('GET', `/api/queue${query({ ...serverFilters(state.filters), limit })}`);
+  const active = document.activeElement;
+  const focusId = active && active.classList && active.classList.contains('queue-entry') ? active.dataset.id : null;
+  const focusIndex = focusId ? state.items.findIndex((i) => String(i.id) === focusId) : -1;
+  const selId = state.current ? state.current.item.id : (state.items[state.selected] || {}).id;
+  // The place to keep on screen: the focused element outside the list (a
+  // note being typed stays put), else the focused or selected row.
+  const outside = active && active !== document.body && active.id !== 'main' && !focusId && !$('queue-list').contains(active);
+  const anchorId = focusId || (selId && String(selId));
+  const rowOf = () => anchorId && document.querySelector(`.queue-entry[data-id="${anchorId}"]`);
+  const anchor = outside ? active : rowOf();
+  const top = anchor ? anchor.getBoundingClientRect().top : null;
+  const oldVersion = state.current ? state.current.item.version : null;
+
+  state.items = data.items;
+  state.cursor = data.next_cursor;
+  state.now = data.now_ms || Date.now();
+  state.selected = selId ? state.items.findIndex((i) => i.id === selId) : -1;
+  renderList();
+  if (focusId) {
+    let b = document.querySelector(`.queue-entry[data-id="${focusId}"]`);
+    // The focused row left the list (decided elsewhere): its neighbour takes focus.
+    if (!b && focusIndex >= 0) b = document.querySelectorAll('.queue-entry')[Math.min(focusIndex, state.items.length - 1)];
+    if (b) b.focus({ preventScroll: true });
+  }
+  const again = outside ? (document.contains(active) ? active : null) : rowOf();
+  if (again && top !== null) window.scrollBy(0, again.getBoundingClientRect().top - top);
+  // The item in the pane moved on (another moderator): show its new state,
+  // keeping a typed note and the focus inside the pane.
+  const now = selId && state.items.find((i) => i.id === selId);
+  if (state.current && (!now || now.version !== oldVersion)) await repaintPane(state.current.item.id);
+}
+
+async function repaintPane(id) {
+  const note = $('note') ? $('note').value : '';
+  const active = document.activeElement;
+  const inPane = active && $('item-pane').contains(active);
+  const key = inPane ? (active.id ? `#${active.id}` : active.getAttribute('aria-keyshortcuts') ? `[aria-keyshortcuts="${active.getAttribute('aria-keyshortcuts')}"]` : null) : null;
+  const keep = state.current;
+  const v = await api('GET', `/api/items/${id}`);
+  if (state.current !== keep) return;  // the moderator moved on meanwhile
+  showItemView(v);
+  if ($('note')) $('note').value = note;
+  if (key) { const el = $('item-pane').querySelector(key); if (el) el.focus({ preventScroll: true }); }
 }
