@@ -41,6 +41,10 @@ void RegisterPlatformCommands(CLI::App& app, int* exit_code);
 // The body of `accounts check`, callable from tests.
 int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostream& err);
 
+// `alerts test` (bot/cli/alerts_commands.cc)
+void RegisterAlertsCommands(CLI::App& app, int* exit_code);
+int AlertsTest(const std::string& config_path, const std::string& channel, std::ostream& out, std::ostream& err);
+
 // `run`, `first-admin` (bot/cli/daemon_commands.cc)
 void RegisterDaemonCommands(CLI::App& app, int* exit_code);
 struct PostRequest {

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   aasr::cli::RegisterOutreachCommands(app, &exit_code);
   aasr::cli::RegisterPlatformCommands(app, &exit_code);
   aasr::cli::RegisterDaemonCommands(app, &exit_code);
+  aasr::cli::RegisterAlertsCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

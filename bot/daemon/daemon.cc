@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "bot/alerts/worker.h"
 #include "bot/daemon/account_runner.h"
 #include "bot/daemon/db_lock.h"
 #include "bot/daemon/loaded.h"
@@ -44,6 +45,29 @@ LogSettings LogSettingsOf(const config::Config& c, const std::string& format_ove
   return s;
 }
 
+// What of the config the alerts worker was made from; a change needs a restart.
+std::string AlertsFingerprint(const config::Config& c) {
+  std::string f = c.review_public_url + "|" + std::to_string(c.alerts.crisis_undecided_minutes) + "|" +
+                  std::to_string(c.alerts.account_down_minutes);
+  for (const auto& ch : c.alerts.channels)
+    f += "|" + ch.name + "," + config::ChannelKindName(ch.kind) + "," + ch.url + "," + ch.from + "," + ch.starttls +
+         "," + ch.username + "," + ch.password + "," + ch.secret + "," + ch.token + "," + ch.room + "," +
+         std::to_string(ch.excerpt) + "," + ch.digest + "," + std::to_string(ch.digest_hour) + "," +
+         std::to_string(ch.max_per_minute) + "," + std::to_string(ch.quiet.from_minute) + "-" +
+         std::to_string(ch.quiet.to_minute) + ch.quiet.time_zone;
+  for (const auto& r : c.alerts.routes) {
+    f += "|r";
+    for (const auto& x : r.events) f += "," + x;
+    f += ";";
+    for (const auto& x : r.categories) f += "," + x;
+    f += ";";
+    for (int p : r.priorities) f += "," + std::to_string(p);
+    f += ";";
+    for (const auto& x : r.channels) f += "," + x;
+  }
+  return f;
+}
+
 }  // namespace
 
 struct Daemon::Impl {
@@ -63,6 +87,7 @@ struct Daemon::Impl {
   std::unique_ptr<DatabaseLock> db_lock;  // declared before store: released after it closes
   store::StorePtr store;
   std::unique_ptr<review::ReviewServer> server;
+  std::unique_ptr<alerts::Worker> alerts;  // the alerts outbox's delivery (bot/alerts)
   std::string database, listen;  // fixed at start
 
   mutable std::mutex accounts_mu;
@@ -96,6 +121,11 @@ struct Daemon::Impl {
   Gauge* rate_waits = nullptr;
   Gauge* rate_wait_seconds = nullptr;
   Gauge* up = nullptr;
+  Gauge* alerts_by_state = nullptr;
+  Gauge* alert_attempts_failed = nullptr;
+  Gauge* alert_channel_up = nullptr;
+  Gauge* oldest_crisis = nullptr;
+  Gauge* oldest_pending = nullptr;
 
   rules::RuleSetPtr Rules() const {
     std::lock_guard<std::mutex> lock(loaded_mu);
@@ -121,6 +151,16 @@ struct Daemon::Impl {
   }
   void MountRoutes();
   nlohmann::json Health() const;
+  nlohmann::json AlertChannelsJson() const {
+    nlohmann::json a = nlohmann::json::array();
+    if (!alerts) return a;
+    for (const alerts::ChannelState& st : alerts->States())
+      a.push_back({{"name", st.name}, {"type", st.type}, {"state", st.state}, {"last_error", st.last_error},
+                   {"last_error_ms", st.last_error_ms}, {"last_sent_ms", st.last_sent_ms},
+                   {"next_attempt_ms", st.next_attempt_ms}, {"consecutive_failures", st.consecutive_failures},
+                   {"messages_sent", st.messages_sent}});
+    return a;
+  }
   nlohmann::json StatusView() const;
   std::vector<AccountStatus> AccountStatuses() const {
     std::vector<AccountStatus> out;
@@ -165,7 +205,42 @@ void Daemon::Impl::SetUpMetrics() {
   rate_wait_seconds = &metrics.AddGauge("aasr_rate_limit_wait_seconds_total",
                                         "Seconds spent waiting for rate limits (counter)", {"account"});
   up = &metrics.AddGauge("aasr_account_up", "1 when the account's last poll succeeded", {"account", "platform"});
+  alerts_by_state = &metrics.AddGauge(
+      "aasr_alerts_total",
+      "Alerts per channel by outcome (counter): sent (on its own), batched (in a flood summary or digest), "
+      "suppressed (the item was decided first), failed (given up), pending (not yet out)",
+      {"channel", "outcome"});
+  alert_attempts_failed = &metrics.AddGauge("aasr_alert_attempts_failed_total",
+                                            "Delivery attempts that failed and were retried or given up (counter)",
+                                            {"channel"});
+  alert_channel_up = &metrics.AddGauge("aasr_alert_channel_up", "0 while an alert channel's last attempt failed",
+                                       {"channel", "type"});
+  oldest_crisis = &metrics.AddGauge("aasr_oldest_undecided_crisis_seconds",
+                                    "Age of the oldest crisis item not yet decided (0: none)");
+  oldest_pending = &metrics.AddGauge("aasr_oldest_pending_item_seconds", "Age of the oldest pending item (0: none)");
   metrics.AddCollector([this] {
+    if (alerts) {
+      auto counts = alerts->Counts();
+      for (const alerts::ChannelState& st : alerts->States()) {
+        std::map<std::string, int64_t> by;
+        if (counts.ok() && counts.value().count(st.name)) by = counts.value().at(st.name);
+        auto n = [&](const char* s) { return static_cast<double>(by.count(s) ? by.at(s) : 0); };
+        alerts_by_state->Set({st.name, "sent"}, n("sent"));
+        alerts_by_state->Set({st.name, "batched"}, n("summarized"));
+        alerts_by_state->Set({st.name, "suppressed"}, n("suppressed"));
+        alerts_by_state->Set({st.name, "failed"}, n("failed"));
+        alerts_by_state->Set({st.name, "pending"}, n("pending") + n("digest"));
+        alert_attempts_failed->Set({st.name}, static_cast<double>(st.attempts_failed));
+        alert_channel_up->Set({st.name, st.type}, st.state == "failing" ? 0 : 1);
+      }
+      auto ages = alerts->Ages();
+      if (ages.ok()) {
+        const int64_t now = clock->NowMs();
+        auto age = [now](int64_t t) { return t > 0 && now > t ? (now - t) / 1000.0 : 0.0; };
+        oldest_crisis->Set({}, age(ages.value().oldest_crisis_ms));
+        oldest_pending->Set({}, age(ages.value().oldest_pending_ms));
+      }
+    }
     auto counts = store->CountItemsByState();
     if (counts.ok())
       for (const char* s : {"pending", "escalated", "approved", "removed"}) {
@@ -356,6 +431,13 @@ void Daemon::Impl::CheckReload(bool force) {
   if (!next.ok()) {
     reloads->Inc({"rejected"});
     log->error("reload rejected, the previous version stays in force:\n{}", FormatErrors(next.errors()));
+    if (alerts) {
+      std::string detail = FormatErrors(next.errors());
+      if (detail.size() > 600) detail = detail.substr(0, 600) + "…";
+      Status rec = alerts->Record(alerts::kReloadRejected, options.config_path, detail,
+                                  "reload_rejected:" + std::to_string(last_reload_attempt_ms));
+      if (!rec.ok()) log->error("alert not recorded: {}", FormatErrors(rec.errors()));
+    }
     std::lock_guard<std::mutex> lock(loaded_mu);
     reload_errors = next.errors();
     return;
@@ -363,6 +445,8 @@ void Daemon::Impl::CheckReload(bool force) {
   const config::Config& c = next.value()->config;
   if (c.database != cur->config.database)
     log->warn("database changed to {}: restart aasr-bot to use it (still using {})", c.database, database);
+  if (AlertsFingerprint(c) != AlertsFingerprint(cur->config))
+    log->warn("alerts or review.public_url changed: restart aasr-bot to use them (the alerts in force stay)");
   if (c.review_listen != cur->config.review_listen)
     log->warn("review.listen changed to {}: restart aasr-bot to use it (still on {})", c.review_listen, listen);
   // The loader already checked the levels and format; keep the old logging if not.
@@ -394,10 +478,13 @@ nlohmann::json Daemon::Impl::Health() const {
                     {"last_poll_ms", st.last_poll_ms}, {"consecutive_failures", st.consecutive_failures},
                     {"last_error", st.state == "backoff" ? st.last_error : ""}});
   }
+  nlohmann::json chans = AlertChannelsJson();
+  for (const auto& ch : chans) all_ok = all_ok && ch["state"] != "failing";
   std::lock_guard<std::mutex> lock(loaded_mu);
   return {{"status", all_ok && reload_errors.empty() ? "ok" : "degraded"},
           {"version", kVersion},
           {"accounts", accs},
+          {"alerts", chans},
           {"reload_errors", reload_errors.size()}};
 }
 
@@ -408,8 +495,17 @@ nlohmann::json Daemon::Impl::StatusView() const {
                     {"last_poll_ms", st.last_poll_ms}, {"next_poll_ms", st.next_poll_ms},
                     {"last_error", st.last_error}, {"last_error_ms", st.last_error_ms},
                     {"consecutive_failures", st.consecutive_failures}, {"comments_seen", st.comments_seen}});
+  nlohmann::json alerts_view = {{"channels", AlertChannelsJson()}, {"oldest_crisis_ms", 0}, {"oldest_pending_ms", 0}};
+  if (alerts) {
+    auto ages = alerts->Ages();
+    if (ages.ok()) {
+      alerts_view["oldest_crisis_ms"] = ages.value().oldest_crisis_ms;
+      alerts_view["oldest_pending_ms"] = ages.value().oldest_pending_ms;
+    }
+  }
   std::lock_guard<std::mutex> lock(loaded_mu);
   return {{"mode", "daemon"},
+          {"alerts", alerts_view},
           {"version", kVersion},
           {"started_at_ms", started_ms},
           {"accounts", accs},
@@ -530,6 +626,24 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   // with them stops the start instead of a thread later.
   if (auto o = outreach::OutreachStore::Open(c.database); !o.ok()) return o.errors();
 
+  {
+    alerts::WorkerOptions wo;
+    wo.database = c.database;
+    wo.alerts = c.alerts;
+    wo.public_url = c.review_public_url.empty() ? c.review_listen : c.review_public_url;
+    wo.clock = impl->clock.get();
+    Impl* self = impl.get();
+    wo.accounts = [self] {
+      std::vector<alerts::AccountHealth> out;
+      for (const AccountStatus& st : self->AccountStatuses())
+        out.push_back({st.name, st.state == "backoff", st.last_poll_ms ? st.last_poll_ms : self->started_ms,
+                       st.last_error});
+      return out;
+    };
+    auto w = alerts::Worker::Open(std::move(wo));
+    if (!w.ok()) return w.errors();
+    impl->alerts = std::move(w).value();
+  }
   impl->SetUpMetrics();
   Status accounts = impl->StartAccounts(c);
   if (!accounts.ok()) return accounts.errors();
@@ -557,6 +671,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
     for (auto& [n, r] : impl->accounts) r->Stop();
     return started.errors();
   }
+  impl->alerts->Start();
   impl->outreach_thread = std::thread([raw] { raw->OutreachLoop(); });
   impl->reload_thread = std::thread([raw] { raw->ReloadLoop(); });
   impl->log->info("aasr-bot {} running: review page {} , {} account(s), {} rules, database {}", kVersion,
@@ -579,6 +694,7 @@ bool Daemon::Stop(std::chrono::milliseconds budget) {
     for (auto& [n, r] : d.accounts) runners.push_back(r);
   }
   for (auto& r : runners) r->Stop();
+  if (d.alerts) d.alerts->Stop();
   if (d.server) d.server->Stop();
   // Join what finishes in time on a helper thread, so the budget holds even
   // when a platform call hangs.
@@ -587,6 +703,7 @@ bool Daemon::Stop(std::chrono::milliseconds budget) {
     for (auto& r : runners) r->Join();
     if (d.outreach_thread.joinable()) d.outreach_thread.join();
     if (d.reload_thread.joinable()) d.reload_thread.join();
+    if (d.alerts) d.alerts->Join();
     done->store(true);
   });
   while (!done->load() && std::chrono::steady_clock::now() < deadline)

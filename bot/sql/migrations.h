@@ -16,7 +16,7 @@
 namespace aasr::sql {
 
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 Result<int> SchemaVersion(Db& db);
 // Returns the version reached.
