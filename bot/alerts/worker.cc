@@ -61,26 +61,37 @@ void Worker::Wake() {
   wake_cv_.notify_all();
 }
 
-bool Worker::WaitFor(int ms) {
+bool Worker::WaitFor(int ms, uint64_t* seen) {
   std::unique_lock<std::mutex> lock(wake_mu_);
-  uint64_t seen = wake_seq_;
-  wake_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_ || wake_seq_ != seen; });
+  // A wake that came during the last pass counts: the pass may have missed it.
+  wake_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_ || wake_seq_ != *seen; });
+  *seen = wake_seq_;
   return stopping_;
 }
 
 void Worker::Start() {
   threads_.emplace_back([this] {
+    uint64_t seen = 0;
     do {
+      {
+        std::lock_guard<std::mutex> lock(wake_mu_);
+        seen = wake_seq_;
+      }
       auto r = RoutePass();
       if (r.ok() && r.value() > 0) Wake();
-    } while (!WaitFor(options_.poll_ms));
+    } while (!WaitFor(options_.poll_ms, &seen));
   });
   for (const auto& [name, ch] : channels_) {
     const std::string n = name;
     threads_.emplace_back([this, n] {
+      uint64_t seen = 0;
       do {
+        {
+          std::lock_guard<std::mutex> lock(wake_mu_);
+          seen = wake_seq_;
+        }
         (void)DeliverPass(n);
-      } while (!WaitFor(options_.poll_ms));
+      } while (!WaitFor(options_.poll_ms, &seen));
     });
   }
 }

@@ -81,6 +81,10 @@ class Worker {
   Status Record(const std::string& kind, const std::string& subject, const std::string& detail,
                 const std::string& dedupe);
 
+  // New events may be waiting (the intake just queued items): route now
+  // instead of at the next poll.
+  void Nudge() { Wake(); }
+
   std::vector<ChannelState> States() const;
   Result<std::map<std::string, std::map<std::string, int64_t>>> Counts();
   Result<Outbox::Ages> Ages();
@@ -89,7 +93,8 @@ class Worker {
  private:
   explicit Worker(WorkerOptions options);
   void Wake();
-  bool WaitFor(int ms);
+  // Waits until woken after *seen (or ms pass); true when stopping.
+  bool WaitFor(int ms, uint64_t* seen);
   void Failed(ChannelState& st, const SendOutcome& o, Outbox& box, const std::vector<Delivery>& rows, int64_t now);
   struct Box {
     std::mutex mu;

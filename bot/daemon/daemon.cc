@@ -263,6 +263,9 @@ void Daemon::Impl::SetUpMetrics() {
 }
 
 void Daemon::Impl::ObserveIntake(const std::string& account, const moderation::IntakeReport& r) {
+  bool queued = false;
+  for (const moderation::IntakeItem& it : r.items) queued = queued || (it.created && it.item_id != 0);
+  if (queued && alerts) alerts->Nudge();  // their alert events are already stored, by trigger
   for (const moderation::IntakeItem& it : r.items) {
     comments_in->Inc({account});
     if (!it.created) continue;  // stored by an earlier round: counted then
