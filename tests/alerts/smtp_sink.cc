@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,9 @@ SmtpSink::SmtpSink(const std::string& user, const std::string& password) {
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(fds[1], 1);
+    // aiosmtpd's own log (warnings about AUTH without TLS, which the test wants) stays out of the test output.
+    FILE* log = std::fopen((dir_ + ".log").c_str(), "w");
+    if (log) ::dup2(::fileno(log), 2);
     ::close(fds[0]);
     ::close(fds[1]);
     const std::string script = std::string(AASR_SOURCE_DIR) + "/tests/alerts/smtp_sink.py";
@@ -51,6 +55,7 @@ SmtpSink::~SmtpSink() {
   }
   std::error_code ec;
   fs::remove_all(dir_, ec);
+  fs::remove(dir_ + ".log", ec);
 }
 
 std::vector<std::string> SmtpSink::Messages() const {
