@@ -19,6 +19,11 @@ void Daemon::Impl::CheckReload(bool force) {
   if (!next.ok()) {
     reloads->Inc({"rejected"});
     log->error("reload rejected, the previous version stays in force:\n{}", FormatErrors(next.errors()));
+    {
+      std::lock_guard<std::mutex> lock(loaded_mu);
+      reload_errors = next.errors();
+    }
+    // After the errors are visible: the alert's write may wait for the database.
     if (alerts) {
       std::string detail = FormatErrors(next.errors());
       if (detail.size() > 600) detail = detail.substr(0, 600) + "…";
@@ -26,8 +31,6 @@ void Daemon::Impl::CheckReload(bool force) {
                                   "reload_rejected:" + std::to_string(last_reload_attempt_ms));
       if (!rec.ok()) log->error("alert not recorded: {}", FormatErrors(rec.errors()));
     }
-    std::lock_guard<std::mutex> lock(loaded_mu);
-    reload_errors = next.errors();
     return;
   }
   const config::Config& c = next.value()->config;

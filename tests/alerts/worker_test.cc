@@ -227,7 +227,7 @@ TEST_CASE("a flood still arriving is summarized at most once a minute", "[alerts
   CHECK(counts.value()["ntfy"]["sent"] + counts.value()["ntfy"]["summarized"] == 480);
 }
 
-TEST_CASE("digests hold non-urgent alerts until the hour; crisis goes at once", "[alerts][digest]") {
+TEST_CASE("digests hold non-urgent alerts until the hour and crisis goes at once", "[alerts][digest]") {
   Bed b("digest: hourly, max_per_minute: 100, quiet_hours: {from: \"22:00\", to: \"07:00\", time_zone: Europe/Paris}",
         "    - {events: [new_item], channels: [slack, discord, matrix, ntfy, hook]}\n");
   b.clock->Set(kStart + 20 * 60 * 1000);  // 12:20 Paris
@@ -250,7 +250,7 @@ TEST_CASE("digests hold non-urgent alerts until the hour; crisis goes at once", 
   }
 }
 
-TEST_CASE("quiet hours hold alerts until they end; an item decided meanwhile is suppressed", "[alerts][quiet]") {
+TEST_CASE("quiet hours hold alerts until they end and an item decided meanwhile is suppressed", "[alerts][quiet]") {
   Bed b("max_per_minute: 100, quiet_hours: {from: \"12:00\", to: \"13:00\", time_zone: Europe/Paris}");
   int64_t kept = b.Add("harassment", 2);
   int64_t decided = b.Add("harassment", 2);
