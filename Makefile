@@ -43,6 +43,7 @@ bench: build
 	bash bench/review_bench.sh $(BUILD)
 	bash bench/live_bench.sh $(BUILD)
 	$(BUILD)/bench/daemon_bench
+	$(BUILD)/bench/alerts_bench
 
 # Sanitizers: any finding fails its test (-fno-sanitize-recover, halt_on_error).
 # Heavy, so niced: the machine is shared. scripts/lsan.supp holds only

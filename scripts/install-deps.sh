@@ -27,6 +27,8 @@ PACKAGES=(
   librsvg2-bin                      # outreach: rendering the sample graphics from SVG
   postgresql                        # the AT Protocol test network's database (tests/atproto)
   clang-14 libclang-rt-14-dev       # make fuzz: libFuzzer with ASan + UBSan (fuzz/)
+  libcurl4-openssl-dev              # alerts by e-mail: libcurl's SMTP (STARTTLS, AUTH)
+  python3-aiosmtpd                  # tests: a real SMTP server receiving alert e-mails
 )
 
 missing=()

@@ -44,6 +44,10 @@ int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostrea
 // `db backup`, `db restore`, `db check` (bot/cli/db_commands.cc)
 void RegisterDbCommands(CLI::App& app, int* exit_code);
 
+// `alerts test` (bot/cli/alerts_commands.cc)
+void RegisterAlertsCommands(CLI::App& app, int* exit_code);
+int AlertsTest(const std::string& config_path, const std::string& channel, std::ostream& out, std::ostream& err);
+
 // `run`, `first-admin` (bot/cli/daemon_commands.cc)
 void RegisterDaemonCommands(CLI::App& app, int* exit_code);
 struct PostRequest {

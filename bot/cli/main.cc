@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   aasr::cli::RegisterPlatformCommands(app, &exit_code);
   aasr::cli::RegisterDaemonCommands(app, &exit_code);
   aasr::cli::RegisterDbCommands(app, &exit_code);
+  aasr::cli::RegisterAlertsCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

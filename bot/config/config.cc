@@ -1,11 +1,13 @@
 #include "bot/config/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <set>
 
+#include <cctz/time_zone.h>
 #include <re2/re2.h>
 
 #include "bot/util/yaml.h"
@@ -139,9 +141,236 @@ void ParseReview(const YAML::Node& node, Context& ctx, Config* out) {
     ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "review must be a map, e.g. {listen: \"http://127.0.0.1:8080\"}"));
     return;
   }
-  yaml::CheckKeys(node, {"listen"}, ctx.file, "review", ctx.errors);
+  yaml::CheckKeys(node, {"listen", "public_url"}, ctx.file, "review", ctx.errors);
   if (ReadOptional(node, "listen", ctx, "review", &out->review_listen))
     CheckUrl(node, "listen", out->review_listen, ctx, "review");
+  if (ReadOptional(node, "public_url", ctx, "review", &out->review_public_url)) {
+    CheckUrl(node, "public_url", out->review_public_url, ctx, "review");
+    while (!out->review_public_url.empty() && out->review_public_url.back() == '/') out->review_public_url.pop_back();
+  }
+}
+
+// A list of strings (or one string) under `key`; each checked against `allowed` when given.
+std::vector<std::string> ReadStringList(const YAML::Node& map, const char* key, const std::vector<std::string>& allowed,
+                                        Context& ctx, const std::string& subject) {
+  std::vector<std::string> out;
+  const YAML::Node n = map[key];
+  if (!n.IsDefined() || n.IsNull()) return out;
+  auto one = [&](const YAML::Node& item) {
+    std::string v;
+    if (!yaml::ReadString(item, ctx.file, subject, key, &v, ctx.errors)) return;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string hint = yaml::DidYouMean(v, allowed);
+      std::string all;
+      for (const auto& a : allowed) all += (all.empty() ? "" : ", ") + a;
+      ctx.errors->push_back(yaml::ErrorAt(item, ctx.file,
+                                          "unknown " + std::string(key) + " '" + v + "'" +
+                                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; one of " +
+                                              all,
+                                          subject));
+      return;
+    }
+    out.push_back(v);
+  };
+  if (n.IsSequence()) {
+    for (const auto& item : n) one(item);
+  } else if (n.IsScalar()) {
+    one(n);
+  } else {
+    ctx.errors->push_back(yaml::ErrorAt(n, ctx.file, std::string(key) + " must be a list", subject));
+  }
+  return out;
+}
+
+// "HH:MM" -> minutes after midnight, or -1 with an error.
+int ReadClock(const YAML::Node& map, const char* key, Context& ctx, const std::string& subject) {
+  std::string v;
+  if (!ReadRequired(map, key, ctx, subject, &v)) return -1;
+  static const RE2 kClock("([01]?[0-9]|2[0-3]):([0-5][0-9])");
+  int h = 0, m = 0;
+  if (!RE2::FullMatch(v, kClock, &h, &m)) {
+    ctx.errors->push_back(yaml::ErrorAt(map[key], ctx.file, std::string(key) + " must be a time of day HH:MM, not '" + v + "'", subject));
+    return -1;
+  }
+  return h * 60 + m;
+}
+
+const std::vector<std::string>& AlertEvents() {
+  static const std::vector<std::string> k = {"new_item", "escalated", "crisis_undecided", "account_down",
+                                             "post_failed", "reload_rejected"};
+  return k;
+}
+
+void ParseChannel(const YAML::Node& node, Context& ctx, std::set<std::string>* names, AlertsConfig* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "each alert channel must be a map with name and type", "alerts"));
+    return;
+  }
+  AlertChannel c;
+  c.where = yaml::Where(node, ctx.file);
+  if (!ReadRequired(node, "name", ctx, "alert channel", &c.name)) return;
+  const std::string subject = "alert channel " + c.name;
+  static const RE2 kName("[a-z0-9][a-z0-9_-]*");
+  if (!RE2::FullMatch(c.name, kName))
+    ctx.errors->push_back(yaml::ErrorAt(node["name"], ctx.file,
+                                        "channel name '" + c.name + "' must be lowercase letters, digits, - and _", subject));
+  if (!names->insert(c.name).second)
+    ctx.errors->push_back(yaml::ErrorAt(node["name"], ctx.file, "duplicate channel name '" + c.name + "'", subject));
+  std::string type;
+  if (!ReadRequired(node, "type", ctx, subject, &type)) return;
+  std::vector<std::string> keys = {"name", "type", "url", "excerpt", "quiet_hours", "digest", "digest_hour", "max_per_minute"};
+  c.excerpt = 200;
+  if (type == "email") {
+    c.kind = ChannelKind::kEmail;
+    c.excerpt = 0;  // alerts leave the machine; mail is kept and forwarded
+    keys.insert(keys.end(), {"from", "to", "starttls", "username", "password_env"});
+    if (ReadRequired(node, "url", ctx, subject, &c.url)) {
+      static const RE2 kSmtp(R"(smtps?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?)");
+      if (!RE2::FullMatch(c.url, kSmtp))
+        ctx.errors->push_back(yaml::ErrorAt(node["url"], ctx.file,
+                                            "'" + c.url + "' is not an smtp:// or smtps:// server URL (url)", subject));
+    }
+    ReadRequired(node, "from", ctx, subject, &c.from);
+    c.to = ReadStringList(node, "to", {}, ctx, subject);
+    if (c.to.empty() && node["to"].IsDefined() == false)
+      ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "missing required key 'to'", subject));
+    if (ReadOptional(node, "starttls", ctx, subject, &c.starttls) && c.starttls != "required" &&
+        c.starttls != "optional" && c.starttls != "off")
+      ctx.errors->push_back(yaml::ErrorAt(node["starttls"], ctx.file, "starttls must be required, optional or off", subject));
+    ReadOptional(node, "username", ctx, subject, &c.username);
+    ReadSecret(node, "password_env", false, ctx, subject, &c.password_env, &c.password);
+    if (!c.username.empty() && c.password_env.empty())
+      ctx.errors->push_back(yaml::ErrorAt(node["username"], ctx.file, "username needs password_env", subject));
+  } else if (type == "webhook" || type == "slack" || type == "discord" || type == "ntfy") {
+    c.kind = type == "webhook" ? ChannelKind::kWebhook
+             : type == "slack" ? ChannelKind::kSlack
+             : type == "discord" ? ChannelKind::kDiscord
+                                 : ChannelKind::kNtfy;
+    // Slack's and Discord's webhook URLs are themselves the secret: read from the environment.
+    if (type == "slack" || type == "discord") {
+      keys.push_back("url_env");
+      std::string name;
+      ReadSecret(node, "url_env", true, ctx, subject, &name, &c.url);
+      if (!c.url.empty() && !RE2::FullMatch(c.url, R"(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?)"))
+        ctx.errors->push_back(yaml::ErrorAt(node["url_env"], ctx.file, "the URL in " + name + " is not an http(s) URL", subject));
+      if (node["url"].IsDefined())
+        ctx.errors->push_back(yaml::ErrorAt(node["url"], ctx.file,
+                                            "a " + type + " webhook URL is a secret: put it in an environment variable and name it in url_env",
+                                            subject));
+    } else if (ReadRequired(node, "url", ctx, subject, &c.url)) {
+      CheckUrl(node, "url", c.url, ctx, subject);
+    }
+    if (type == "webhook") {
+      keys.push_back("secret_env");
+      ReadSecret(node, "secret_env", true, ctx, subject, &c.secret_env, &c.secret);
+    }
+    if (type == "ntfy") {
+      keys.push_back("token_env");
+      ReadSecret(node, "token_env", false, ctx, subject, &c.token_env, &c.token);
+    }
+  } else if (type == "matrix") {
+    c.kind = ChannelKind::kMatrix;
+    keys.insert(keys.end(), {"room", "token_env"});
+    if (ReadRequired(node, "url", ctx, subject, &c.url)) CheckUrl(node, "url", c.url, ctx, subject);
+    if (ReadRequired(node, "room", ctx, subject, &c.room) && !RE2::FullMatch(c.room, R"([!#][^:\s]+:[^\s]+)"))
+      ctx.errors->push_back(yaml::ErrorAt(node["room"], ctx.file, "room must be a room id like !abc:example.org", subject));
+    ReadSecret(node, "token_env", true, ctx, subject, &c.token_env, &c.token);
+  } else {
+    static const std::vector<std::string> kTypes = {"email", "webhook", "slack", "discord", "matrix", "ntfy"};
+    std::string hint = yaml::DidYouMean(type, kTypes);
+    ctx.errors->push_back(yaml::ErrorAt(node["type"], ctx.file,
+                                        "unknown channel type '" + type + "'" +
+                                            (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                            "; one of email, webhook, slack, discord, matrix, ntfy",
+                                        subject));
+    return;
+  }
+  while (!c.url.empty() && c.url.back() == '/' && c.kind != ChannelKind::kEmail) c.url.pop_back();
+  ReadInt(node, "excerpt", 0, 1000, ctx, subject, &c.excerpt);
+  ReadInt(node, "max_per_minute", 1, 600, ctx, subject, &c.max_per_minute);
+  ReadInt(node, "digest_hour", 0, 23, ctx, subject, &c.digest_hour);
+  if (ReadOptional(node, "digest", ctx, subject, &c.digest) && c.digest != "hourly" && c.digest != "daily")
+    ctx.errors->push_back(yaml::ErrorAt(node["digest"], ctx.file, "digest must be hourly or daily", subject));
+  const YAML::Node q = node["quiet_hours"];
+  if (q.IsDefined() && !q.IsNull()) {
+    if (!q.IsMap()) {
+      ctx.errors->push_back(yaml::ErrorAt(q, ctx.file, "quiet_hours must be a map {from: \"22:00\", to: \"07:00\", time_zone: Europe/Paris}", subject));
+    } else {
+      yaml::CheckKeys(q, {"from", "to", "time_zone"}, ctx.file, subject, ctx.errors);
+      int from = ReadClock(q, "from", ctx, subject), to = ReadClock(q, "to", ctx, subject);
+      std::string tz = "UTC";
+      ReadOptional(q, "time_zone", ctx, subject, &tz);
+      cctz::time_zone zone;
+      if (!cctz::load_time_zone(tz, &zone)) {
+        ctx.errors->push_back(yaml::ErrorAt(q["time_zone"], ctx.file, "unknown time zone '" + tz + "' (an IANA name such as Europe/Paris)", subject));
+      } else if (from >= 0 && to >= 0) {
+        if (from == to)
+          ctx.errors->push_back(yaml::ErrorAt(q, ctx.file, "quiet_hours from and to must differ", subject));
+        c.quiet = QuietHours{from, to, tz};
+      }
+    }
+  }
+  yaml::CheckKeys(node, keys, ctx.file, subject, ctx.errors);
+  out->channels.push_back(std::move(c));
+}
+
+void ParseRoute(const YAML::Node& node, Context& ctx, AlertsConfig* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "each alert route must be a map with channels", "alerts"));
+    return;
+  }
+  AlertRoute r;
+  r.where = yaml::Where(node, ctx.file);
+  const std::string subject = "alert route";
+  yaml::CheckKeys(node, {"events", "categories", "priorities", "channels"}, ctx.file, subject, ctx.errors);
+  r.events = ReadStringList(node, "events", AlertEvents(), ctx, subject);
+  r.categories = ReadStringList(node, "categories", {}, ctx, subject);
+  for (const std::string& p : ReadStringList(node, "priorities", {"low", "normal", "high", "urgent"}, ctx, subject))
+    r.priorities.push_back(p == "low" ? 0 : p == "normal" ? 1 : p == "high" ? 2 : 3);
+  r.channels = ReadStringList(node, "channels", {}, ctx, subject);
+  if (r.channels.empty())
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "a route needs channels: [NAME, ...]", subject));
+  const YAML::Node chans = node["channels"];
+  size_t i = 0;
+  for (const std::string& name : r.channels) {
+    if (!out->FindChannel(name)) {
+      std::vector<std::string> known;
+      for (const auto& c : out->channels) known.push_back(c.name);
+      std::string hint = yaml::DidYouMean(name, known);
+      const YAML::Node at = chans.IsSequence() && i < chans.size() ? chans[i] : chans;
+      ctx.errors->push_back(yaml::ErrorAt(at, ctx.file,
+                                          "no alert channel named '" + name + "'" +
+                                              (hint.empty() ? "" : " (did you mean '" + hint + "'?)"),
+                                          subject));
+    }
+    ++i;
+  }
+  out->routes.push_back(std::move(r));
+}
+
+void ParseAlerts(const YAML::Node& node, Context& ctx, Config* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "alerts must be a map with channels and routes"));
+    return;
+  }
+  yaml::CheckKeys(node, {"channels", "routes", "crisis_undecided_minutes", "account_down_minutes"}, ctx.file, "alerts",
+                  ctx.errors);
+  AlertsConfig& a = out->alerts;
+  ReadInt(node, "crisis_undecided_minutes", 0, 24 * 60, ctx, "alerts", &a.crisis_undecided_minutes);
+  ReadInt(node, "account_down_minutes", 0, 7 * 24 * 60, ctx, "alerts", &a.account_down_minutes);
+  const YAML::Node chans = node["channels"];
+  std::set<std::string> names;
+  if (chans.IsDefined() && !chans.IsNull()) {
+    if (!chans.IsSequence()) ctx.errors->push_back(yaml::ErrorAt(chans, ctx.file, "alerts channels must be a list", "alerts"));
+    else
+      for (const auto& c : chans) ParseChannel(c, ctx, &names, &a);
+  }
+  const YAML::Node routes = node["routes"];
+  if (routes.IsDefined() && !routes.IsNull()) {
+    if (!routes.IsSequence()) ctx.errors->push_back(yaml::ErrorAt(routes, ctx.file, "alerts routes must be a list", "alerts"));
+    else
+      for (const auto& r : routes) ParseRoute(r, ctx, &a);
+  }
 }
 
 void ParsePolling(const YAML::Node& node, Context& ctx, Config* out) {
@@ -350,6 +579,7 @@ const Section kSections[] = {
     {"polling", ParsePolling},
     {"log", ParseLog},
     {"retention", ParseRetention},
+    {"alerts", ParseAlerts},
 };
 
 }  // namespace
@@ -362,6 +592,24 @@ const char* PlatformName(PlatformKind k) {
     case PlatformKind::kFacebook: return "facebook";
   }
   return "unknown";
+}
+
+const char* ChannelKindName(ChannelKind k) {
+  switch (k) {
+    case ChannelKind::kEmail: return "email";
+    case ChannelKind::kWebhook: return "webhook";
+    case ChannelKind::kSlack: return "slack";
+    case ChannelKind::kDiscord: return "discord";
+    case ChannelKind::kMatrix: return "matrix";
+    case ChannelKind::kNtfy: return "ntfy";
+  }
+  return "unknown";
+}
+
+const AlertChannel* AlertsConfig::FindChannel(const std::string& name) const {
+  for (const AlertChannel& c : channels)
+    if (c.name == name) return &c;
+  return nullptr;
 }
 
 const Account* Config::FindAccount(const std::string& name) const {

@@ -1,7 +1,7 @@
 // Config: the one loader of the bot's config file (YAML).
 //
 // Sections: `accounts` (below), and for the daemon `database`, `rules`,
-// `posts`, `schedules`, `review`, `polling`, `log` (see config/README.md).
+// `posts`, `schedules`, `review`, `polling`, `log`, `alerts` (see config/README.md).
 // A section is one struct field and one entry in the section table of
 // config.cc, so every section gets the same unknown-key ("did you mean")
 // checks and file:line:column errors.
@@ -71,6 +71,56 @@ struct Account {
   std::string verify_token_env, verify_token;
 };
 
+// One place alerts go (`alerts.channels[]`, config/README.md "Alerts").
+enum class ChannelKind { kEmail, kWebhook, kSlack, kDiscord, kMatrix, kNtfy };
+const char* ChannelKindName(ChannelKind k);
+
+struct QuietHours {
+  int from_minute = -1;  // minutes after local midnight; -1: no quiet hours
+  int to_minute = -1;    // may be before from_minute: the quiet spans midnight
+  std::string time_zone = "UTC";  // IANA (cctz)
+};
+
+struct AlertChannel {
+  std::string name;
+  ChannelKind kind = ChannelKind::kWebhook;
+  Location where;
+  std::string url;  // email: smtp:// or smtps://; matrix: the homeserver; ntfy: the server with the topic
+  // email
+  std::string from;
+  std::vector<std::string> to;
+  std::string starttls = "required";  // required | optional | off (smtp:// only)
+  std::string username;
+  std::string password_env, password;
+  // webhook: HMAC-SHA256 key; matrix / ntfy: access token
+  std::string secret_env, secret;
+  std::string token_env, token;
+  std::string room;  // matrix: !room:server
+  // Characters of the comment an alert may carry; 0: none (e-mail's default).
+  int excerpt = 0;
+  QuietHours quiet;
+  std::string digest;      // "" | "hourly" | "daily"
+  int digest_hour = 8;     // daily digests: local hour they go out
+  int max_per_minute = 10; // more than this and due alerts become one summary a minute
+};
+
+// Which events go where (`alerts.routes[]`); an empty list matches everything.
+struct AlertRoute {
+  std::vector<std::string> events;      // new_item escalated crisis_undecided account_down post_failed reload_rejected
+  std::vector<std::string> categories;  // new_item / escalated: any of these categories
+  std::vector<int> priorities;          // 0 low .. 3 urgent
+  std::vector<std::string> channels;
+  Location where;
+};
+
+struct AlertsConfig {
+  std::vector<AlertChannel> channels;
+  std::vector<AlertRoute> routes;
+  int crisis_undecided_minutes = 15;  // 0: off
+  int account_down_minutes = 30;      // 0: off
+  const AlertChannel* FindChannel(const std::string& name) const;
+};
+
 struct LogConfig {
   std::string format = "text";             // "text" | "json"
   std::string level = "info";              // trace debug info warn error critical off
@@ -96,6 +146,9 @@ struct Config {
   std::string posts_dir = "posts";
   std::string schedules;                   // empty: no outreach schedules
   std::string review_listen = "http://127.0.0.1:8080";
+  // Where moderators reach the review page (the link in every alert); empty: review_listen.
+  std::string review_public_url;
+  AlertsConfig alerts;
   int poll_seconds = 60;                   // per account unless it says otherwise
   double poll_jitter = 0.1;                // +-10% so accounts do not poll in step
   int actions_seconds = 2;                 // how often moderators' decisions are carried out

@@ -1,139 +1,13 @@
 #include "bot/daemon/daemon.h"
 
-#include <atomic>
-#include <condition_variable>
-#include <filesystem>
-#include <map>
-#include <mutex>
-#include <random>
-#include <thread>
-
-#include "bot/daemon/account_runner.h"
-#include "bot/daemon/db_lock.h"
-#include "bot/daemon/loaded.h"
-#include "bot/daemon/metrics.h"
-#include "bot/net/clock.h"
-#include "bot/outreach/http_getter.h"
-#include "bot/outreach/runner.h"
-#include "bot/sql/db.h"
-#include "bot/store/lifecycle.h"
+#include "bot/daemon/impl.h"
 #include "bot/outreach/store.h"
-#include "bot/platforms/facebook_webhook.h"
 #include "bot/review/passwords.h"
-#include "bot/review/server.h"
 #include "bot/store/sqlite_store.h"
-#include "bot/util/logging.h"
 #include "bot/util/version.h"
 
 namespace aasr::daemon {
 namespace fs = std::filesystem;
-
-namespace {
-
-nlohmann::json ErrorsJson(const Errors& errors) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const Error& e : errors)
-    a.push_back({{"file", e.where.file}, {"line", e.where.line}, {"column", e.where.column},
-                 {"subject", e.subject}, {"message", e.message}, {"text", e.ToString()}});
-  return a;
-}
-
-LogSettings LogSettingsOf(const config::Config& c, const std::string& format_override) {
-  LogSettings s;
-  s.format = format_override.empty() ? c.log.format : format_override;
-  s.level = c.log.level;
-  s.components = c.log.components;
-  return s;
-}
-
-}  // namespace
-
-struct Daemon::Impl {
-  DaemonOptions options;
-  std::shared_ptr<const aasr::Clock> clock;
-  std::shared_ptr<spdlog::logger> log = Log("daemon");
-
-  // What the files say; swapped whole on a valid reload.
-  mutable std::mutex loaded_mu;
-  LoadedPtr loaded;
-  Fingerprint fingerprint;
-  int64_t started_ms = 0;
-  int64_t last_reload_ok_ms = 0;
-  int64_t last_reload_attempt_ms = 0;
-  Errors reload_errors;
-
-  std::unique_ptr<DatabaseLock> db_lock;  // declared before store: released after it closes
-  store::StorePtr store;
-  std::unique_ptr<review::ReviewServer> server;
-  std::string database, listen;  // fixed at start
-
-  mutable std::mutex accounts_mu;
-  std::map<std::string, std::shared_ptr<AccountRunner>> accounts;
-  std::unique_ptr<net::SeededRandom> random;
-  uint64_t seed = 1;
-
-  // Background threads (outreach, reload) wait on this.
-  std::mutex stop_mu;
-  std::condition_variable stop_cv;
-  bool stopping = false;
-  std::thread outreach_thread, reload_thread;
-
-  // Metrics.
-  Metrics metrics;
-  Counter* screened = nullptr;
-  Counter* comments_in = nullptr;
-  Histogram* time_to_verdict = nullptr;
-  Histogram* time_to_hide = nullptr;
-  Counter* hides = nullptr;
-  Counter* actions = nullptr;
-  Counter* intake_errors = nullptr;
-  Counter* posts_published = nullptr;
-  Counter* posts_failed = nullptr;
-  Counter* posts_retrying = nullptr;
-  Counter* feed_errors = nullptr;
-  Counter* reloads = nullptr;
-  Gauge* queue_depth = nullptr;
-  Gauge* api_requests = nullptr;
-  Gauge* api_errors = nullptr;
-  Gauge* rate_waits = nullptr;
-  Gauge* rate_wait_seconds = nullptr;
-  Gauge* up = nullptr;
-
-  rules::RuleSetPtr Rules() const {
-    std::lock_guard<std::mutex> lock(loaded_mu);
-    return loaded->rules;
-  }
-  LoadedPtr Current() const {
-    std::lock_guard<std::mutex> lock(loaded_mu);
-    return loaded;
-  }
-
-  void SetUpMetrics();
-  void ObserveIntake(const std::string& account, const moderation::IntakeReport& r);
-  Result<std::shared_ptr<AccountRunner>> MakeRunner(const config::Account& a, const config::Config& c);
-  Status StartAccounts(const config::Config& c);
-  void ApplyAccounts(const config::Config& c);
-  void OutreachLoop();
-  void ReloadLoop();
-  // Retention (config `retention:`) runs on the reload thread, hourly.
-  static constexpr int64_t kPruneEveryMs = 3'600'000;
-  void PruneRetained();
-  std::mutex reload_mu;  // one reload at a time: the reload thread and SIGHUP
-  void CheckReload(bool force = false);
-  bool WaitStop(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> lock(stop_mu);
-    return stop_cv.wait_for(lock, d, [this] { return stopping; });
-  }
-  void MountRoutes();
-  nlohmann::json Health() const;
-  nlohmann::json StatusView() const;
-  std::vector<AccountStatus> AccountStatuses() const {
-    std::vector<AccountStatus> out;
-    std::lock_guard<std::mutex> lock(accounts_mu);
-    for (const auto& [name, runner] : accounts) out.push_back(runner->status());
-    return out;
-  }
-};
 
 void Daemon::Impl::SetUpMetrics() {
   const std::vector<double> latency = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
@@ -170,7 +44,42 @@ void Daemon::Impl::SetUpMetrics() {
   rate_wait_seconds = &metrics.AddGauge("aasr_rate_limit_wait_seconds_total",
                                         "Seconds spent waiting for rate limits (counter)", {"account"});
   up = &metrics.AddGauge("aasr_account_up", "1 when the account's last poll succeeded", {"account", "platform"});
+  alerts_by_state = &metrics.AddGauge(
+      "aasr_alerts_total",
+      "Alerts per channel by outcome (counter): sent (on its own), batched (in a flood summary or digest), "
+      "suppressed (the item was decided first), failed (given up), pending (not yet out)",
+      {"channel", "outcome"});
+  alert_attempts_failed = &metrics.AddGauge("aasr_alert_attempts_failed_total",
+                                            "Delivery attempts that failed and were retried or given up (counter)",
+                                            {"channel"});
+  alert_channel_up = &metrics.AddGauge("aasr_alert_channel_up", "0 while an alert channel's last attempt failed",
+                                       {"channel", "type"});
+  oldest_crisis = &metrics.AddGauge("aasr_oldest_undecided_crisis_seconds",
+                                    "Age of the oldest crisis item not yet decided (0: none)");
+  oldest_pending = &metrics.AddGauge("aasr_oldest_pending_item_seconds", "Age of the oldest pending item (0: none)");
   metrics.AddCollector([this] {
+    if (alerts) {
+      auto counts = alerts->Counts();
+      for (const alerts::ChannelState& st : alerts->States()) {
+        std::map<std::string, int64_t> by;
+        if (counts.ok() && counts.value().count(st.name)) by = counts.value().at(st.name);
+        auto n = [&](const char* s) { return static_cast<double>(by.count(s) ? by.at(s) : 0); };
+        alerts_by_state->Set({st.name, "sent"}, n("sent"));
+        alerts_by_state->Set({st.name, "batched"}, n("summarized"));
+        alerts_by_state->Set({st.name, "suppressed"}, n("suppressed"));
+        alerts_by_state->Set({st.name, "failed"}, n("failed"));
+        alerts_by_state->Set({st.name, "pending"}, n("pending") + n("digest"));
+        alert_attempts_failed->Set({st.name}, static_cast<double>(st.attempts_failed));
+        alert_channel_up->Set({st.name, st.type}, st.state == "failing" ? 0 : 1);
+      }
+      auto ages = alerts->Ages();
+      if (ages.ok()) {
+        const int64_t now = clock->NowMs();
+        auto age = [now](int64_t t) { return t > 0 && now > t ? (now - t) / 1000.0 : 0.0; };
+        oldest_crisis->Set({}, age(ages.value().oldest_crisis_ms));
+        oldest_pending->Set({}, age(ages.value().oldest_pending_ms));
+      }
+    }
     auto counts = store->CountItemsByState();
     if (counts.ok())
       for (const char* s : {"pending", "escalated", "approved", "removed"}) {
@@ -193,6 +102,9 @@ void Daemon::Impl::SetUpMetrics() {
 }
 
 void Daemon::Impl::ObserveIntake(const std::string& account, const moderation::IntakeReport& r) {
+  bool queued = false;
+  for (const moderation::IntakeItem& it : r.items) queued = queued || (it.created && it.item_id != 0);
+  if (queued && alerts) alerts->Nudge();  // their alert events are already stored, by trigger
   for (const moderation::IntakeItem& it : r.items) {
     comments_in->Inc({account});
     if (!it.created) continue;  // stored by an earlier round: counted then
@@ -288,130 +200,6 @@ void Daemon::Impl::ApplyAccounts(const config::Config& c) {
   for (auto& r : retired) r->Stop();  // joined when the last user lets go
 }
 
-void Daemon::Impl::OutreachLoop() {
-  auto olog = Log("outreach");
-  auto ostore = outreach::OutreachStore::Open(database);
-  if (!ostore.ok()) {
-    olog->error("outreach stopped: {}", FormatErrors(ostore.errors()));
-    return;
-  }
-  auto http = outreach::MakeNetGetter("feeds", std::chrono::seconds(10), 2);
-  const std::string cache = (fs::path(database).parent_path() / "image-cache").string();
-  LoadedPtr used;
-  std::unique_ptr<outreach::Composer> composer;
-  std::unique_ptr<outreach::OutreachRunner> runner;
-  while (true) {
-    LoadedPtr now = Current();
-    if (now != used && !now->schedules) {  // the schedules key was removed
-      used = now;
-      runner.reset();
-    }
-    if (now->schedules && now != used) {
-      used = now;
-      composer = std::make_unique<outreach::Composer>(now->templates, cache);
-      outreach::RunnerDeps d;
-      d.config = &*used->schedules;
-      d.catalog = &used->graphics;
-      d.composer = composer.get();
-      d.store = ostore.value().get();
-      d.http = http.get();
-      d.clock = clock.get();
-      d.image_cache_dir = cache;
-      d.platform_for = [this](const std::string& account) -> platforms::Platform* {
-        std::lock_guard<std::mutex> lock(accounts_mu);
-        auto it = accounts.find(account);
-        return it == accounts.end() ? nullptr : it->second->platform();
-      };
-      runner = std::make_unique<outreach::OutreachRunner>(std::move(d));
-    }
-    if (runner) {
-      // Holding the runners alive while a tick publishes through them.
-      std::map<std::string, std::shared_ptr<AccountRunner>> hold;
-      {
-        std::lock_guard<std::mutex> lock(accounts_mu);
-        hold = accounts;
-      }
-      outreach::TickReport r = runner->Tick();
-      for (const auto& [account, n] : r.sent.by_account) {
-        if (n.published) posts_published->Inc({account}, n.published);
-        if (n.failed) posts_failed->Inc({account}, n.failed);
-        if (n.retrying) posts_retrying->Inc({account}, n.retrying);
-      }
-      if (!r.errors.empty()) feed_errors->Inc({}, static_cast<double>(r.errors.size()));
-      for (const Error& e : r.sent.errors) olog->warn("{}", e.ToString());
-      if (r.new_stories || r.enqueued.enqueued || r.sent.published)
-        olog->info("{} new stories, {} posts planned, {} published", r.new_stories, r.enqueued.enqueued,
-                   r.sent.published);
-    }
-    if (WaitStop(std::chrono::seconds(Current()->config.outreach_seconds))) break;
-  }
-}
-
-void Daemon::Impl::CheckReload(bool force) {
-  std::lock_guard<std::mutex> serial(reload_mu);
-  LoadedPtr cur = Current();
-  Fingerprint f = Fingerprint::Of(cur->watched);
-  {
-    std::lock_guard<std::mutex> lock(loaded_mu);
-    if (f == fingerprint && !force) return;
-    fingerprint = f;  // judge each edit once, valid or not
-    last_reload_attempt_ms = clock->NowMs();
-  }
-  auto next = LoadAll(options.config_path, options.env);
-  if (!next.ok()) {
-    reloads->Inc({"rejected"});
-    log->error("reload rejected, the previous version stays in force:\n{}", FormatErrors(next.errors()));
-    std::lock_guard<std::mutex> lock(loaded_mu);
-    reload_errors = next.errors();
-    return;
-  }
-  const config::Config& c = next.value()->config;
-  if (c.database != cur->config.database)
-    log->warn("database changed to {}: restart aasr-bot to use it (still using {})", c.database, database);
-  if (c.review_listen != cur->config.review_listen)
-    log->warn("review.listen changed to {}: restart aasr-bot to use it (still on {})", c.review_listen, listen);
-  // The loader already checked the levels and format; keep the old logging if not.
-  if (Status logs = ConfigureLogging(LogSettingsOf(c, options.log_format)); !logs.ok())
-    log->warn("log settings not applied: {}", FormatErrors(logs.errors()));
-  {
-    std::lock_guard<std::mutex> lock(loaded_mu);
-    loaded = next.value();
-    fingerprint = Fingerprint::Of(loaded->watched);
-    reload_errors.clear();
-    last_reload_ok_ms = clock->NowMs();
-  }
-  ApplyAccounts(c);
-  reloads->Inc({"ok"});
-  log->info("reloaded {}: {} rules, {} graphics, {} account(s)", options.config_path,
-            next.value()->rules->rule_count(), next.value()->graphics.graphics.size(), c.accounts.size());
-}
-
-void Daemon::Impl::ReloadLoop() {
-  int64_t next_prune_ms = 0;
-  while (!WaitStop(std::chrono::seconds(Current()->config.reload_seconds))) {
-    CheckReload();
-    if (clock->NowMs() >= next_prune_ms) {
-      PruneRetained();
-      next_prune_ms = clock->NowMs() + kPruneEveryMs;
-    }
-  }
-}
-
-void Daemon::Impl::PruneRetained() {
-  const config::Retention policy = Current()->config.retention;
-  if (!policy.any()) return;
-  auto db = sql::Db::Open(database);
-  auto r = db.ok() ? store::Prune(*db.value(), policy, clock->NowMs())
-                   : Result<store::PruneReport>(db.errors());
-  if (!r.ok()) {
-    log->warn("retention: pruning failed: {}", FormatErrors(r.errors()));
-    return;
-  }
-  if (r.value().allowed || r.value().flagged || r.value().audit_notes)
-    log->info("retention: blanked {} allowed and {} decided flagged comment(s), dropped {} audit note(s)",
-              r.value().allowed, r.value().flagged, r.value().audit_notes);
-}
-
 nlohmann::json Daemon::Impl::Health() const {
   nlohmann::json accs = nlohmann::json::array();
   bool all_ok = true;
@@ -421,10 +209,13 @@ nlohmann::json Daemon::Impl::Health() const {
                     {"last_poll_ms", st.last_poll_ms}, {"consecutive_failures", st.consecutive_failures},
                     {"last_error", st.state == "backoff" ? st.last_error : ""}});
   }
+  nlohmann::json chans = AlertChannelsJson();
+  for (const auto& ch : chans) all_ok = all_ok && ch["state"] != "failing";
   std::lock_guard<std::mutex> lock(loaded_mu);
   return {{"status", all_ok && reload_errors.empty() ? "ok" : "degraded"},
           {"version", kVersion},
           {"accounts", accs},
+          {"alerts", chans},
           {"reload_errors", reload_errors.size()}};
 }
 
@@ -435,8 +226,17 @@ nlohmann::json Daemon::Impl::StatusView() const {
                     {"last_poll_ms", st.last_poll_ms}, {"next_poll_ms", st.next_poll_ms},
                     {"last_error", st.last_error}, {"last_error_ms", st.last_error_ms},
                     {"consecutive_failures", st.consecutive_failures}, {"comments_seen", st.comments_seen}});
+  nlohmann::json alerts_view = {{"channels", AlertChannelsJson()}, {"oldest_crisis_ms", 0}, {"oldest_pending_ms", 0}};
+  if (alerts) {
+    auto ages = alerts->Ages();
+    if (ages.ok()) {
+      alerts_view["oldest_crisis_ms"] = ages.value().oldest_crisis_ms;
+      alerts_view["oldest_pending_ms"] = ages.value().oldest_pending_ms;
+    }
+  }
   std::lock_guard<std::mutex> lock(loaded_mu);
   return {{"mode", "daemon"},
+          {"alerts", alerts_view},
           {"version", kVersion},
           {"started_at_ms", started_ms},
           {"accounts", accs},
@@ -452,61 +252,6 @@ nlohmann::json Daemon::Impl::StatusView() const {
           {"rules", {{"count", loaded->rules->rule_count()}, {"dir", loaded->config.rules_dir}}},
           {"outreach", {{"graphics", loaded->graphics.graphics.size()},
                         {"schedules", loaded->schedules ? loaded->schedules->accounts.size() : 0}}}};
-}
-
-void Daemon::Impl::MountRoutes() {
-  server->Mount("/healthz", [this](const review::Request&) {
-    review::Response r;
-    r.body = Health().dump();
-    r.headers.push_back({"Cache-Control", "no-store"});
-    return r;
-  });
-  server->Mount("/metrics", [this](const review::Request&) {
-    review::Response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics.Render();
-    return r;
-  });
-  // Facebook pushes comments here; the webhook verifies the signature before
-  // anything is read (bot/platforms/facebook_webhook.h).
-  for (const config::Account& a : Current()->config.accounts) {
-    if (a.platform != config::PlatformKind::kFacebook) continue;
-    const std::string account = a.name;
-    auto hook = std::make_shared<platforms::FacebookWebhook>(
-        a.app_secret, a.verify_token, [this, account](const nlohmann::json& event) {
-          Errors errors;
-          std::vector<platforms::FetchedComment> comments = platforms::CommentsFromWebhookEvent(event, &errors);
-          for (const Error& e : errors) log->warn("{}: {}", account, e.ToString());
-          std::shared_ptr<AccountRunner> runner;
-          {
-            std::lock_guard<std::mutex> lock(accounts_mu);
-            auto it = accounts.find(account);
-            if (it != accounts.end()) runner = it->second;
-          }
-          if (!runner) return;
-          moderation::IntakeReport report;
-          for (const auto& c : comments) {
-            moderation::IntakeDeps d{runner->platform(), store.get(), Rules(), clock.get(), account};
-            auto item = moderation::IngestFetched(d, c);
-            if (item.ok()) report.items.push_back(item.value());
-            else report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());
-          }
-          ObserveIntake(account, report);
-        });
-    server->Mount("/webhooks/facebook/" + account, [hook](const review::Request& req) {
-      platforms::WebhookRequest w;
-      w.method = req.method;
-      for (const auto& [k, v] : req.query) w.query.emplace_back(k, v);
-      for (const auto& [k, v] : req.headers) w.headers.emplace_back(k, v);
-      w.raw_body = req.body;
-      platforms::WebhookResponse out = hook->Handle(w);
-      review::Response r;
-      r.status = out.status;
-      r.content_type = out.content_type;
-      r.body = out.body;
-      return r;
-    });
-  }
 }
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -557,6 +302,24 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   // with them stops the start instead of a thread later.
   if (auto o = outreach::OutreachStore::Open(c.database); !o.ok()) return o.errors();
 
+  {
+    alerts::WorkerOptions wo;
+    wo.database = c.database;
+    wo.alerts = c.alerts;
+    wo.public_url = c.review_public_url.empty() ? c.review_listen : c.review_public_url;
+    wo.clock = impl->clock.get();
+    Impl* self = impl.get();
+    wo.accounts = [self] {
+      std::vector<alerts::AccountHealth> out;
+      for (const AccountStatus& st : self->AccountStatuses())
+        out.push_back({st.name, st.state == "backoff", st.last_poll_ms ? st.last_poll_ms : self->started_ms,
+                       st.last_error});
+      return out;
+    };
+    auto w = alerts::Worker::Open(std::move(wo));
+    if (!w.ok()) return w.errors();
+    impl->alerts = std::move(w).value();
+  }
   impl->SetUpMetrics();
   Status accounts = impl->StartAccounts(c);
   if (!accounts.ok()) return accounts.errors();
@@ -584,6 +347,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
     for (auto& [n, r] : impl->accounts) r->Stop();
     return started.errors();
   }
+  impl->alerts->Start();
   impl->outreach_thread = std::thread([raw] { raw->OutreachLoop(); });
   impl->reload_thread = std::thread([raw] { raw->ReloadLoop(); });
   impl->log->info("aasr-bot {} running: review page {} , {} account(s), {} rules, database {}", kVersion,
@@ -606,6 +370,7 @@ bool Daemon::Stop(std::chrono::milliseconds budget) {
     for (auto& [n, r] : d.accounts) runners.push_back(r);
   }
   for (auto& r : runners) r->Stop();
+  if (d.alerts) d.alerts->Stop();
   if (d.server) d.server->Stop();
   // Join what finishes in time on a helper thread, so the budget holds even
   // when a platform call hangs.
@@ -614,6 +379,7 @@ bool Daemon::Stop(std::chrono::milliseconds budget) {
     for (auto& r : runners) r->Join();
     if (d.outreach_thread.joinable()) d.outreach_thread.join();
     if (d.reload_thread.joinable()) d.reload_thread.join();
+    if (d.alerts) d.alerts->Join();
     done->store(true);
   });
   while (!done->load() && std::chrono::steady_clock::now() < deadline)

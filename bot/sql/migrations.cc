@@ -203,6 +203,45 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
     OR NEW.undoes IS NOT OLD.undoes
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (only a note may be erased)'); END;
 )sql",
+      // 7 -> 8: the alerts outbox (bot/alerts/). Triggers record an alert
+      // event in the very transaction that creates an item, escalates it or
+      // gives up on a post, so no event can be stored without its alert.
+      // Deliveries are one row per (event, channel): their id is the dedupe
+      // key every channel sends (Matrix txnId, Idempotency-Key, Message-ID).
+      R"sql(
+CREATE TABLE alert_events(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  item_id INTEGER NOT NULL DEFAULT 0,
+  subject TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  dedupe TEXT UNIQUE,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE alert_deliveries(
+  id INTEGER PRIMARY KEY,
+  event_id INTEGER NOT NULL REFERENCES alert_events(id),
+  channel TEXT NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('pending','digest','sent','failed','summarized','suppressed')),
+  due_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  batch TEXT NOT NULL DEFAULT '',
+  sent_ms INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(event_id, channel));
+CREATE INDEX alert_deliveries_due ON alert_deliveries(channel, state, due_ms, id);
+CREATE TRIGGER items_alert_new AFTER INSERT ON items BEGIN
+  INSERT INTO alert_events(kind, item_id, created_ms) VALUES('new_item', NEW.id, NEW.created_ms);
+END;
+CREATE TRIGGER items_alert_escalated AFTER UPDATE OF state ON items
+  WHEN NEW.state = 'escalated' AND OLD.state != 'escalated' BEGIN
+  INSERT INTO alert_events(kind, item_id, created_ms) VALUES('escalated', NEW.id, NEW.updated_ms);
+END;
+CREATE TRIGGER outbox_alert_failed AFTER UPDATE OF state ON outreach_outbox
+  WHEN NEW.state = 'failed' AND OLD.state != 'failed' BEGIN
+  INSERT INTO alert_events(kind, subject, detail, created_ms)
+    VALUES('post_failed', NEW.account, 'outbox row ' || NEW.id || ': ' || NEW.error, NEW.updated_ms);
+END;
+)sql",
   };
   return steps;
 }

@@ -19,7 +19,7 @@
 namespace aasr::sql {
 
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 Result<int> SchemaVersion(Db& db);
 // Returns the version reached.

@@ -45,6 +45,7 @@
 #include "bot/rules/rules.h"
 #include "bot/store/ingest.h"
 #include "bot/store/sqlite_store.h"
+#include "tests/alerts/fake_chat.h"
 #include "tests/daemon/daemon_process.h"
 #include "tests/platforms/fake_mastodon.h"
 
@@ -407,4 +408,56 @@ TEST_CASE("daemon crash safety: 20+ SIGKILLs while comments arrive and posts are
             << " repeated after kills); " << rows.value().size() << " posts published once (" << resends
             << " Mastodon re-sends deduplicated by Idempotency-Key, " << reconcile_reads
             << " reads of the account's statuses to reconcile)" << std::endl;
+}
+
+// Issue 11 §3: an alert recorded but not yet delivered survives a SIGKILL
+// and goes out once after the restart. The webhook is down while the crisis
+// comment arrives, so the alert is recorded (with the item, by trigger) and
+// attempted, but not delivered; the daemon is killed; the webhook recovers;
+// the restarted daemon delivers it exactly once.
+TEST_CASE("daemon crash safety: SIGKILL between recording an alert and delivering it delivers it once after restart",
+          "[daemon][crash][alerts]") {
+  aasr::testing::FakeChat hook(aasr::testing::FakeChat::Kind::kWebhook, "crash-secret");
+  hook.set_mode(aasr::testing::FakeChat::Mode::kDown);
+  DaemonWorkspace ws("crash-alerts");
+  ws.WriteConfig(ws.DefaultConfig("alerts:\n"
+                                  "  channels:\n"
+                                  "    - {name: hook, type: webhook, url: \"" + hook.url() +
+                                  "\", secret_env: AASR_HOOK_SECRET}\n"
+                                  "  routes:\n"
+                                  "    - {events: [new_item], categories: [crisis], channels: [hook]}\n"));
+  const std::map<std::string, std::string> env = {{"AASR_HOOK_SECRET", "crash-secret"}};
+  {
+    DaemonProcess d(ws, {}, env);
+    REQUIRE(d.Start());
+    ws.DropInbox("crisis.jsonl",
+                 {LocalComment("k1", "I can't do this anymore, tonight I will end my life", "someone1")});
+    // Recorded and attempted, not delivered.
+    REQUIRE(WaitFor([&] { return hook.answers_with(503) >= 1; }, 20s));
+    d.Kill();
+  }
+  CHECK(hook.accepted().empty());
+  hook.set_mode(aasr::testing::FakeChat::Mode::kOk);
+  {
+    DaemonProcess d(ws, {}, env);
+    REQUIRE(d.Start());
+    REQUIRE(WaitFor([&] { return hook.accepted().size() == 1; }, 20s));
+    // Once it is marked sent, a kill and a restart send nothing again.
+    REQUIRE(WaitFor([&] {
+      return d.Get("/metrics").body.find("aasr_alerts_total{channel=\"hook\",outcome=\"sent\"} 1") != std::string::npos;
+    }, 10s));
+    d.Kill();
+  }
+  {
+    DaemonProcess d(ws, {}, env);
+    REQUIRE(d.Start());
+    std::this_thread::sleep_for(3s);
+    CHECK(d.Terminate() == 0);
+  }
+  auto acc = hook.accepted();
+  REQUIRE(acc.size() == 1);
+  CHECK(acc.begin()->second == 1);
+  CHECK(hook.violations().empty());
+  INFO(ws.Log());
+  CHECK(hook.accepted_bodies()[0].find("CRISIS") != std::string::npos);
 }
