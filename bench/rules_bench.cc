@@ -14,6 +14,10 @@
 // (engine_vs_baseline, wall; engine_vs_baseline_cpu, thread CPU time, the
 // steadier figure on a busy machine).
 // --engine-only: skips std::regex and Hyperscan (their figures are absent).
+// --rule-costs: what each rule of RULES_DIR costs alone (loaded by itself with
+// the lists, on every 4th comment, thread CPU time, fastest of 3, minus a set
+// of one rule that never matches), most costly first, so a rule writer sees
+// which rules to make cheaper. Printed before the JSON line.
 //
 // 1. Corpus: >= 10.5 MB of generated comments, 100-400 bytes each, ~4% planted
 //    hits (half disguised), accents, emoji, Spanish, Cyrillic
@@ -57,6 +61,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include "bench/rules_bench_corpus.h"
 #include "bench/rules_bench_patterns.h"
@@ -304,6 +309,82 @@ size_t HsCount(const Hyperscan& hs, const std::string& text) {
   return n;
 }
 
+// ------------------------------------------------------------ rule costs ----
+
+struct RuleCost {
+  std::string id, file;
+  double us_per_comment = 0;  // CPU, above the floor
+  size_t flagged = 0;         // sample comments it matched
+};
+
+// Each rule of dir alone: a directory holding dir's lists, the rule's file
+// without its other rules (its inline lists and other keys kept), loaded and
+// timed over `sample`. Rules that do not load alone are reported with -1.
+std::vector<RuleCost> MeasureRuleCosts(const std::string& dir, const fs::path& tmp,
+                                       const std::vector<Comment>& sample, double* floor_us) {
+  auto time_set = [&](const rules::RuleSet& set, size_t* flagged) {
+    double best = 1e30;
+    for (int r = 0; r < 3; ++r) {
+      size_t n = 0;
+      const double c0 = ThreadCpu();
+      for (const Comment& c : sample) {
+        const rules::Verdict v = set.Screen(c);
+        n += !v.matches.empty() || !v.shadow_matches.empty();
+      }
+      best = std::min(best, ThreadCpu() - c0);
+      if (flagged) *flagged = n;
+    }
+    return best * 1e6 / static_cast<double>(sample.size());
+  };
+  {
+    Result<RuleSetPtr> floor = rules::RuleSet::LoadString(
+        "rules:\n  - id: bench.floor\n    category: spam\n    description: never matches\n"
+        "    action: review\n    words: [qqzzxqqzzx]\n");
+    *floor_us = floor.ok() ? time_set(*floor.value(), nullptr) : 0;
+  }
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<RuleCost> out;
+  const fs::path one = tmp / "one-rule";
+  for (const fs::path& f : files) {
+    YAML::Node doc;
+    try {
+      doc = YAML::LoadFile(f.string());
+    } catch (const YAML::Exception&) {
+      continue;
+    }
+    if (!doc["rules"] || !doc["rules"].IsSequence()) continue;
+    for (const YAML::Node& rule : doc["rules"]) {
+      RuleCost cost;
+      cost.id = rule["id"] ? rule["id"].Scalar() : "?";
+      cost.file = f.filename().string();
+      fs::remove_all(one, ec);
+      CopyRules(dir, one);
+      for (const auto& e : fs::directory_iterator(one, ec)) {
+        if (e.is_regular_file()) fs::remove(e.path(), ec);  // the rule files; lists/ stays
+      }
+      YAML::Node alone = YAML::Clone(doc);
+      alone["rules"] = YAML::Node(YAML::NodeType::Sequence);
+      alone["rules"].push_back(rule);
+      YAML::Emitter emit;
+      emit << alone;
+      WriteFile(one / f.filename(), emit.c_str());
+      Result<RuleSetPtr> set = rules::RuleSet::LoadDirectory(one.string());
+      cost.us_per_comment = set.ok() ? std::max(0.0, time_set(*set.value(), &cost.flagged) - *floor_us) : -1;
+      out.push_back(cost);
+    }
+  }
+  fs::remove_all(one, ec);
+  std::sort(out.begin(), out.end(),
+            [](const RuleCost& a, const RuleCost& b) { return a.us_per_comment > b.us_per_comment; });
+  return out;
+}
+
 // ---------------------------------------------------------------- output ----
 
 void Row(const char* what, const std::string& value, const std::string& note = "") {
@@ -343,15 +424,17 @@ int Run(int argc, char** argv) {
     return 0;
   }
   std::string shipped_dir = AASR_RULES_DIR, baseline_dir;
-  bool engine_only = false;
+  bool engine_only = false, rule_costs = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--baseline" && i + 1 < argc) {
       baseline_dir = argv[++i];
     } else if (arg == "--engine-only") {
       engine_only = true;
+    } else if (arg == "--rule-costs") {
+      rule_costs = true;
     } else if (arg.rfind("--", 0) == 0) {
-      std::fprintf(stderr, "rules_bench: unknown option '%s' (usage: rules_bench [RULES_DIR] [--baseline DIR] [--engine-only] | --corpus-jsonl)\n", arg.c_str());
+      std::fprintf(stderr, "rules_bench: unknown option '%s' (usage: rules_bench [RULES_DIR] [--baseline DIR] [--engine-only] [--rule-costs] | --corpus-jsonl)\n", arg.c_str());
       return 2;
     } else {
       shipped_dir = arg;
@@ -868,8 +951,28 @@ int Run(int argc, char** argv) {
   Row("total run time", Fmt("%.1f s", total_s),
       Fmt("CPU %.1f s", cpu_s) + (cpu_s < 0.85 * total_s ? " (the machine was busy: figures are noisy)" : ""));
   std::printf("\n");
+  if (rule_costs) {
+    std::vector<Comment> sample;
+    for (size_t i = 0; i < comments.size(); i += 4) sample.push_back(comments[i]);
+    double floor_us = 0;
+    const std::vector<RuleCost> costs = MeasureRuleCosts(shipped_copy.string(), tmp, sample, &floor_us);
+    double sum = 0;
+    for (const RuleCost& c : costs) sum += std::max(0.0, c.us_per_comment);
+    std::printf("\nWhat each rule costs alone (%zu comments, every 4th; thread CPU, fastest of 3; "
+                "above a one-rule set's %.1f us/comment; sum %.1f us/comment)\n",
+                sample.size(), floor_us, sum);
+    for (const RuleCost& c : costs) {
+      Row(("  " + c.id).c_str(), c.us_per_comment < 0 ? "does not load alone" : Fmt("%.2f us/comment", c.us_per_comment),
+          c.file + ", " + std::to_string(c.flagged) + " sample comments matched");
+    }
+    std::printf("\n");
+  }
   // The headline figures, rounded as before; absent when not measured.
-  auto round_to = [](double v, double unit) { return std::round(v / unit) * unit; };
+  // Numbers as printf writes them (%.3f ...), not as the nearest double prints.
+  auto round_to = [](double v, double unit) {
+    const int digits = unit >= 1 ? 0 : static_cast<int>(std::lround(-std::log10(unit)));
+    return nlohmann::ordered_json::parse(Fmt("%.*f", digits, v));
+  };
   nlohmann::ordered_json line;
   line["engine_mb_s"] = round_to(engine_mb_s, 1e-3);
   line["engine_comments_s"] = round_to(engine_comments_s, 0.1);
