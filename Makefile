@@ -37,8 +37,15 @@ install: deps $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Issue 10's baseline: the rules as they were at 5725b3a, screened by
+# rules_bench next to the current ones (without git, the current ones only).
+RULES_BASELINE_COMMIT ?= 5725b3a
+
 bench: build
-	$(BUILD)/bench/rules_bench
+	rm -rf $(BUILD)/bench/baseline-rules && mkdir -p $(BUILD)/bench/baseline-rules
+	if git archive $(RULES_BASELINE_COMMIT) rules | tar -x -C $(BUILD)/bench/baseline-rules; then \
+	  $(BUILD)/bench/rules_bench --baseline $(BUILD)/bench/baseline-rules/rules; \
+	else $(BUILD)/bench/rules_bench; fi
 	$(BUILD)/bench/outreach_bench
 	bash bench/review_bench.sh $(BUILD)
 	bash bench/live_bench.sh $(BUILD)

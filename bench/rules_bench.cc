@@ -2,9 +2,22 @@
 // loop (the floor) and raw Hyperscan (the ceiling), in one process, on one
 // generated corpus, with one pattern set. `make bench` runs it.
 //
-//   build/bench/rules_bench [RULES_DIR]     (default: the source tree's rules/)
+//   build/bench/rules_bench [RULES_DIR] [--baseline BASELINE_DIR] [--engine-only]
+//                                           (RULES_DIR default: the source tree's rules/)
 //   build/bench/rules_bench --corpus-jsonl  (prints the corpus as `aasr-bot
 //                                            screen` input, then exits)
+//
+// --baseline: a second rule directory (issue 10: the rules at 5725b3a, which
+// `make bench` exports there with git archive) screened by the same engine on
+// the same corpus with the same 2,000 generated rules, in the same interleaved
+// loop; the JSON line then carries both throughputs and their ratio
+// (engine_vs_baseline, wall; engine_vs_baseline_cpu, thread CPU time, the
+// steadier figure on a busy machine).
+// --engine-only: skips std::regex and Hyperscan (their figures are absent).
+// --rule-costs: what each rule of RULES_DIR costs alone (loaded by itself with
+// the lists, on every 4th comment, thread CPU time, fastest of 3, minus a set
+// of one rule that never matches), most costly first, so a rule writer sees
+// which rules to make cheaper. Printed before the JSON line.
 //
 // 1. Corpus: >= 10.5 MB of generated comments, 100-400 bytes each, ~4% planted
 //    hits (half disguised), accents, emoji, Spanish, Cyrillic
@@ -31,6 +44,7 @@
 // the naive baseline being measured; the project bans it everywhere else.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +61,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include "bench/rules_bench_corpus.h"
 #include "bench/rules_bench_patterns.h"
@@ -294,6 +309,82 @@ size_t HsCount(const Hyperscan& hs, const std::string& text) {
   return n;
 }
 
+// ------------------------------------------------------------ rule costs ----
+
+struct RuleCost {
+  std::string id, file;
+  double us_per_comment = 0;  // CPU, above the floor
+  size_t flagged = 0;         // sample comments it matched
+};
+
+// Each rule of dir alone: a directory holding dir's lists, the rule's file
+// without its other rules (its inline lists and other keys kept), loaded and
+// timed over `sample`. Rules that do not load alone are reported with -1.
+std::vector<RuleCost> MeasureRuleCosts(const std::string& dir, const fs::path& tmp,
+                                       const std::vector<Comment>& sample, double* floor_us) {
+  auto time_set = [&](const rules::RuleSet& set, size_t* flagged) {
+    double best = 1e30;
+    for (int r = 0; r < 3; ++r) {
+      size_t n = 0;
+      const double c0 = ThreadCpu();
+      for (const Comment& c : sample) {
+        const rules::Verdict v = set.Screen(c);
+        n += !v.matches.empty() || !v.shadow_matches.empty();
+      }
+      best = std::min(best, ThreadCpu() - c0);
+      if (flagged) *flagged = n;
+    }
+    return best * 1e6 / static_cast<double>(sample.size());
+  };
+  {
+    Result<RuleSetPtr> floor = rules::RuleSet::LoadString(
+        "rules:\n  - id: bench.floor\n    category: spam\n    description: never matches\n"
+        "    action: review\n    words: [qqzzxqqzzx]\n");
+    *floor_us = floor.ok() ? time_set(*floor.value(), nullptr) : 0;
+  }
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<RuleCost> out;
+  const fs::path one = tmp / "one-rule";
+  for (const fs::path& f : files) {
+    YAML::Node doc;
+    try {
+      doc = YAML::LoadFile(f.string());
+    } catch (const YAML::Exception&) {
+      continue;
+    }
+    if (!doc["rules"] || !doc["rules"].IsSequence()) continue;
+    for (const YAML::Node& rule : doc["rules"]) {
+      RuleCost cost;
+      cost.id = rule["id"] ? rule["id"].Scalar() : "?";
+      cost.file = f.filename().string();
+      fs::remove_all(one, ec);
+      CopyRules(dir, one);
+      for (const auto& e : fs::directory_iterator(one, ec)) {
+        if (e.is_regular_file()) fs::remove(e.path(), ec);  // the rule files; lists/ stays
+      }
+      YAML::Node alone = YAML::Clone(doc);
+      alone["rules"] = YAML::Node(YAML::NodeType::Sequence);
+      alone["rules"].push_back(rule);
+      YAML::Emitter emit;
+      emit << alone;
+      WriteFile(one / f.filename(), emit.c_str());
+      Result<RuleSetPtr> set = rules::RuleSet::LoadDirectory(one.string());
+      cost.us_per_comment = set.ok() ? std::max(0.0, time_set(*set.value(), &cost.flagged) - *floor_us) : -1;
+      out.push_back(cost);
+    }
+  }
+  fs::remove_all(one, ec);
+  std::sort(out.begin(), out.end(),
+            [](const RuleCost& a, const RuleCost& b) { return a.us_per_comment > b.us_per_comment; });
+  return out;
+}
+
 // ---------------------------------------------------------------- output ----
 
 void Row(const char* what, const std::string& value, const std::string& note = "") {
@@ -332,7 +423,23 @@ int Run(int argc, char** argv) {
     PrintCorpusJsonl(GenerateCorpus(kCorpusBytes, words));
     return 0;
   }
-  const std::string shipped_dir = argc > 1 ? argv[1] : AASR_RULES_DIR;
+  std::string shipped_dir = AASR_RULES_DIR, baseline_dir;
+  bool engine_only = false, rule_costs = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--baseline" && i + 1 < argc) {
+      baseline_dir = argv[++i];
+    } else if (arg == "--engine-only") {
+      engine_only = true;
+    } else if (arg == "--rule-costs") {
+      rule_costs = true;
+    } else if (arg.rfind("--", 0) == 0) {
+      std::fprintf(stderr, "rules_bench: unknown option '%s' (usage: rules_bench [RULES_DIR] [--baseline DIR] [--engine-only] [--rule-costs] | --corpus-jsonl)\n", arg.c_str());
+      return 2;
+    } else {
+      shipped_dir = arg;
+    }
+  }
   const auto start = Clock::now();
   const std::clock_t cpu_start = std::clock();
 
@@ -401,6 +508,23 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "rules_bench: the combined rule set does not load:\n%s\n", all.errors.c_str());
     return 1;
   }
+  // The baseline: its rules with the same generated ones, loaded the same way.
+  Loaded baseline;
+  if (!baseline_dir.empty()) {
+    if (!HasRuleFiles(baseline_dir)) {
+      std::fprintf(stderr, "rules_bench: --baseline %s: no rule file (*.yaml)\n", baseline_dir.c_str());
+      return 1;
+    }
+    const fs::path baseline_copy = tmp / "baseline";
+    CopyRules(baseline_dir, baseline_copy);
+    WriteFile(baseline_copy / "zz-rules-bench-generated.yaml", GeneratedRulesYaml(words));
+    baseline = TimeLoad(baseline_copy);
+    if (!baseline.set) {
+      std::fprintf(stderr, "rules_bench: --baseline %s does not load:\n%s\n", baseline_dir.c_str(),
+                   baseline.errors.c_str());
+      return 1;
+    }
+  }
 
   // ---- baseline patterns: the same terms, as plain regexes
   BaselinePatterns patterns;
@@ -424,7 +548,7 @@ int Run(int argc, char** argv) {
   const double std_compile_s = Since(t0);
   Hyperscan hs;
   t0 = Clock::now();
-  for (;;) {
+  for (; !engine_only;) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     for (size_t i = 0; i < patterns.regexes.size(); ++i) {
@@ -449,7 +573,7 @@ int Run(int argc, char** argv) {
     regexes.erase(regexes.begin() + bad);
   }
   const double hs_compile_s = Since(t0);
-  if (hs_alloc_scratch(hs.db, &hs.scratch) != HS_SUCCESS) {
+  if (!engine_only && hs_alloc_scratch(hs.db, &hs.scratch) != HS_SUCCESS) {
     std::fprintf(stderr, "rules_bench: hs_alloc_scratch failed\n");
     return 1;
   }
@@ -509,7 +633,8 @@ int Run(int argc, char** argv) {
   ScreenAll(*shipped.set, comments, corpus, kWarm);
   canonical_set.Pass(canonical_texts, 0, kWarm);
   literal_set.Pass(literal_texts, 0, kWarm);
-  for (size_t i = 0; i < kWarm; ++i) g_sink = g_sink + HsCount(hs, comments[i].text);
+  for (size_t i = 0; i < kWarm && !engine_only; ++i) g_sink = g_sink + HsCount(hs, comments[i].text);
+  if (baseline.set) ScreenAll(*baseline.set, comments, corpus, kWarm);
   constexpr int kRounds = 3;
   constexpr size_t kBlock = 2000;
   const size_t blocks = (comments.size() + kBlock - 1) / kBlock;
@@ -530,13 +655,13 @@ int Run(int argc, char** argv) {
   const size_t other_count = comments.size() - ascii_count;
   enum LaneId {
     kScreen, kScreenAscii, kScreenOther, kNormalize, kNormAscii, kNormOther,
-    kCanonicalSet, kLiteralSet, kFeatures, kShipped, kHyperscan, kLanes
+    kCanonicalSet, kLiteralSet, kFeatures, kShipped, kHyperscan, kBaseline, kLanes
   };
   std::vector<double> wall[kLanes][kRounds], cpu[kLanes][kRounds];  // per block
   for (int l = 0; l < kLanes; ++l) {
     for (int r = 0; r < kRounds; ++r) wall[l][r].assign(blocks, 0), cpu[l][r].assign(blocks, 0);
   }
-  ScreenRun engine, shipped_run;  // verdict statistics, from round 0
+  ScreenRun engine, shipped_run, baseline_run;  // verdict statistics, from round 0
   size_t hs_matched = 0;
   for (int r = 0; r < kRounds; ++r) {
     ScreenRun discard;
@@ -564,8 +689,10 @@ int Run(int argc, char** argv) {
       w.Lap(&wall[kFeatures][r][k], &cpu[kFeatures][r][k]);
       ScreenIndexes(*shipped.set, comments, corpus, block_all[k], r == 0 ? &shipped_run : &discard);
       w.Lap(&wall[kShipped][r][k], &cpu[kShipped][r][k]);
+      if (baseline.set) ScreenIndexes(*baseline.set, comments, corpus, block_all[k], r == 0 ? &baseline_run : &discard);
+      w.Lap(&wall[kBaseline][r][k], &cpu[kBaseline][r][k]);
       size_t matched = 0;
-      for (size_t i = b; i < e; ++i) matched += HsCount(hs, comments[i].text) > 0;
+      for (size_t i = b; i < e && !engine_only; ++i) matched += HsCount(hs, comments[i].text) > 0;
       w.Lap(&wall[kHyperscan][r][k], &cpu[kHyperscan][r][k]);
       if (r == 0) hs_matched += matched;
     }
@@ -591,7 +718,7 @@ int Run(int argc, char** argv) {
   const double engine_comments_s = static_cast<double>(comments.size()) / engine_s;
   // Hyperscan alone: three contiguous passes over the corpus, the fastest.
   double hs_alone_s = 1e30;
-  for (int r = 0; r < kRounds; ++r) {
+  for (int r = 0; r < kRounds && !engine_only; ++r) {
     const auto h0 = Clock::now();
     for (const Comment& c : comments) g_sink = g_sink + HsCount(hs, c.text);
     hs_alone_s = std::min(hs_alone_s, Since(h0));
@@ -599,7 +726,7 @@ int Run(int argc, char** argv) {
   const double hs_s = std::min(lane_s[kHyperscan], hs_alone_s);
   const double hs_mb_s = Mb(corpus.bytes) / hs_s;
   size_t hs_db_bytes = 0;
-  hs_database_size(hs.db, &hs_db_bytes);
+  if (!engine_only) hs_database_size(hs.db, &hs_db_bytes);
   // Per-comment fixed cost: a two-letter comment, combined set and shipped set.
   const size_t kTiny = 20000;
   Comment tiny;
@@ -629,7 +756,7 @@ int Run(int argc, char** argv) {
   double std_s = 0, std_cpu_s = 0;
   t0 = Clock::now();
   for (const size_t i : candidates) {
-    if (std_bytes >= kStdRegexMaxBytes || (sample.size() >= 10 && Since(t0) > kStdRegexSeconds)) break;
+    if (engine_only || std_bytes >= kStdRegexMaxBytes || (sample.size() >= 10 && Since(t0) > kStdRegexSeconds)) break;
     const std::string& text = comments[i].text;
     size_t hits = 0;
     for (size_t c = 0; c < regexes.size(); c += kStdChunk) {
@@ -768,6 +895,17 @@ int Run(int argc, char** argv) {
            Fmt("; %.2f MB/s", Mb(corpus.bytes) / lane_s[kShipped]));
   Row("  => the 2,000 generated rules cost", Fmt("%.2f s", engine_s - lane_s[kShipped]),
       Fmt("%5.1f us/comment", (engine_s - lane_s[kShipped]) * per));
+  const double baseline_mb_s = baseline.set ? Mb(corpus.bytes) / lane_s[kBaseline] : 0;
+  const double baseline_cpu_mb_s = baseline.set ? Mb(corpus.bytes) / lane_cpu[kBaseline] : 0;
+  const double engine_cpu_mb_s = Mb(corpus.bytes) / lane_cpu[kScreen];
+  if (baseline.set) {
+    lane_row("Screen(), baseline rules + generated", kBaseline,
+             Fmt("; %.2f MB/s (CPU: %.2f MB/s); ", baseline_mb_s, baseline_cpu_mb_s) + baseline_dir);
+    Row("  => current / baseline throughput", Fmt("%.3f", engine_mb_s / baseline_mb_s),
+        Fmt("CPU time: %.3f; issue 10 target >= 0.8; ", engine_cpu_mb_s / baseline_cpu_mb_s) +
+            std::to_string(baseline.set->rule_count()) + " baseline rules, " +
+            std::to_string(baseline_run.by_action[1] + baseline_run.by_action[2]) + " comments flagged");
+  }
   double steps_total = 0;
   for (double x : step_s) steps_total += x;
   Row("Normalize's step functions one by one", Fmt("%.2f s", steps_total),
@@ -778,6 +916,7 @@ int Run(int argc, char** argv) {
         Fmt("%5.1f us/comment, ", step_s[i] * per) + Fmt("%3.0f%% of the steps", 100 * step_s[i] / steps_total));
   }
 
+  if (!engine_only) {
   std::printf("\nBaselines (raw text: no normalization, no spans, no verdicts)\n");
   Row("std::regex, icase, pattern by pattern", Fmt("%.4f MB/s", std_mb_s),
       std::to_string(sample.size()) + " comments, " + Fmt("%.1f KB sample, ", std_bytes / 1e3) +
@@ -795,20 +934,64 @@ int Run(int argc, char** argv) {
   Row("  agrees with std::regex on the sample", std::to_string(agree) + "/" + std::to_string(sample.size()),
       "comments with the same number of patterns matched");
 
+  }
   const double ratio_std = engine_mb_s / std_mb_s;
   const double ratio_hs = engine_mb_s / hs_mb_s;
-  std::printf("\nTargets (issue 2)\n");
-  Row("engine / std::regex", Fmt("%.0f x", ratio_std), ratio_std >= 500 ? "target >= 500: met" : "target >= 500: NOT met");
-  Row("engine / Hyperscan", Fmt("%.3f", ratio_hs), ratio_hs >= 0.25 ? "target >= 0.25: met" : "target >= 0.25: NOT met");
+  std::printf("\nTargets (issues 2 and 10)\n");
+  if (!engine_only) {
+    Row("engine / std::regex", Fmt("%.0f x", ratio_std), ratio_std >= 500 ? "target >= 500: met" : "target >= 500: NOT met");
+    Row("engine / Hyperscan", Fmt("%.3f", ratio_hs), ratio_hs >= 0.25 ? "target >= 0.25: met" : "target >= 0.25: NOT met");
+  }
+  if (baseline.set) {
+    const double r = engine_mb_s / baseline_mb_s;
+    Row("engine, current / baseline rules", Fmt("%.3f", r), r >= 0.8 ? "target >= 0.8: met" : "target >= 0.8: NOT met");
+  }
   Row("compile, 2,000 rules + shipped", Fmt("%.1f ms", all.min_ms),
       all.min_ms < 200 ? "target < 200 ms: met" : "target < 200 ms: NOT met");
   Row("total run time", Fmt("%.1f s", total_s),
       Fmt("CPU %.1f s", cpu_s) + (cpu_s < 0.85 * total_s ? " (the machine was busy: figures are noisy)" : ""));
   std::printf("\n");
-  std::printf(
-      "{\"engine_mb_s\":%.3f,\"engine_comments_s\":%.1f,\"std_regex_mb_s\":%.5f,\"hyperscan_mb_s\":%.2f,"
-      "\"ratio_vs_std_regex\":%.1f,\"ratio_vs_hyperscan\":%.4f,\"compile_ms_2000_rules\":%.1f}\n",
-      engine_mb_s, engine_comments_s, std_mb_s, hs_mb_s, ratio_std, ratio_hs, all.min_ms);
+  if (rule_costs) {
+    std::vector<Comment> sample;
+    for (size_t i = 0; i < comments.size(); i += 4) sample.push_back(comments[i]);
+    double floor_us = 0;
+    const std::vector<RuleCost> costs = MeasureRuleCosts(shipped_copy.string(), tmp, sample, &floor_us);
+    double sum = 0;
+    for (const RuleCost& c : costs) sum += std::max(0.0, c.us_per_comment);
+    std::printf("\nWhat each rule costs alone (%zu comments, every 4th; thread CPU, fastest of 3; "
+                "above a one-rule set's %.1f us/comment; sum %.1f us/comment)\n",
+                sample.size(), floor_us, sum);
+    for (const RuleCost& c : costs) {
+      Row(("  " + c.id).c_str(), c.us_per_comment < 0 ? "does not load alone" : Fmt("%.2f us/comment", c.us_per_comment),
+          c.file + ", " + std::to_string(c.flagged) + " sample comments matched");
+    }
+    std::printf("\n");
+  }
+  // The headline figures, rounded as before; absent when not measured.
+  // Numbers as printf writes them (%.3f ...), not as the nearest double prints.
+  auto round_to = [](double v, double unit) {
+    const int digits = unit >= 1 ? 0 : static_cast<int>(std::lround(-std::log10(unit)));
+    return nlohmann::ordered_json::parse(Fmt("%.*f", digits, v));
+  };
+  nlohmann::ordered_json line;
+  line["engine_mb_s"] = round_to(engine_mb_s, 1e-3);
+  line["engine_comments_s"] = round_to(engine_comments_s, 0.1);
+  if (!engine_only) {
+    line["std_regex_mb_s"] = round_to(std_mb_s, 1e-5);
+    line["hyperscan_mb_s"] = round_to(hs_mb_s, 1e-2);
+    line["ratio_vs_std_regex"] = round_to(ratio_std, 0.1);
+    line["ratio_vs_hyperscan"] = round_to(ratio_hs, 1e-4);
+  }
+  line["compile_ms_2000_rules"] = round_to(all.min_ms, 0.1);
+  line["engine_cpu_mb_s"] = round_to(engine_cpu_mb_s, 1e-3);
+  if (baseline.set) {
+    line["baseline_rules"] = baseline_dir;
+    line["baseline_engine_mb_s"] = round_to(baseline_mb_s, 1e-3);
+    line["baseline_engine_cpu_mb_s"] = round_to(baseline_cpu_mb_s, 1e-3);
+    line["engine_vs_baseline"] = round_to(engine_mb_s / baseline_mb_s, 1e-3);
+    line["engine_vs_baseline_cpu"] = round_to(engine_cpu_mb_s / baseline_cpu_mb_s, 1e-3);
+  }
+  std::printf("%s\n", line.dump().c_str());
   return 0;
 }
 

@@ -1,6 +1,21 @@
 // Screening: one RE2::Set pass per view finds candidate patterns; only rules
 // that use a candidate (or that can hold without any term) are evaluated,
 // and only their patterns are run singly to locate spans.
+//
+// Two ways to evaluate a candidate rule, with the same verdicts (tested on
+// the shipped rules over the development and bench corpora):
+//  - the reference (Screen with Evaluation::kReference) evaluates each term
+//    and `near` condition exactly, on original spans, and locates every allow
+//    pattern of the rule;
+//  - the fast path (the default) first asks each term and `near` condition a
+//    cheaper question whose "no" implies the exact "no": does it hold on the
+//    canonical view alone, ignoring `allow`? That needs neither the byte maps
+//    (for ASCII text the canonical view is built without them) nor the allow
+//    patterns. Common words ("you", "my") make many rules candidates, and most
+//    of them fail here. Only when the answer is "maybe" does the exact
+//    condition run, and then only allow patterns the set found are located:
+//    a pattern the set did not find cannot match (the set's patterns are a
+//    superset of the locators; see SqueezedTermRegex).
 #include <algorithm>
 #include <cctype>
 #include <deque>
@@ -29,11 +44,13 @@ std::unique_ptr<RE2::Set> MakeSet(bool case_sensitive) {
 // Per-comment state: the views, which patterns hit, their located spans.
 class Screening {
  public:
-  Screening(const RuleSet::Impl& impl, const Comment& comment) : impl_(impl), comment_(comment) {
+  Screening(const RuleSet::Impl& impl, const Comment& comment, RuleSet::Evaluation mode)
+      : impl_(impl), comment_(comment), fast_(mode == RuleSet::Evaluation::kFast) {
     // Most comments match nothing: screen ASCII text without byte maps and
     // build the mapped views only if a pattern hits (see Views()).
     if (IsAsciiText(comment.text)) {
-      squeezed_ = SqueezeLetters(CanonicalAsciiText(comment.text));
+      canonical_ascii_ = CanonicalAsciiText(comment.text);
+      squeezed_ = SqueezeLetters(*canonical_ascii_);
       // Numbers spelled out or spaced are joined for the literal set (step 2b).
       if (impl.literal_set && HasSpacedNumber(comment.text)) {
         literal_owned_ = LiteralAsciiText(comment.text);
@@ -160,19 +177,55 @@ class Screening {
     for (const std::vector<int>& group : c.groups) {
       if (std::none_of(group.begin(), group.end(), [&](int p) { return (*hit_)[p] != 0; })) return false;
     }
+    if (fast_ && !NearMayHold(c)) return false;
     std::vector<std::vector<Part>> parts(c.groups.size());
     for (size_t g = 0; g < c.groups.size(); ++g) {
       for (const int p : c.groups[g]) {
         if (!(*hit_)[p]) continue;
         const Located& l = LocateAll(p);
-        for (size_t i = 0; i < l.spans.size(); ++i) {
-          if (!Allowed(rule, l.spans[i])) parts[g].push_back({l.view[i].first, l.view[i].second, l.spans[i]});
+        const std::vector<Span>& original = Spans(l);
+        for (size_t i = 0; i < original.size(); ++i) {
+          if (!Allowed(rule, original[i])) parts[g].push_back({l.view[i].first, l.view[i].second, original[i]});
         }
       }
       if (parts[g].empty()) return false;
       std::sort(parts[g].begin(), parts[g].end(), [](const Part& x, const Part& y) { return x.b < y.b; });
     }
-    const std::string& canonical = Views().canonical.text;
+    const SearchResult result = SearchChains(c, parts);
+    if (result.found.empty()) return false;
+    if (spans) spans->insert(spans->end(), result.found.begin(), result.found.end());
+    return true;
+  }
+
+  // The fast path's question for a `near` condition: is there a chain on the
+  // canonical view when no part is allowed away? Allowing only removes parts,
+  // and the chain test reads canonical positions alone, so "no" (after a
+  // complete search) means the exact condition is false too.
+  bool NearMayHold(const Condition& c) {
+    std::vector<std::vector<Part>> parts(c.groups.size());
+    for (size_t g = 0; g < c.groups.size(); ++g) {
+      for (const int p : c.groups[g]) {
+        if (!(*hit_)[p]) continue;
+        const Located& l = LocateAll(p);
+        for (const auto& [b, e] : l.view) parts[g].push_back({b, e, {}});
+      }
+      if (parts[g].empty()) return false;
+      std::sort(parts[g].begin(), parts[g].end(), [](const Part& x, const Part& y) { return x.b < y.b; });
+    }
+    const SearchResult result = SearchChains(c, parts);
+    return !result.found.empty() || result.exhausted;
+  }
+
+  struct SearchResult {
+    std::vector<Span> found;  // every part of every complete chain
+    bool exhausted = false;   // the step budget ran out (the search is incomplete)
+  };
+
+  // Every chain of one part per group, in group order when `ordered` (else in
+  // any order), consecutive parts at most c.within words apart. Each group's
+  // parts are sorted by position.
+  SearchResult SearchChains(const Condition& c, const std::vector<std::vector<Part>>& parts) {
+    const std::string_view canonical = CanonicalText();
     // Words strictly between a part ending at `e` and one starting at `b`:
     // the canonical view has exactly one space between words.
     auto words_between = [&](uint32_t e, uint32_t b) {
@@ -205,9 +258,7 @@ class Screening {
     do {
       extend(0);
     } while (!c.ordered && budget > 0 && std::next_permutation(order.begin(), order.end()));
-    if (found.empty()) return false;
-    if (spans) spans->insert(spans->end(), found.begin(), found.end());
-    return true;
+    return SearchResult{std::move(found), budget < 0};
   }
 
   bool EvalHandles(const Condition& c) {
@@ -222,6 +273,7 @@ class Screening {
   }
 
   bool EvalTerms(const Rule& rule, const Condition& c, std::vector<Span>* spans) {
+    if (fast_ && !TermsMayHold(c)) return false;
     std::vector<Span> found;
     for (const int p : c.patterns) {
       if (!(*hit_)[p]) continue;
@@ -238,10 +290,41 @@ class Screening {
     return true;
   }
 
+  // The fast path's question for a term condition: are there min_matches
+  // distinct matches on the canonical view, none allowed away? Distinct view
+  // matches are at least as many as the distinct original spans they map to,
+  // and allowing only removes matches, so "no" means the exact "no".
+  bool TermsMayHold(const Condition& c) {
+    thread_local std::vector<std::pair<uint32_t, uint32_t>> found;
+    found.clear();
+    for (const int p : c.patterns) {
+      if (!(*hit_)[p]) continue;
+      const Located& l = LocateAll(p);
+      found.insert(found.end(), l.view.begin(), l.view.end());
+      // Matches of one pattern are distinct already: one alone may settle it.
+      if (static_cast<int>(l.view.size()) >= c.min_matches) return true;
+    }
+    if (static_cast<int>(found.size()) < c.min_matches) return false;
+    // Matches of different patterns on one view may coincide; distinct ones
+    // of different views cannot be compared, so count per view.
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    return static_cast<int>(found.size()) >= c.min_matches || MixedViews(c);
+  }
+
+  bool MixedViews(const Condition& c) const {
+    bool canonical = false, literal = false;
+    for (const int p : c.patterns) {
+      (impl_.patterns[p].view == View::kCanonical ? canonical : literal) = true;
+    }
+    return canonical && literal;
+  }
+
   const std::vector<Span>& AllowSpans(const Rule& rule) {
     if (!current_allow_) {
       current_allow_.emplace();
       for (const int p : rule.allow_patterns) {
+        if (fast_ && !(*hit_)[p]) continue;  // the set did not find it: it cannot match
         const std::vector<Span>& s = Locate(p);
         current_allow_->insert(current_allow_->end(), s.begin(), s.end());
       }
@@ -251,22 +334,42 @@ class Screening {
 
   struct Located {
     int pattern;
-    std::vector<Span> spans;  // original bytes
-    std::vector<std::pair<uint32_t, uint32_t>> view;  // the same matches, in the view's bytes
+    std::vector<std::pair<uint32_t, uint32_t>> view;  // every match, in the view's bytes
+    mutable std::optional<std::vector<Span>> spans;  // the same matches in original bytes, once asked for
   };
 
   // Every match of pattern p, as original byte spans.
-  const std::vector<Span>& Locate(int p) { return LocateAll(p).spans; }
+  const std::vector<Span>& Locate(int p) { return Spans(LocateAll(p)); }
 
+  // The original spans of located matches: the view's byte maps are built
+  // (for ASCII text) only when a match must be reported or compared.
+  const std::vector<Span>& Spans(const Located& l) {
+    if (!l.spans) {
+      const Pattern& pattern = impl_.patterns[l.pattern];
+      const MappedText& view = pattern.view == View::kCanonical ? Views().canonical : Views().literal;
+      l.spans.emplace();
+      l.spans->reserve(l.view.size());
+      for (const auto& [b, e] : l.view) l.spans->push_back(view.ToOriginal(b, e));
+    }
+    return *l.spans;
+  }
+
+  // The canonical view's text: for ASCII text, without the maps.
+  std::string_view CanonicalText() {
+    if (!views_ && canonical_ascii_) return *canonical_ascii_;
+    return Views().canonical.text;
+  }
+
+  // Every match of pattern p in its view (no maps needed for canonical patterns).
   const Located& LocateAll(int p) {
     for (const Located& l : located_) {
       if (l.pattern == p) return l;
     }
-    Located& located = located_.emplace_back(Located{p, {}, {}});
-    std::vector<Span>& out = located.spans;
+    Located& located = located_.emplace_back(Located{p, {}, std::nullopt});
     const Pattern& pattern = impl_.patterns[p];
-    const MappedText& view = pattern.view == View::kCanonical ? Views().canonical : Views().literal;
-    const re2::StringPiece text(view.text);
+    const std::string_view view_text =
+        pattern.view == View::kCanonical ? CanonicalText() : std::string_view(Views().literal.text);
+    const re2::StringPiece text(view_text.data(), view_text.size());
     size_t pos = 0;
     re2::StringPiece group[2];
     const RE2& locate = pattern.Locator();
@@ -274,10 +377,7 @@ class Screening {
       const size_t b = static_cast<size_t>(group[1].data() - text.data());
       const size_t e = b + group[1].size();
       const size_t match_end = static_cast<size_t>(group[0].data() - text.data()) + group[0].size();
-      if (e > b) {
-        out.push_back(view.ToOriginal(b, e));
-        located.view.emplace_back(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
-      }
+      if (e > b) located.view.emplace_back(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
       // Canonical matches end on the separator space, which the next word's
       // match needs as its leading space.
       size_t next = pattern.view == View::kCanonical && match_end > e ? e : match_end;
@@ -344,7 +444,9 @@ class Screening {
 
   const RuleSet::Impl& impl_;
   const Comment& comment_;
+  const bool fast_;
   std::optional<rules::Views> views_;
+  std::optional<std::string> canonical_ascii_;  // the canonical view of ASCII text, without maps
   std::string squeezed_;    // canonical text with letter runs squeezed: the prefilter's input
   std::string literal_owned_;  // the literal view of ASCII text, built without maps
   std::string_view literal_;
@@ -493,8 +595,8 @@ std::vector<std::string> RuleSet::shadow_rule_ids() const {
 
 const std::vector<std::string>& RuleSet::source_files() const { return impl_->sources; }
 
-Verdict RuleSet::Screen(const Comment& comment) const {
-  Screening s(*impl_, comment);
+Verdict RuleSet::Screen(const Comment& comment, Evaluation mode) const {
+  Screening s(*impl_, comment, mode);
   s.FindCandidates();
   Verdict v;
   bool any_allow = false, any_hide = false;

@@ -114,9 +114,15 @@ class RuleSet {
   RuleSet(const RuleSet&) = delete;
   RuleSet& operator=(const RuleSet&) = delete;
 
+  // How candidate rules are evaluated: kFast skips, by a cheaper test on the
+  // canonical view, the exact work for rules that cannot hold; kReference
+  // always does the exact work. Both give the same verdict (tested); the
+  // reference is for those tests and for suspicion, never needed otherwise.
+  enum class Evaluation { kFast, kReference };
+
   // Screens one comment. Never throws; invalid UTF-8 in text is matched as if
   // each bad byte were a separator.
-  Verdict Screen(const Comment& comment) const;
+  Verdict Screen(const Comment& comment, Evaluation mode = Evaluation::kFast) const;
 
   size_t rule_count() const;
   std::vector<std::string> rule_ids() const;
