@@ -76,6 +76,8 @@ sanitize: deps $(ASAN_BUILD)/CMakeCache.txt
 # Fuzzing: clang-14 with -fsanitize=fuzzer,address,undefined (AASR_FUZZ).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# Targets run at once (libFuzzer's -max_total_time is wall time).
+FUZZ_JOBS ?= 1
 
 $(FUZZ_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
@@ -83,7 +85,7 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 
 fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	nice -n 19 cmake --build $(FUZZ_BUILD) -j $(JOBS) --target aasr_fuzzers
-	FUZZ_SECONDS=$(FUZZ_SECONDS) nice -n 19 bash scripts/fuzz.sh $(FUZZ_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) nice -n 19 bash scripts/fuzz.sh $(FUZZ_BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
