@@ -9,6 +9,7 @@
 #include "bot/moderation/policy.h"
 #include "bot/review/passwords.h"
 #include "bot/review/status.h"
+#include "bot/review/users.h"
 #include "bot/store/ingest.h"
 #include "bot/util/utf8.h"
 
@@ -126,6 +127,8 @@ void ReviewApi::AddRoutes() {
   t.Add({"POST", "/api/items/{id}/claim", A::kUser, [this](const Call& c) { return Claim(c); }});
   t.Add({"POST", "/api/items/{id}/decision", A::kUser, [this](const Call& c) { return Decision(c); }});
   t.Add({"POST", "/api/items/{id}/undo", A::kUser, [this](const Call& c) { return Undo(c); }});
+  t.Add({"POST", "/api/items/{id}/reopen", A::kUser, [this](const Call& c) { return Reopen(c); }});
+  t.Add({"DELETE", "/api/items/{id}/claim", A::kUser, [this](const Call& c) { return Release(c); }});
   t.Add({"POST", "/api/bulk", A::kUser, [this](const Call& c) { return Bulk(c); }});
   t.Add({"GET", "/api/stats", A::kUser, [this](const Call& c) { return Stats(c.request); }});
   t.Add({"GET", "/api/rules", A::kUser, [this](const Call& c) { return RulesView(c.request); }});
@@ -134,6 +137,12 @@ void ReviewApi::AddRoutes() {
          "the audit log is for admins"});
   t.Add({"GET", "/api/users", A::kAdmin, [this](const Call&) { return Users(); },
          "the user list is for admins"});
+  t.Add({"POST", "/api/users", A::kAdmin, [this](const Call& c) { return AddUserRoute(c); },
+         "managing users is for admins"});
+  for (const char* what : {"role", "disable", "enable", "reset"})
+    t.Add({"POST", std::string("/api/users/{name}/") + what, A::kAdmin,
+           [this, what](const Call& c) { return ChangeUser(c, what); },
+           "managing users is for admins"});
   t.Add({"GET", "/api/status", A::kUser, [this](const Call&) { return StatusView(); }});
   t.Add({"GET", "/api/outreach", A::kUser, [this](const Call& c) { return OutreachList(c.request); }});
   t.Add({"POST", "/api/outreach/{id}/retry", A::kAdmin,
@@ -402,8 +411,11 @@ Response ReviewApi::OutcomeResponse(const store::Outcome& o) const {
       return ErrorResponse(404, "not_found", o.message);
     case Code::kForbidden:
       return ErrorResponse(403, "forbidden", o.message);
-    case Code::kInvalid:
-      return ErrorResponse(422, "invalid", o.message);
+    case Code::kInvalid: {
+      if (o.message != kConfirmCrisis) return ErrorResponse(422, "invalid", o.message);
+      Response r = ErrorResponse(422, "confirm_required", o.message);
+      return r;
+    }
     case Code::kConflict:
     case Code::kTooLate: {
       json body{{"error", o.message},
@@ -434,6 +446,13 @@ Result<store::Outcome> ReviewApi::Decide(const DecisionInput& in, const std::str
     o.message = "no item " + std::to_string(in.item_id);
     return o;
   }
+  if (item.value()->crisis && in.decision == "remove" && !in.confirm) {
+    store::Outcome o;
+    o.code = Code::kInvalid;
+    o.message = kConfirmCrisis;
+    o.item = *item.value();
+    return o;
+  }
   store::DecideRequest d;
   d.item_id = in.item_id;
   d.user = user;
@@ -457,6 +476,7 @@ Response ReviewApi::Decision(const Call& c) {
   d.note = OptString(b, "note");
   if (d.note.size() > kMaxNoteBytes)
     return ErrorResponse(400, "bad_request", "note longer than 2000 bytes");
+  d.confirm = b.contains("confirm") && b["confirm"] == true;
   if (b.contains("version")) {
     if (!b["version"].is_number_integer())
       return ErrorResponse(400, "bad_request", "\"version\" must be an integer");
@@ -486,6 +506,7 @@ Response ReviewApi::Bulk(const Call& c) {
   d.note = OptString(b, "note");
   if (d.note.size() > kMaxNoteBytes)
     return ErrorResponse(400, "bad_request", "note longer than 2000 bytes");
+  d.confirm = b.contains("confirm") && b["confirm"] == true;
   for (const auto& v : b["ids"])
     if (!v.is_number_integer()) return ErrorResponse(400, "bad_request", "ids must be integers");
   json results = json::array();
@@ -502,6 +523,7 @@ Response ReviewApi::Bulk(const Call& c) {
       const store::Outcome& out = o.value();
       entry["status"] = HttpStatus(out.code);
       if (out.code != Code::kOk) entry["error"] = out.message;
+      if (out.message == kConfirmCrisis) entry["code"] = "confirm_required";
       if (HttpStatus(out.code) == 409) {
         entry["decided_by"] = out.by ? out.by->actor : "";
         entry["decided_at_ms"] = out.by ? out.by->at_ms : 0;
@@ -511,6 +533,93 @@ Response ReviewApi::Bulk(const Call& c) {
     results.push_back(entry);
   }
   return JsonResponse(200, {{"results", results}, {"decided", ok}});
+}
+
+Response ReviewApi::Reopen(const Call& c) {
+  auto body = ParseJsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
+  store::ReopenRequest rq;
+  rq.item_id = c.id;
+  rq.user = c.user();
+  rq.note = OptString(body.value(), "note");
+  if (rq.note.size() > kMaxNoteBytes)
+    return ErrorResponse(400, "bad_request", "note longer than 2000 bytes");
+  AASR_OR_500(item, store_->GetItem(c.id), "reopen");
+  if (!item.value()) return ErrorResponse(404, "not_found", "no item " + std::to_string(c.id));
+  AASR_OR_500(verdict, store_->GetVerdict(item.value()->comment_id), "reopen verdict");
+  const std::string decided = item.value()->state == store::ItemState::kRemoved ? "remove"
+                              : item.value()->state == store::ItemState::kApproved ? "approve"
+                                                                                   : "";
+  rq.actions = moderation::ForReopen(decided, verdict.value() ? verdict.value()->action : "",
+                                     CapabilitiesFor(item.value()->platform));
+  AASR_OR_500(o, store_->Reopen(rq), "reopen");
+  if (o.value().code == Code::kOk) spdlog::info("item {}: reopened by {}", c.id, c.user());
+  return OutcomeResponse(o.value());
+}
+
+Response ReviewApi::Release(const Call& c) {
+  AASR_OR_500(o, store_->ReleaseClaim(c.id, c.user()), "release claim");
+  return OutcomeResponse(o.value());
+}
+
+namespace {
+
+json UserJson(const store::Moderator& m) {
+  return json{{"name", m.name}, {"role", m.role}, {"disabled", m.disabled},
+              {"created_ms", m.created_ms}};
+}
+
+Response UserChangeResponse(const Result<UserChange>& r) {
+  if (!r.ok()) {
+    spdlog::error("users: {}", FormatErrors(r.errors()));
+    return ErrorResponse(500, "store", "the store failed; see the server log");
+  }
+  const UserChange& c = r.value();
+  switch (c.code) {
+    case Code::kOk: {
+      json body{{"user", UserJson(c.user)}, {"sessions_ended", c.sessions_ended}};
+      // Shown once: the page displays it and it is never stored in clear.
+      if (!c.password.empty()) body["password"] = c.password;
+      return JsonResponse(200, body);
+    }
+    case Code::kNotFound: return ErrorResponse(404, "not_found", c.message);
+    case Code::kConflict: return ErrorResponse(409, "conflict", c.message);
+    case Code::kForbidden: return ErrorResponse(403, "forbidden", c.message);
+    default: return ErrorResponse(422, "invalid", c.message);
+  }
+}
+
+}  // namespace
+
+Response ReviewApi::AddUserRoute(const Call& c) {
+  auto body = ParseJsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
+  const std::string name = OptString(body.value(), "name");
+  const std::string role = OptString(body.value(), "role");
+  if (name.empty() || role.empty())
+    return ErrorResponse(400, "bad_request", "give \"name\" and \"role\"");
+  auto r = AddUser(*store_, name, role, "", c.user());
+  if (r.ok() && r.value().code == Code::kOk)
+    spdlog::info("user {} ({}) added by {}", name, role, c.user());
+  return UserChangeResponse(r);
+}
+
+Response ReviewApi::ChangeUser(const Call& c, const std::string& what) {
+  auto body = ParseJsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
+  const std::string name = c.Param("name");
+  Result<UserChange> r = UserChange{};
+  if (what == "role") {
+    const std::string role = OptString(body.value(), "role");
+    if (role.empty()) return ErrorResponse(400, "bad_request", "give \"role\"");
+    r = SetRole(*store_, name, role, c.user());
+  } else if (what == "disable" || what == "enable") {
+    r = SetDisabled(*store_, name, what == "disable", c.user());
+  } else {
+    r = ResetPassword(*store_, name, "", c.user());
+  }
+  if (r.ok() && r.value().code == Code::kOk) spdlog::info("user {}: {} by {}", name, what, c.user());
+  return UserChangeResponse(r);
 }
 
 Response ReviewApi::AuditLog(const Request& r) {

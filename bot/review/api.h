@@ -69,6 +69,9 @@ struct DecisionInput {
   std::string decision;                     // "approve" | "remove" | "escalate"
   std::string note;                         // at most kMaxNoteBytes
   std::optional<int64_t> expected_version;  // conflict if the item moved on
+  // Removing a crisis comment must be confirmed (the person may need a reply
+  // first): without it the decision is refused, whoever calls.
+  bool confirm = false;
 };
 
 class ReviewApi {
@@ -100,6 +103,11 @@ class ReviewApi {
   // An Outcome as the API answers it: 200 {"item","audit_id"}, 409 with who
   // decided and when, 404, 403, 422.
   Response OutcomeResponse(const store::Outcome& o) const;
+  // Decide()'s message for an unconfirmed crisis removal (answered 422
+  // `confirm_required`).
+  static constexpr const char* kConfirmCrisis =
+      "removing a crisis comment needs confirmation (\"confirm\": true); reply to the person "
+      "first";
 
   static constexpr const char* kCookieName = "aasr_session";
   static constexpr size_t kMaxNoteBytes = 2000;
@@ -114,6 +122,10 @@ class ReviewApi {
   Response Decision(const Call& c);
   Response Undo(const Call& c);
   Response Bulk(const Call& c);
+  Response Reopen(const Call& c);
+  Response Release(const Call& c);
+  Response AddUserRoute(const Call& c);
+  Response ChangeUser(const Call& c, const std::string& what);
   Response AuditLog(const Request& r);
   Response Stats(const Request& r);
   Response RulesView(const Request& r);
