@@ -149,7 +149,7 @@ try {
   console.log('ok - a disabled user is logged out and cannot log in');
 
   // Add a user: the one-time password is shown once and works.
-  await dana.getByLabel('User name').fill('fran');
+  await dana.getByLabel("New user's name").fill('fran');
   await dana.getByRole('button', { name: 'Add user' }).click();
   const pw = await dana.locator('#one-time-password').textContent();
   assert.ok(pw.length >= 16);
