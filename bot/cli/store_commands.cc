@@ -1,4 +1,4 @@
-// `aasr-bot queue ingest|list` and `aasr-bot users add`.
+// `aasr-bot queue ingest|list` and `aasr-bot users list|add|role|disable|reset`.
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "bot/cli/commands.h"
 #include "bot/cli/store_paths.h"
 #include "bot/review/passwords.h"
+#include "bot/review/users.h"
 #include "bot/store/ingest.h"
 
 namespace aasr::cli {
@@ -146,37 +147,57 @@ int List(const std::string& db_path, const std::string& state, int limit,
   return 0;
 }
 
-int AddUser(const std::string& db_path, const std::string& name, const std::string& role) {
-  std::string password;
-  std::getline(std::cin, password);
-  if (!password.empty() && password.back() == '\r') password.pop_back();
-  if (password.size() < review::kMinPasswordLength) {
+// A UserChange as the CLI reports it: 0 done, 1 refused, 2 store failure.
+int Report(const Result<review::UserChange>& r, const std::string& done) {
+  if (!r.ok()) {
+    std::cerr << FormatErrors(r.errors());
+    return 2;
+  }
+  if (r.value().code != store::Code::kOk) {
+    std::cerr << r.value().message << "\n";
+    return 1;
+  }
+  std::cout << done << "\n";
+  if (!r.value().password.empty())
+    std::cout << "password (shown once): " << r.value().password << "\n";
+  if (r.value().sessions_ended) std::cout << "its sessions were ended\n";
+  return 0;
+}
+
+// The first line of stdin; "" when --generate.
+bool ReadPassword(bool generate, std::string* password) {
+  if (generate) return true;
+  std::getline(std::cin, *password);
+  if (!password->empty() && password->back() == '\r') password->pop_back();
+  if (password->size() < review::kMinPasswordLength) {
     std::cerr << "password too short: at least " << review::kMinPasswordLength
-              << " characters, read from the first line of stdin\n";
-    return 2;
+              << " characters, read from the first line of stdin (or pass --generate)\n";
+    return false;
   }
-  auto hash = review::HashPassword(password);
-  if (!hash.ok()) {
-    std::cerr << FormatErrors(hash.errors());
-    return 2;
-  }
+  return true;
+}
+
+int AddUser(const std::string& db_path, const std::string& name, const std::string& role,
+            bool generate) {
+  std::string password;
+  if (!ReadPassword(generate, &password)) return 2;
   auto st = OpenStoreOrReport(db_path);
   if (!st) return 2;
-  store::Moderator m;
-  m.name = name;
-  m.role = role;
-  m.password_hash = hash.value();
-  Status s = st->PutModerator(m);
-  if (!s.ok()) {
-    std::cerr << FormatErrors(s.errors());
+  return Report(review::PutUser(*st, name, role, password, "cli"),
+                "user " + name + " (" + role + ") saved");
+}
+
+int ListUsers(const std::string& db_path) {
+  auto st = OpenStoreOrReport(db_path);
+  if (!st) return 2;
+  auto users = st->ListModerators();
+  if (!users.ok()) {
+    std::cerr << FormatErrors(users.errors());
     return 2;
   }
-  store::AuditEntry a;
-  a.actor = "cli";
-  a.action = "user.add";
-  a.note = name + " (" + role + ")";
-  (void)st->AppendAudit(a);
-  std::cout << "user " << name << " (" << role << ") saved\n";
+  for (const auto& m : users.value())
+    std::cout << std::left << std::setw(24) << m.name << std::setw(10) << m.role
+              << (m.disabled ? "disabled" : "active") << "\n";
   return 0;
 }
 
@@ -212,16 +233,66 @@ void RegisterStoreCommands(CLI::App& app, int* exit_code) {
 
   auto* users = app.add_subcommand("users", "moderators and admins of the review page");
   users->require_subcommand(1);
-  auto* add = users->add_subcommand("add", "add or update a user; the password is read from stdin");
+  auto users_db = std::make_shared<std::string>(DefaultDbPath());
   auto name = std::make_shared<std::string>();
   auto role = std::make_shared<std::string>();
-  auto users_db = std::make_shared<std::string>(DefaultDbPath());
+  auto generate = std::make_shared<bool>(false);
+
+  auto* ls = users->add_subcommand("list", "every user with role and whether disabled");
+  ls->add_option("--db", *users_db, "database file")->capture_default_str();
+  ls->callback([=] { *exit_code = ListUsers(*users_db); });
+
+  auto* add = users->add_subcommand(
+      "add", "add or update a user; the password is read from stdin (or --generate)");
   add->add_option("name", *name, "user name")->required();
   add->add_option("--role", *role, "moderator or admin")
       ->required()
       ->check(CLI::IsMember({"moderator", "admin"}));
+  add->add_flag("--generate", *generate, "make a password and print it once");
   add->add_option("--db", *users_db, "database file")->capture_default_str();
-  add->callback([=] { *exit_code = AddUser(*users_db, *name, *role); });
+  add->callback([=] { *exit_code = AddUser(*users_db, *name, *role, *generate); });
+
+  auto* rl = users->add_subcommand("role", "change a user's role");
+  rl->add_option("name", *name, "user name")->required();
+  rl->add_option("role", *role, "moderator or admin")
+      ->required()
+      ->check(CLI::IsMember({"moderator", "admin"}));
+  rl->add_option("--db", *users_db, "database file")->capture_default_str();
+  rl->callback([=] {
+    auto st = OpenStoreOrReport(*users_db);
+    *exit_code = st ? Report(review::SetRole(*st, *name, *role, "cli"),
+                             "user " + *name + " is now " + *role)
+                    : 2;
+  });
+
+  auto enable = std::make_shared<bool>(false);
+  auto* dis = users->add_subcommand("disable", "refuse a user's logins and end their sessions");
+  dis->add_option("name", *name, "user name")->required();
+  dis->add_flag("--enable", *enable, "let a disabled user log in again");
+  dis->add_option("--db", *users_db, "database file")->capture_default_str();
+  dis->callback([=] {
+    auto st = OpenStoreOrReport(*users_db);
+    *exit_code = st ? Report(review::SetDisabled(*st, *name, !*enable, "cli"),
+                             "user " + *name + (*enable ? " enabled" : " disabled"))
+                    : 2;
+  });
+
+  auto* rs = users->add_subcommand(
+      "reset", "new password (stdin, or --generate) and end the user's sessions");
+  rs->add_option("name", *name, "user name")->required();
+  rs->add_flag("--generate", *generate, "make a password and print it once");
+  rs->add_option("--db", *users_db, "database file")->capture_default_str();
+  rs->callback([=] {
+    std::string password;
+    if (!ReadPassword(*generate, &password)) {
+      *exit_code = 2;
+      return;
+    }
+    auto st = OpenStoreOrReport(*users_db);
+    *exit_code = st ? Report(review::ResetPassword(*st, *name, password, "cli"),
+                             "password of " + *name + " reset")
+                    : 2;
+  });
 }
 
 }  // namespace aasr::cli

@@ -47,6 +47,17 @@ store::DecisionActions ForDecision(const std::string& decision,
   return a;
 }
 
+store::DecisionActions ForReopen(const std::string& decision, const std::string& verdict_action,
+                                 const platforms::Capabilities& caps) {
+  store::DecisionActions a;
+  if (decision == "remove") {
+    a.if_hidden = {"unhide"};
+  } else if (decision == "approve" && verdict_action == "hide" && RemoveAction(caps) == "hide") {
+    a.if_visible = {"hide"};
+  }
+  return a;
+}
+
 platforms::Capabilities KnownCapabilities(const std::string& platform) {
   platforms::Capabilities c;
   if (platform == "mastodon") {

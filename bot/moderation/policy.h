@@ -12,6 +12,9 @@
 //   fallback), else deletes where it can delete, else asks nothing.
 // - ForDecision: remove -> RemoveAction (not a second hide of a hidden item);
 //   approve -> unhide an item that is hidden; escalate -> nothing.
+// - ForReopen: reverses what a decision did on the platform: after remove,
+//   unhide a hidden item (a delete cannot be reversed); after approve, hide
+//   again where the verdict was `hide` and the platform can hide.
 // - KnownCapabilities: what an adapter of that name declares when none is at
 //   hand (`serve`, `queue ingest`); the daemon asks its adapters instead.
 // Thread safety: pure functions.
@@ -32,6 +35,10 @@ std::string RemoveAction(const platforms::Capabilities& caps);
 // Unknown decisions imply no action (the store refuses them).
 store::DecisionActions ForDecision(const std::string& decision,
                                    const platforms::Capabilities& caps);
+
+// `decision` is the one being reopened; `verdict_action` the rules' action.
+store::DecisionActions ForReopen(const std::string& decision, const std::string& verdict_action,
+                                 const platforms::Capabilities& caps);
 
 platforms::Capabilities KnownCapabilities(const std::string& platform);
 

@@ -27,8 +27,10 @@
 
 #include "bot/platforms/platform.h"
 #include "bot/review/http_types.h"
+#include "bot/review/item_json.h"
 #include "bot/review/outreach_api.h"
 #include "bot/review/rate_limit.h"
+#include "bot/review/routes.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
 
@@ -60,13 +62,29 @@ using RulesProvider = std::function<rules::RuleSetPtr()>;
 // The daemon's (or `serve`'s) status for GET /api/status; shape in README.md.
 using StatusProvider = std::function<nlohmann::json()>;
 
+// One moderator's decision on one item, as both POST /api/items/{id}/decision
+// and POST /api/bulk (and any other route) make it.
+struct DecisionInput {
+  int64_t item_id = 0;
+  std::string decision;                     // "approve" | "remove" | "escalate"
+  std::string note;                         // at most kMaxNoteBytes
+  std::optional<int64_t> expected_version;  // conflict if the item moved on
+  // Removing a crisis comment must be confirmed (the person may need a reply
+  // first): without it the decision is refused, whoever calls.
+  bool confirm = false;
+};
+
 class ReviewApi {
  public:
   ReviewApi(store::StorePtr store, RulesProvider rules, std::shared_ptr<const aasr::Clock> clock,
             ApiOptions options = {});
 
-  // Answers any request under /api/; 404 for unknown routes.
-  Response Handle(const Request& r);
+  // Answers any request under /api/ through the route table.
+  Response Handle(const Request& r) const { return routes_.Dispatch(r); }
+
+  // The route table: other files add their routes here before serving
+  // (routes.h shows the one line it takes).
+  RouteTable& routes() { return routes_; }
 
   // Optional parts, set before serving (not thread-safe against Handle()).
   // Without an outreach API, /api/outreach answers 404 `not_configured`.
@@ -74,48 +92,57 @@ class ReviewApi {
   // Without a provider, /api/status answers MinimalStatus("embedded", ...).
   void SetStatusProvider(StatusProvider status) { status_ = std::move(status); }
 
-  static constexpr const char* kCookieName = "aasr_session";
+  // For routes in other files.
+  const store::StorePtr& store() const { return store_; }
+  const std::shared_ptr<const aasr::Clock>& clock() const { return clock_; }
+  const ApiOptions& options() const { return options_; }
+  platforms::Capabilities CapabilitiesFor(const std::string& platform) const;
+  // The decision with the platform actions the moderation policy implies;
+  // refusals come back as the Outcome's code, store failures as Errors.
+  Result<store::Outcome> Decide(const DecisionInput& d, const std::string& user);
+  // An Outcome as the API answers it: 200 {"item","audit_id"}, 409 with who
+  // decided and when, 404, 403, 422.
+  Response OutcomeResponse(const store::Outcome& o) const;
+  // Decide()'s message for an unconfirmed crisis removal (answered 422
+  // `confirm_required`).
+  static constexpr const char* kConfirmCrisis =
+      "removing a crisis comment needs confirmation (\"confirm\": true); reply to the person "
+      "first";
 
   // The live session of the request (cookie; CSRF for non-GET), or nullopt
   // with the refusal to send: for routes served outside Handle() (events.h).
   std::optional<store::Session> SessionOf(const Request& r, Response* refusal) {
-    auto c = Authenticate(r, refusal);
-    if (!c) return std::nullopt;
-    return c->session;
+    return Authenticate(r, refusal);
   }
 
-  // The queue's fast item writer and the JSON-tree form it must equal.
-  std::string ItemJsonTextForTest(const store::Item& it) const;
-  nlohmann::json ItemJsonForTest(const store::Item& it) const;
+  static constexpr const char* kCookieName = "aasr_session";
+  static constexpr size_t kMaxNoteBytes = 2000;
 
  private:
-  struct Caller {
-    store::Session session;
-    bool admin() const { return session.role == "admin"; }
-  };
-
+  void AddRoutes();
   Response Login(const Request& r);
-  Response Logout(const Request& r, const Caller& c);
+  Response Logout(const Call& c);
   Response Queue(const Request& r);
   Response ItemView(int64_t id);
-  Response Claim(int64_t id, const Caller& c);
-  Response Decision(int64_t id, const Request& r, const Caller& c);
-  Response Undo(int64_t id, const Caller& c);
-  Response Bulk(const Request& r, const Caller& c);
+  Response Claim(const Call& c);
+  Response Decision(const Call& c);
+  Response Undo(const Call& c);
+  Response Bulk(const Call& c);
+  Response Reopen(const Call& c);
+  Response Release(const Call& c);
+  Response AddUserRoute(const Call& c);
+  Response ChangeUser(const Call& c, const std::string& what);
   Response AuditLog(const Request& r);
   Response Stats(const Request& r);
   Response RulesView(const Request& r);
   Response Try(const Request& r);
   Response Users();
   Response StatusView();
-  Response Outreach(const Request& r, const std::vector<std::string>& parts, const Caller& c);
+  Response OutreachList(const Request& r);
+  Response OutreachRetry(const Call& c);
 
   // The session of the request's cookie, or the response to send instead.
-  std::optional<Caller> Authenticate(const Request& r, Response* refusal);
-  nlohmann::json ItemJson(const store::Item& it, bool with_text) const;
-  void AppendItem(std::string* out, const store::Item& it) const;
-  Response OutcomeResponse(const store::Outcome& o);
-  platforms::Capabilities CapabilitiesFor(const std::string& platform) const;
+  std::optional<store::Session> Authenticate(const Request& r, Response* refusal);
 
   store::StorePtr store_;
   RulesProvider rules_;
@@ -124,10 +151,7 @@ class ReviewApi {
   LoginLimiter limiter_;
   std::unique_ptr<OutreachApi> outreach_;
   StatusProvider status_;
+  RouteTable routes_;
 };
-
-// Helpers shared with the server and tests.
-Response JsonResponse(int status, const nlohmann::json& body);
-Response ErrorResponse(int status, const std::string& code, const std::string& message);
 
 }  // namespace aasr::review

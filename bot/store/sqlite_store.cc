@@ -461,13 +461,91 @@ class SqliteStore : public Store {
       up.Bind(1, user).Bind(2, now + ttl_ms).Bind(3, item_id);
       AASR_RUN(up);
     }
-    auto audit = InsertAudit(*db, {0, item_id, user, now, "claim", StateName(it.state),
-                                   StateName(it.state), "", 0});
+    // A page renews its claim every minute or so: only a new claim is news.
+    const bool renewal = it.claimed_by == user && it.claim_expires_ms > now;
+    if (!renewal) {
+      auto audit = InsertAudit(*db, {0, item_id, user, now, "claim", StateName(it.state),
+                                     StateName(it.state), "", 0});
+      if (!audit.ok()) return audit.errors();
+      out.audit_id = audit.value();
+    }
+    Status s = tx.Commit();
+    if (!s.ok()) return s.errors();
+    auto after = GetItemIn(*db, item_id);
+    if (!after.ok()) return after.errors();
+    out.item = after.value();
+    return out;
+  }
+
+  Result<Outcome> ReleaseClaim(int64_t item_id, const std::string& user) override {
+    auto db = pool_.Acquire();
+    {
+      AASR_PREPARE(up, *db,
+                   "UPDATE items SET claimed_by = '', claim_expires_ms = 0 "
+                   "WHERE id = ? AND claimed_by = ?");
+      up.Bind(1, item_id).Bind(2, user);
+      AASR_RUN(up);
+    }
+    auto after = LoadItem(*db, item_id);
+    if (!after.ok()) return after.errors();
+    if (!after.value()) return Refuse(Code::kNotFound, "no item " + std::to_string(item_id));
+    Outcome out;
+    out.item = *after.value();
+    return out;
+  }
+
+  Result<Outcome> Reopen(const ReopenRequest& r) override {
+    auto db = pool_.Acquire();
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    auto loaded = LoadItem(*db, r.item_id);
+    if (!loaded.ok()) return loaded.errors();
+    if (!loaded.value()) return Refuse(Code::kNotFound, "no item " + std::to_string(r.item_id));
+    Item it = *loaded.value();
+    Outcome out;
+    out.item = it;
+    std::optional<AuditEntry> last = LastDecision(*db, r.item_id);
+    if ((it.state != ItemState::kApproved && it.state != ItemState::kRemoved) || !last) {
+      out.code = Code::kInvalid;
+      out.message = "item is " + std::string(StateName(it.state)) + ", not decided";
+      return out;
+    }
+    const int64_t now = clock_->NowMs();
+    const std::string to = last->from_state == "escalated" ? "escalated" : "pending";
+    auto audit = InsertAudit(*db, {0, r.item_id, r.user, now, "reopen", StateName(it.state), to,
+                                   r.note.empty() ? "reopen " + last->action : r.note, last->id});
     if (!audit.ok()) return audit.errors();
+    // What the decision asked of the platform and was never done is simply
+    // dropped; what was done is reversed by the policy's actions below.
+    {
+      AASR_PREPARE(up, *db,
+                   "UPDATE platform_actions SET state = 'cancelled', updated_ms = ? "
+                   "WHERE audit_id = ? AND (state = 'pending' OR state = 'failed')");
+      up.Bind(1, now).Bind(2, last->id);
+      AASR_RUN(up);
+    }
+    Status h = RecomputeHidden(*db, r.item_id);
+    if (!h.ok()) return h.errors();
+    auto mid = LoadItem(*db, r.item_id);
+    if (!mid.ok()) return mid.errors();
+    const bool hidden = mid.value() && mid.value()->hidden;
+    for (const std::string& kind : hidden ? r.actions.if_hidden : r.actions.if_visible) {
+      Status s = InsertAction(*db, r.item_id, audit.value(), kind, now);
+      if (!s.ok()) return s.errors();
+    }
+    {
+      AASR_PREPARE(up, *db,
+                   "UPDATE items SET state = ?, version = version + 1, updated_ms = ?, "
+                   "claimed_by = '', claim_expires_ms = 0 WHERE id = ?");
+      up.Bind(1, to).Bind(2, now).Bind(3, r.item_id);
+      AASR_RUN(up);
+    }
+    h = RecomputeHidden(*db, r.item_id);
+    if (!h.ok()) return h.errors();
     Status s = tx.Commit();
     if (!s.ok()) return s.errors();
     out.audit_id = audit.value();
-    auto after = GetItemIn(*db, item_id);
+    auto after = GetItemIn(*db, r.item_id);
     if (!after.ok()) return after.errors();
     out.item = after.value();
     return out;
@@ -553,7 +631,7 @@ class SqliteStore : public Store {
     Outcome out;
     out.item = it;
     std::optional<AuditEntry> last = LastDecision(*db, item_id);
-    if (!last || last->action == "undo") {
+    if (!last || last->action == "undo" || last->action == "reopen") {
       out.code = Code::kInvalid;
       out.message = "nothing to undo";
       return out;
@@ -780,14 +858,34 @@ class SqliteStore : public Store {
 
   Status PutModerator(const Moderator& m) override {
     auto db = pool_.Acquire();
-    AASR_PREPARE(st, *db,
-                 "INSERT INTO moderators(name, role, password_hash, disabled, created_ms) "
-                 "VALUES(?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
-                 "password_hash = excluded.password_hash, disabled = excluded.disabled");
-    st.Bind(1, m.name).Bind(2, m.role).Bind(3, m.password_hash).Bind(4, m.disabled ? 1 : 0);
-    st.Bind(5, m.created_ms ? m.created_ms : clock_->NowMs());
-    AASR_RUN(st);
-    return Ok{};
+    Tx tx(*db, true);
+    if (!tx.ok()) return tx.error();
+    std::string old_hash;
+    bool existed = false;
+    {
+      AASR_PREPARE(st, *db, "SELECT password_hash FROM moderators WHERE name = ?");
+      st.Bind(1, m.name);
+      if (st.Step()) {
+        existed = true;
+        old_hash = st.Text(0);
+      }
+    }
+    {
+      AASR_PREPARE(st, *db,
+                   "INSERT INTO moderators(name, role, password_hash, disabled, created_ms) "
+                   "VALUES(?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
+                   "password_hash = excluded.password_hash, disabled = excluded.disabled");
+      st.Bind(1, m.name).Bind(2, m.role).Bind(3, m.password_hash).Bind(4, m.disabled ? 1 : 0);
+      st.Bind(5, m.created_ms ? m.created_ms : clock_->NowMs());
+      AASR_RUN(st);
+    }
+    // Whoever knew the old password (or the disabled user) is logged out.
+    if (existed && (old_hash != m.password_hash || m.disabled)) {
+      AASR_PREPARE(st, *db, "DELETE FROM sessions WHERE user = ?");
+      st.Bind(1, m.name);
+      AASR_RUN(st);
+    }
+    return tx.Commit();
   }
 
   Result<std::optional<Moderator>> GetModerator(const std::string& name) override {
@@ -837,6 +935,14 @@ class SqliteStore : public Store {
     st.Bind(1, token_hash).Bind(2, clock_->NowMs());
     AASR_RUN(st);
     return Ok{};
+  }
+
+  Result<int> DeleteSessionsOf(const std::string& user) override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db, "DELETE FROM sessions WHERE user = ?");
+    st.Bind(1, user);
+    AASR_RUN(st);
+    return static_cast<int>(db->Changes());
   }
 
   Result<std::optional<std::string>> GetCursor(const std::string& scope,
@@ -912,7 +1018,7 @@ class SqliteStore : public Store {
   std::optional<AuditEntry> LastDecision(Db& db, int64_t item_id) {
     auto st = db.Prepare(std::string("SELECT ") + kAuditColumns +
                          " FROM audit WHERE item_id = ? AND action IN "
-                         "('approve','remove','escalate','undo') ORDER BY id DESC LIMIT 1");
+                         "('approve','remove','escalate','undo','reopen') ORDER BY id DESC LIMIT 1");
     if (!st.ok()) return std::nullopt;
     st.value()->Bind(1, item_id);
     if (!st.value()->Step()) return std::nullopt;

@@ -233,6 +233,17 @@ struct DecideRequest {
   DecisionActions actions;
 };
 
+// Reopening a decided item (approved or removed): back to the state before
+// its decision, with the platform actions that reverse it (the policy's
+// ForReopen), written for the item's hidden state once the decision's
+// actions not yet carried out are cancelled.
+struct ReopenRequest {
+  int64_t item_id = 0;
+  std::string user;
+  std::string note;
+  DecisionActions actions;
+};
+
 struct AuditFilter {
   int64_t item_id = 0;  // 0: all
   std::string actor;
@@ -297,8 +308,13 @@ class Store {
       const std::function<bool(const StoredComment&, const std::optional<Item>&)>& fn) = 0;
 
   // --- moderation ---
-  // Claims for ttl_ms; refused (kConflict) while another moderator's claim runs.
+  // Claims for ttl_ms; refused (kConflict) while another moderator's claim
+  // runs. The holder renewing a running claim writes no audit row.
   virtual Result<Outcome> Claim(int64_t item_id, const std::string& user, int64_t ttl_ms) = 0;
+  // Ends `user`'s claim (the page moved on); anyone else's claim stays.
+  virtual Result<Outcome> ReleaseClaim(int64_t item_id, const std::string& user) = 0;
+  // Any time after its decision; audited "reopen". kInvalid for an open item.
+  virtual Result<Outcome> Reopen(const ReopenRequest& r) = 0;
   virtual Result<Outcome> Decide(const DecideRequest& r) = 0;
   // Reverts the item's latest decision if it is at most window_ms old and was
   // made by `user` (or `is_admin`). Cancels its platform actions not yet
@@ -323,7 +339,9 @@ class Store {
   virtual Result<std::vector<RuleStats>> RuleStatistics(int64_t since_ms) = 0;
 
   // --- moderators and sessions ---
-  // Adds a moderator, or replaces the role and hash of an existing one.
+  // Adds a moderator, or replaces the role, hash and disabled flag of an
+  // existing one. A changed password hash or disabling ends every session of
+  // that user, in the same transaction.
   virtual Status PutModerator(const Moderator& m) = 0;
   virtual Result<std::optional<Moderator>> GetModerator(const std::string& name) = 0;
   virtual Result<std::vector<Moderator>> ListModerators() = 0;
@@ -331,6 +349,8 @@ class Store {
   // Returns the session if it exists and has not expired at the store's clock.
   virtual Result<std::optional<Session>> GetSession(const std::string& token_hash) = 0;
   virtual Status DeleteSession(const std::string& token_hash) = 0;
+  // Ends every session of `user`; how many there were.
+  virtual Result<int> DeleteSessionsOf(const std::string& user) = 0;
 
   // --- durable cursors (per account key/value), for the platform pollers ---
   virtual Result<std::optional<std::string>> GetCursor(const std::string& scope,

@@ -150,6 +150,10 @@ class FlakyStore : public store::Store {
   Result<store::Outcome> Claim(int64_t id, const std::string& u, int64_t ttl) override {
     return s_->Claim(id, u, ttl);
   }
+  Result<store::Outcome> ReleaseClaim(int64_t id, const std::string& u) override {
+    return s_->ReleaseClaim(id, u);
+  }
+  Result<store::Outcome> Reopen(const store::ReopenRequest& r) override { return s_->Reopen(r); }
   Result<store::Outcome> Decide(const store::DecideRequest& r) override { return s_->Decide(r); }
   Result<store::Outcome> Undo(int64_t id, const std::string& u, bool a, int64_t w) override {
     return s_->Undo(id, u, a, w);
@@ -176,6 +180,7 @@ class FlakyStore : public store::Store {
   Status PutSession(const store::Session& s) override { return s_->PutSession(s); }
   Result<std::optional<store::Session>> GetSession(const std::string& t) override { return s_->GetSession(t); }
   Status DeleteSession(const std::string& t) override { return s_->DeleteSession(t); }
+  Result<int> DeleteSessionsOf(const std::string& u) override { return s_->DeleteSessionsOf(u); }
   Result<std::optional<std::string>> GetCursor(const std::string& s, const std::string& k) override {
     return s_->GetCursor(s, k);
   }

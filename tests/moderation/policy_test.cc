@@ -111,3 +111,17 @@ TEST_CASE("known capabilities when no adapter is at hand", "[policy]") {
   CHECK(ForVerdict(Verdict("hide", {"threat"}), KnownCapabilities("mastodon")).at_once == "");
   CHECK(ForVerdict(Verdict("hide", {"threat"}), KnownCapabilities("file")).at_once == "hide");
 }
+
+TEST_CASE("reopen reverses what the decision did: unhide after remove, hide again after approve of a hide verdict",
+          "[policy]") {
+  using V = std::vector<std::string>;
+  const auto removed = moderation::ForReopen("remove", "review", Caps(true, true));
+  CHECK(removed.if_hidden == V{"unhide"});
+  CHECK(removed.if_visible.empty());  // a delete cannot be taken back
+  const auto approved_hide = moderation::ForReopen("approve", "hide", Caps(true, false));
+  CHECK(approved_hide.if_visible == V{"hide"});
+  CHECK(approved_hide.if_hidden.empty());
+  CHECK(moderation::ForReopen("approve", "review", Caps(true, true)).if_visible.empty());
+  CHECK(moderation::ForReopen("approve", "hide", Caps(false, true)).if_visible.empty());  // cannot hide
+  CHECK(moderation::ForReopen("escalate", "hide", Caps(true, true)).if_visible.empty());
+}

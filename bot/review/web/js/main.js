@@ -2,15 +2,16 @@
 // #rules, #try, #audit, #status), the rejected-edit banner and global keys.
 import { api, setCsrf, ApiError } from './api.js';
 import { announce } from './dom.js';
-import { initQueue, loadQueue, onKey, syncFilters, liveRefresh } from './queue.js';
+import { initQueue, loadQueue, onKey, syncFilters, liveRefresh, setQueueUser } from './queue.js';
 import { startLive, stopLive, initAlerts, setAlertUser, alertNew } from './live.js';
 import { viewOf } from './filters.js';
+import { showUsers, initUsers } from './users.js';
 import { showStats, showRules, initTry, showAudit } from './views.js';
 import { showOutreach, setOutreachRole } from './outreach.js';
 import { showStatus, refreshBanner, hideBanner } from './status.js';
 
 const $ = (id) => document.getElementById(id);
-const views = ['login', 'queue', 'outreach', 'stats', 'rules', 'try', 'audit', 'status'];
+const views = ['login', 'queue', 'outreach', 'stats', 'rules', 'try', 'audit', 'users', 'status'];
 // The banner follows the bot's status while the page is open.
 const BANNER_REFRESH_MS = 60 * 1000;
 let bannerTimer = 0;
@@ -28,7 +29,7 @@ async function route() {
   if (!session) { show('login'); $('login-user').focus(); return; }
   let view = viewOf(location.hash);
   if (!views.includes(view) || view === 'login') view = 'queue';
-  if (view === 'audit' && session.role !== 'admin') view = 'queue';
+  if ((view === 'audit' || view === 'users') && session.role !== 'admin') view = 'queue';
   show(view);
   try {
     if (view !== 'status') refreshBanner();
@@ -38,6 +39,7 @@ async function route() {
     if (view === 'stats') await showStats();
     if (view === 'rules') await showRules();
     if (view === 'audit') await showAudit(false);
+    if (view === 'users') await showUsers();
     if (view === 'try') $('try-text').focus();
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return loggedOut('Your session ended; please log in again.');
@@ -52,6 +54,8 @@ function loggedIn(s) {
   $('nav').hidden = false;
   for (const a of document.querySelectorAll('[data-admin]')) a.hidden = s.role !== 'admin';
   setOutreachRole(s.role);
+  setQueueUser(s.user);
+  initUsers(s.user);
   clearInterval(bannerTimer);
   bannerTimer = setInterval(() => { if (session) refreshBanner(); }, BANNER_REFRESH_MS);
   setAlertUser(s.user);
@@ -132,7 +136,7 @@ async function boot() {
       $('help').showModal();
       return;
     }
-    if (!$('queue-view').hidden && !$('help').open && onKey(ev)) ev.preventDefault();
+    if (!$('queue-view').hidden && !$('help').open && !$('confirm-crisis').open && onKey(ev)) ev.preventDefault();
   });
   try {
     loggedIn(await api('GET', '/api/session'));

@@ -11,7 +11,20 @@ const state = {
   current: null,      // the item view loaded in the pane
   lastDecided: [],    // item ids, most recent last, for `u`
   now: Date.now(),
+  claimed: 0,         // the item this page holds a claim on
+  claimTimer: 0,
 };
+
+// A claim lapses after 5 minutes on the server; the open page renews it.
+const CLAIM_RENEW_MS = 60 * 1000;
+
+function clockTime(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function claimText(it) {
+  return `${it.claimed_by} has this item until ${clockTime(it.claim_expires_ms)}`;
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,7 +49,7 @@ function entry(it, index) {
     h('span', { class: 'author' }, `@${it.author || 'unknown'}`),
     it.hidden ? badge('hidden', 'state') : null,
     h('span', { class: 'muted' }, `${age(it.created_ms, state.now)} ago`),
-    it.claimed_by ? h('span', { class: 'muted' }, `claimed by ${it.claimed_by}`) : null),
+    it.claimed_by ? h('span', { class: 'claim' }, `claimed by ${it.claimed_by} until ${clockTime(it.claim_expires_ms)}`) : null),
   h('span', { class: 'snippet' }, it.snippet));
   return h('li', {}, btn);
 }
@@ -125,10 +138,37 @@ function section(title, ...content) {
   return h('section', { 'aria-label': title }, h('h4', {}, title), ...content);
 }
 
+// Claims the open item (renewed while it stays open) and lets go of the last.
+async function claim(id) {
+  clearInterval(state.claimTimer);
+  if (state.claimed && state.claimed !== id) {
+    const prev = state.claimed;
+    state.claimed = 0;
+    api('DELETE', `/api/items/${prev}/claim`).catch(() => {});
+  }
+  try {
+    const r = await api('POST', `/api/items/${id}/claim`);
+    state.claimed = id;
+    state.claimTimer = setInterval(() => {
+      api('POST', `/api/items/${id}/claim`).catch(() => clearInterval(state.claimTimer));
+    }, CLAIM_RENEW_MS);
+    return r.item;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 409 && e.body.item) return e.body.item;
+    return null;
+  }
+}
+
 async function showItem(id) {
   const v = await api('GET', `/api/items/${id}`);
   // A later selection won the race: leave the pane to it.
   if (state.items[state.selected] && state.items[state.selected].id !== id) return;
+  const open = v.item.state === 'pending' || v.item.state === 'escalated';
+  if (open) {
+    const claimed = await claim(id);
+    if (claimed) Object.assign(v.item, { claimed_by: claimed.claimed_by, claim_expires_ms: claimed.claim_expires_ms });
+    if (state.items[state.selected] && state.items[state.selected].id !== id) return;
+  }
   showItemView(v);
 }
 
@@ -138,6 +178,9 @@ function showItemView(v) {
   $('item-empty').hidden = true;
   const body = clear($('item-body'));
   const it = v.item;
+  if (it.claimed_by && it.claimed_by !== currentUser) {
+    body.append(h('p', { class: 'claim-note', role: 'note', id: 'claim-note' }, `${claimText(it)}. Decisions wait until they let go or the claim lapses.`));
+  }
   if (it.crisis) {
     body.append(h('div', { class: 'support', role: 'note', 'aria-label': 'Crisis support' },
       h('h4', {}, 'Someone may be in crisis'),
@@ -186,26 +229,74 @@ function showItemView(v) {
 
 function actionsBar(it) {
   const open = it.state === 'pending' || it.state === 'escalated';
+  const held = !!(it.claimed_by && it.claimed_by !== currentUser);
+  const can = open && !held;
+  const btn = (label, key, cls, enabled, fn) => h('button', {
+    type: 'button', class: cls, disabled: !enabled, 'aria-disabled': enabled ? 'false' : 'true',
+    'aria-keyshortcuts': key, 'data-action': label.toLowerCase(), onclick: fn,
+  }, `${label} (${key})`);
   return h('div', { class: 'actions', role: 'group', 'aria-label': 'Decision' },
-    h('p', {}, h('label', { for: 'note' }, 'Note'), h('input', { id: 'note', size: 24, autocomplete: 'off' })),
-    h('button', { type: 'button', class: 'primary', disabled: !open, 'aria-keyshortcuts': 'a', onclick: () => decide('approve') }, 'Approve (a)'),
-    h('button', { type: 'button', class: 'danger', disabled: !open, 'aria-keyshortcuts': 'r', onclick: () => decide('remove') }, 'Remove (r)'),
-    h('button', { type: 'button', disabled: it.state !== 'pending', 'aria-keyshortcuts': 'e', onclick: () => decide('escalate') }, 'Escalate (e)'),
-    h('button', { type: 'button', 'aria-keyshortcuts': 'u', onclick: () => undo() }, 'Undo (u)'));
+    h('p', {}, h('label', { for: 'note' }, 'Note'), h('input', { id: 'note', size: 24, autocomplete: 'off', disabled: !can && open })),
+    btn('Approve', 'a', 'primary', can, () => decide('approve')),
+    btn('Remove', 'r', 'danger', can, () => decide('remove')),
+    btn('Escalate', 'e', '', can && it.state === 'pending', () => decide('escalate')),
+    btn('Undo', 'u', '', state.lastDecided.length > 0 || !open, () => undo()),
+    btn('Reopen', 'o', '', !open, () => reopen()),
+    open ? null : h('p', { class: 'muted' }, `Decided: ${it.state}. Reopen puts it back in the queue and reverses what was done on the platform.`));
+}
+
+let currentUser = '';
+export function setQueueUser(name) { currentUser = name; }
+
+// Removing a crisis comment: the moderator confirms (by key or mouse) that
+// the person has been answered; the server refuses it without.
+function confirmCrisisRemoval() {
+  const d = $('confirm-crisis');
+  return new Promise((resolve) => {
+    const done = (ok) => { d.removeEventListener('close', onClose); resolve(ok); };
+    const onClose = () => done(d.returnValue === 'remove');
+    d.returnValue = '';
+    d.addEventListener('close', onClose);
+    d.showModal();
+    $('confirm-crisis-cancel').focus();
+  });
+}
+
+function nextAfterDecision() {
+  const next = state.items[state.selected + 1] || state.items[state.selected - 1];
+  return next ? next.id : undefined;
+}
+
+// After a decision: focus on the next item in the list and its text read out,
+// so a screen-reader user keeps their place.
+function focusSelected(prefix) {
+  const it = state.items[state.selected];
+  if (!it) { $('queue-list').focus(); announce(`${prefix} Nothing left to review.`); return; }
+  const btn = document.querySelector(`.queue-entry[data-id="${it.id}"]`);
+  if (btn) btn.focus({ preventScroll: false });
+  const text = state.current && state.current.comment ? state.current.comment.text : it.snippet;
+  announce(`${prefix} Next: ${it.crisis ? 'crisis, ' : ''}${it.priority} priority, ${text}`);
 }
 
 async function decide(decision) {
   const v = state.current;
   if (!v) return;
-  const id = v.item.id;
-  const note = ($('note') && $('note').value) || '';
+  const it = v.item;
+  if (!(it.state === 'pending' || it.state === 'escalated')) { announce(`Item ${it.id} is already ${it.state}; reopen it first.`); return; }
+  if (it.claimed_by && it.claimed_by !== currentUser) { announce(`${claimText(it)}.`); return; }
+  const id = it.id;
+  const body = { decision, note: ($('note') && $('note').value) || '', version: it.version };
+  if (decision === 'remove' && it.crisis) {
+    if (!(await confirmCrisisRemoval())) { announce('Not removed.'); $('comment-text') && $('comment-text').focus(); return; }
+    body.confirm = true;
+  }
   try {
-    await api('POST', `/api/items/${id}/decision`, { decision, note, version: v.item.version });
+    await api('POST', `/api/items/${id}/decision`, body);
     state.lastDecided.push(id);
-    announce(`${decision === 'approve' ? 'Approved' : decision === 'remove' ? 'Removed' : 'Escalated'} item ${id}. Press u to undo.`);
-    // Move on to the next open item.
-    const next = state.items[state.selected + 1];
-    await loadQueue(next ? next.id : undefined);
+    state.claimed = state.claimed === id ? 0 : state.claimed;
+    const done = `${decision === 'approve' ? 'Approved' : decision === 'remove' ? 'Removed' : 'Escalated'} item ${id}. Press u to undo.`;
+    await loadQueue(nextAfterDecision());
+    focusSelected(done);
   } catch (e) {
     if (e instanceof ApiError && e.status === 409) {
       const b = e.body;
@@ -216,6 +307,21 @@ async function decide(decision) {
     } else {
       announce(`Could not ${decision}: ${e.message}`);
     }
+  }
+}
+
+async function reopen() {
+  const v = state.current;
+  if (!v) return;
+  const id = v.item.id;
+  try {
+    await api('POST', `/api/items/${id}/reopen`, { note: ($('note') && $('note').value) || '' });
+    announce(`Reopened item ${id}: it is back in the queue.`);
+    await loadQueue(id);
+    const a = document.querySelector('.actions [data-action="approve"]');
+    if (a) a.focus();
+  } catch (e) {
+    announce(`Could not reopen: ${e.message}`);
   }
 }
 
@@ -246,6 +352,7 @@ export function onKey(ev) {
     case 'r': if (actionable()) decide('remove'); return true;
     case 'e': if (actionable()) decide('escalate'); return true;
     case 'u': undo(); return true;
+    case 'o': reopen(); return true;
     case '/': $('f-q').focus(); return true;
     default: return false;
   }
