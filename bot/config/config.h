@@ -86,6 +86,7 @@ struct Config {
   std::string rules_dir = "rules";
   std::string posts_dir = "posts";
   std::string schedules;                   // empty: no outreach schedules
+  std::string saved_replies = "config/replies.yaml";  // bot/replies/saved.h
   std::string review_listen = "http://127.0.0.1:8080";
   int poll_seconds = 60;                   // per account unless it says otherwise
   double poll_jitter = 0.1;                // +-10% so accounts do not poll in step

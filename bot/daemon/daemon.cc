@@ -62,6 +62,7 @@ struct Daemon::Impl {
 
   std::unique_ptr<DatabaseLock> db_lock;  // declared before store: released after it closes
   store::StorePtr store;
+  std::unique_ptr<replies::ReplyStore> reply_store;  // the replies outbox, same file
   std::unique_ptr<review::ReviewServer> server;
   std::string database, listen;  // fixed at start
 
@@ -227,6 +228,12 @@ Result<std::shared_ptr<AccountRunner>> Daemon::Impl::MakeRunner(const config::Ac
     if (r.done) actions->Inc({acc, "done"}, r.done);
     if (r.retrying) actions->Inc({acc, "retrying"}, r.retrying);
     if (r.failed) actions->Inc({acc, "failed"}, r.failed);
+    for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
+  };
+  d.replies = reply_store.get();
+  d.on_replies = [this](const std::string& acc, const replies::ReplyReport& r) {
+    if (r.sent || r.reconciled)
+      log->info("{}: {} repl{} sent, {} found already sent", acc, r.sent, r.sent == 1 ? "y" : "ies", r.reconciled);
     for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
   };
   d.on_error = [this](const std::string& acc, const Errors& errors) {
@@ -529,6 +536,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   // The outreach tables live in the same file: open once now so a problem
   // with them stops the start instead of a thread later.
   if (auto o = outreach::OutreachStore::Open(c.database); !o.ok()) return o.errors();
+  auto opened_replies = replies::ReplyStore::Open(c.database);
+  if (!opened_replies.ok()) return opened_replies.errors();
+  impl->reply_store = std::move(opened_replies).value();
 
   impl->SetUpMetrics();
   Status accounts = impl->StartAccounts(c);
@@ -537,6 +547,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   review::ServerOptions so;
   so.listen = c.review_listen;
   so.outreach_db = c.database;  // the outbox lives in the same file
+  so.replies_db = c.database;   // so does the replies outbox
+  so.saved_replies = c.saved_replies;
   Impl* raw = impl.get();
   so.status = [raw] { return raw->StatusView(); };
   // What a decision asks of a platform is the moderation policy's

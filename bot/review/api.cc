@@ -292,6 +292,10 @@ Response ReviewApi::Handle(const Request& r) {
     auto id = ParseId(parts[3]);
     if (!id) return ErrorResponse(404, "not_found", "no item '" + parts[3] + "'");
     if (parts.size() == 4 && get) return ItemView(*id);
+    if (parts.size() == 5 && parts[4] == "replies" && (get || post)) {
+      if (!replies_) return ErrorResponse(404, "not_configured", "replies are not configured on this server");
+      return get ? replies_->Get(*id) : replies_->Post(*id, r, c.session.user);
+    }
     if (parts.size() == 5 && post) {
       if (parts[4] == "claim") return Claim(*id, c);
       if (parts[4] == "decision") return Decision(*id, r, c);

@@ -29,6 +29,7 @@
 #include "bot/review/http_types.h"
 #include "bot/review/outreach_api.h"
 #include "bot/review/rate_limit.h"
+#include "bot/review/replies_api.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
 
@@ -73,6 +74,10 @@ class ReviewApi {
   void SetOutreach(std::unique_ptr<OutreachApi> outreach) { outreach_ = std::move(outreach); }
   // Without a provider, /api/status answers MinimalStatus("embedded", ...).
   void SetStatusProvider(StatusProvider status) { status_ = std::move(status); }
+  // Without a replies API, /api/items/{id}/replies answers 404 `not_configured`.
+  void SetReplies(std::unique_ptr<RepliesApi> replies) { replies_ = std::move(replies); }
+  // What the platform can do (ApiOptions::capabilities_for, else KnownCapabilities).
+  platforms::Capabilities CapabilitiesFor(const std::string& platform) const;
 
   static constexpr const char* kCookieName = "aasr_session";
 
@@ -107,7 +112,6 @@ class ReviewApi {
   nlohmann::json ItemJson(const store::Item& it, bool with_text) const;
   void AppendItem(std::string* out, const store::Item& it) const;
   Response OutcomeResponse(const store::Outcome& o);
-  platforms::Capabilities CapabilitiesFor(const std::string& platform) const;
 
   store::StorePtr store_;
   RulesProvider rules_;
@@ -116,6 +120,7 @@ class ReviewApi {
   LoginLimiter limiter_;
   std::unique_ptr<OutreachApi> outreach_;
   StatusProvider status_;
+  std::unique_ptr<RepliesApi> replies_;
 };
 
 // Helpers shared with the server and tests.

@@ -1,6 +1,7 @@
 // The queue view: the list, the item pane, decisions and keyboard work.
 import { api, query, ApiError } from './api.js';
 import { h, clear, highlighted, age, when, announce } from './dom.js';
+import { replySection } from './reply.js';
 
 const state = {
   items: [],
@@ -121,6 +122,7 @@ async function showItem(id) {
           v.verdict.shadow.map((m) => `${m.rule_id} (${m.category})`).join(', '))
         : null),
     actionsBar(it),
+    replySection(it.id),
     section('The post it answered',
       h('p', {}, v.post.text || '(text not stored)'),
       h('p', { class: 'muted' }, v.post.id)),
