@@ -149,7 +149,7 @@ TEST_CASE("mastodon reply errors: an unknown status is Mastodon's 404 - too long
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors()[0].message.find("Record not found") != std::string::npos);
   rig.fake.clear_requests_for_test();
-  auto long_one = rig.masto->Reply(Req(c, std::string(490, 'a'), "reply-6"));  // + "@parent42 " > 500
+  auto long_one = rig.masto->Reply(Req(c, std::string(491, 'a'), "reply-6"));  // + "@parent42 " = 501
   REQUIRE_FALSE(long_one.ok());
   CHECK(long_one.errors()[0].message.find("the instance allows 500") != std::string::npos);
   CHECK(rig.fake.requests_to("POST", "/api/v1/statuses").empty());
@@ -246,7 +246,7 @@ TEST_CASE("facebook private reply: /{page-id}/messages recipient comment_id - on
 }
 
 TEST_CASE("local reply: appended once per key to outbox/replies.jsonl", "[replies][local]") {
-  TestDir dir("replies-local");
+  aasr::testing::TestDir dir("replies-local");
   net::FakeClock clock(kNow);
   LocalPlatform local("local", dir.path(), &clock);
   FetchedComment c;
