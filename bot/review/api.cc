@@ -17,49 +17,10 @@ namespace aasr::review {
 using nlohmann::json;
 using store::Code;
 
-Response JsonResponse(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  r.headers.push_back({"Cache-Control", "no-store"});
-  return r;
-}
-
-Response ErrorResponse(int status, const std::string& code, const std::string& message) {
-  return JsonResponse(status, json{{"error", message}, {"code", code}});
-}
-
 namespace {
 
-std::optional<int64_t> ParseId(const std::string& s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(sep, start);
-    if (end == std::string::npos) end = s.size();
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-// At most `max` bytes, never cutting a UTF-8 sequence in half.
-std::string Snippet(const std::string& text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
-}
-
 std::string CookieValue(const std::string& header, const std::string& name) {
-  for (const std::string& part : Split(header, ';')) {
+  for (const std::string& part : SplitString(header, ';')) {
     size_t b = part.find_first_not_of(' ');
     if (b == std::string::npos) continue;
     size_t eq = part.find('=', b);
@@ -67,14 +28,6 @@ std::string CookieValue(const std::string& header, const std::string& name) {
     if (part.compare(b, eq - b, name) == 0) return part.substr(eq + 1);
   }
   return "";
-}
-
-Result<json> ParseBody(const Request& r) {
-  if (r.body.empty()) return json::object();
-  json j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) return Error{{"request body", 0, 0}, "", "request body is not valid JSON"};
-  if (!j.is_object()) return Error{{"request body", 0, 0}, "", "request body must be a JSON object"};
-  return j;
 }
 
 std::string OptString(const json& j, const char* key) {
@@ -112,40 +65,6 @@ json MatchesJson(const std::vector<store::StoredMatch>& ms, bool shadow = false)
   return out;
 }
 
-// The queue is the hottest route: its items are written straight into the
-// response text instead of through a JSON tree (which cost most of a request
-// in allocations). Output is the same JSON as ItemJson (tested).
-void AppendString(std::string* out, std::string_view s) {
-  if (utf8::FindInvalid(s) != std::string_view::npos) {
-    *out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-    return;
-  }
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of characters needing no escape
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-        *out += buf;
-      }
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
 void AppendKey(std::string* out, const char* key) {
   out->push_back('"');
   *out += key;
@@ -161,7 +80,10 @@ ReviewApi::ReviewApi(store::StorePtr store, RulesProvider rules,
       clock_(std::move(clock)),
       options_(std::move(options)),
       limiter_(clock_, options_.login_failures_per_user, options_.login_attempts_per_address,
-               options_.login_window_ms) {}
+               options_.login_window_ms),
+      routes_([this](const Request& r, Response* refusal) { return Authenticate(r, refusal); }) {
+  AddRoutes();
+}
 
 platforms::Capabilities ReviewApi::CapabilitiesFor(const std::string& platform) const {
   if (options_.capabilities_for)
@@ -169,65 +91,7 @@ platforms::Capabilities ReviewApi::CapabilitiesFor(const std::string& platform) 
   return moderation::KnownCapabilities(platform);
 }
 
-json ReviewApi::ItemJson(const store::Item& it, bool with_text) const {
-  json j{{"id", it.id},
-         {"state", store::StateName(it.state)},
-         {"priority", store::PriorityName(it.priority)},
-         {"priority_rank", it.priority},
-         {"crisis", it.crisis},
-         {"hidden", it.hidden},
-         {"categories", it.categories},
-         {"platform", it.platform},
-         {"account", it.account},
-         {"author", it.author_handle},
-         {"snippet", Snippet(it.text, 160)},
-         {"created_ms", it.created_ms},
-         {"received_ms", it.received_ms},
-         {"claimed_by", it.claim_expires_ms > clock_->NowMs() ? it.claimed_by : ""},
-         {"version", it.version}};
-  if (with_text) j["text"] = it.text;
-  return j;
-}
-
-void ReviewApi::AppendItem(std::string* out, const store::Item& it) const {
-  // Keys in the order nlohmann::json (a std::map) writes them.
-  *out += "{\"account\":";
-  AppendString(out, it.account);
-  *out += ",\"author\":";
-  AppendString(out, it.author_handle);
-  *out += ",\"categories\":[";
-  for (size_t i = 0; i < it.categories.size(); ++i) {
-    if (i) out->push_back(',');
-    AppendString(out, it.categories[i]);
-  }
-  *out += "],\"claimed_by\":";
-  AppendString(out, it.claim_expires_ms > clock_->NowMs() ? it.claimed_by : "");
-  *out += ",\"created_ms\":" + std::to_string(it.created_ms);
-  *out += ",\"crisis\":" + std::string(it.crisis ? "true" : "false");
-  *out += ",\"hidden\":" + std::string(it.hidden ? "true" : "false");
-  *out += ",\"id\":" + std::to_string(it.id);
-  *out += ",\"platform\":";
-  AppendString(out, it.platform);
-  *out += ",\"priority\":";
-  AppendString(out, store::PriorityName(it.priority));
-  *out += ",\"priority_rank\":" + std::to_string(it.priority);
-  *out += ",\"received_ms\":" + std::to_string(it.received_ms);
-  *out += ",\"snippet\":";
-  AppendString(out, Snippet(it.text, 160));
-  *out += ",\"state\":";
-  AppendString(out, store::StateName(it.state));
-  *out += ",\"version\":" + std::to_string(it.version) + "}";
-}
-
-std::string ReviewApi::ItemJsonTextForTest(const store::Item& it) const {
-  std::string out;
-  AppendItem(&out, it);
-  return out;
-}
-
-nlohmann::json ReviewApi::ItemJsonForTest(const store::Item& it) const { return ItemJson(it, false); }
-
-std::optional<ReviewApi::Caller> ReviewApi::Authenticate(const Request& r, Response* refusal) {
+std::optional<store::Session> ReviewApi::Authenticate(const Request& r, Response* refusal) {
   std::string token = CookieValue(r.Header("cookie"), kCookieName);
   if (token.empty()) {
     *refusal = ErrorResponse(401, "login_required", "log in first");
@@ -243,66 +107,45 @@ std::optional<ReviewApi::Caller> ReviewApi::Authenticate(const Request& r, Respo
     *refusal = ErrorResponse(401, "login_required", "your session expired; log in again");
     return std::nullopt;
   }
-  Caller c{*s.value()};
-  if (r.method != "GET" && r.method != "HEAD" &&
-      !SafeEquals(r.Header("x-csrf-token"), c.session.csrf)) {
-    *refusal = ErrorResponse(403, "csrf", "missing or wrong X-CSRF-Token header");
-    return std::nullopt;
-  }
-  return c;
+  return *s.value();
 }
 
-Response ReviewApi::Handle(const Request& r) {
-  std::vector<std::string> parts = Split(r.path, '/');  // "", "api", ...
-  if (parts.size() < 3 || parts[1] != "api") return ErrorResponse(404, "not_found", "no such route");
-  const std::string& route = parts[2];
-  const bool get = r.method == "GET", post = r.method == "POST";
-  if (route == "login" && parts.size() == 3) {
-    if (!post) return ErrorResponse(405, "method", "use POST");
-    return Login(r);
-  }
-  Response refusal;
-  auto caller = Authenticate(r, &refusal);
-  if (!caller) return refusal;
-  const Caller& c = *caller;
-  if (parts.size() == 3) {
-    if (route == "logout" && post) return Logout(r, c);
-    if (route == "session" && get)
-      return JsonResponse(200, {{"user", c.session.user},
-                                {"role", c.session.role},
-                                {"csrf", c.session.csrf},
-                                {"expires_ms", c.session.expires_ms}});
-    if (route == "queue" && get) return Queue(r);
-    if (route == "bulk" && post) return Bulk(r, c);
-    if (route == "stats" && get) return Stats(r);
-    if (route == "rules" && get) return RulesView(r);
-    if (route == "try" && post) return Try(r);
-    if (route == "audit" && get) {
-      if (!c.admin()) return ErrorResponse(403, "forbidden", "the audit log is for admins");
-      return AuditLog(r);
-    }
-    if (route == "users" && get) {
-      if (!c.admin()) return ErrorResponse(403, "forbidden", "the user list is for admins");
-      return Users();
-    }
-    if (route == "status" && get) return StatusView();
-  }
-  if (route == "outreach") return Outreach(r, parts, c);
-  if (route == "items" && (parts.size() == 4 || parts.size() == 5)) {
-    auto id = ParseId(parts[3]);
-    if (!id) return ErrorResponse(404, "not_found", "no item '" + parts[3] + "'");
-    if (parts.size() == 4 && get) return ItemView(*id);
-    if (parts.size() == 5 && parts[4] == "replies" && (get || post)) {
-      if (!replies_) return ErrorResponse(404, "not_configured", "replies are not configured on this server");
-      return get ? replies_->Get(*id) : replies_->Post(*id, r, c.session.user);
-    }
-    if (parts.size() == 5 && post) {
-      if (parts[4] == "claim") return Claim(*id, c);
-      if (parts[4] == "decision") return Decision(*id, r, c);
-      if (parts[4] == "undo") return Undo(*id, c);
-    }
-  }
-  return ErrorResponse(404, "not_found", "no route " + r.method + " " + r.path);
+void ReviewApi::AddRoutes() {
+  using A = Access;
+  RouteTable& t = routes_;
+  t.Add({"POST", "/api/login", A::kPublic, [this](const Call& c) { return Login(c.request); }});
+  t.Add({"POST", "/api/logout", A::kUser, [this](const Call& c) { return Logout(c); }});
+  t.Add({"GET", "/api/session", A::kUser, [](const Call& c) {
+           return JsonResponse(200, {{"user", c.session.user},
+                                     {"role", c.session.role},
+                                     {"csrf", c.session.csrf},
+                                     {"expires_ms", c.session.expires_ms}});
+         }});
+  t.Add({"GET", "/api/queue", A::kUser, [this](const Call& c) { return Queue(c.request); }});
+  t.Add({"GET", "/api/items/{id}", A::kUser, [this](const Call& c) { return ItemView(c.id); }});
+  t.Add({"POST", "/api/items/{id}/claim", A::kUser, [this](const Call& c) { return Claim(c); }});
+  t.Add({"POST", "/api/items/{id}/decision", A::kUser, [this](const Call& c) { return Decision(c); }});
+  t.Add({"POST", "/api/items/{id}/undo", A::kUser, [this](const Call& c) { return Undo(c); }});
+  t.Add({"POST", "/api/bulk", A::kUser, [this](const Call& c) { return Bulk(c); }});
+  t.Add({"GET", "/api/stats", A::kUser, [this](const Call& c) { return Stats(c.request); }});
+  t.Add({"GET", "/api/rules", A::kUser, [this](const Call& c) { return RulesView(c.request); }});
+  t.Add({"POST", "/api/try", A::kUser, [this](const Call& c) { return Try(c.request); }});
+  t.Add({"GET", "/api/audit", A::kAdmin, [this](const Call& c) { return AuditLog(c.request); },
+         "the audit log is for admins"});
+  t.Add({"GET", "/api/users", A::kAdmin, [this](const Call&) { return Users(); },
+         "the user list is for admins"});
+  t.Add({"GET", "/api/status", A::kUser, [this](const Call&) { return StatusView(); }});
+  t.Add({"GET", "/api/outreach", A::kUser, [this](const Call& c) { return OutreachList(c.request); }});
+  t.Add({"POST", "/api/outreach/{id}/retry", A::kAdmin,
+         [this](const Call& c) { return OutreachRetry(c); }, "retrying posts is for admins",
+         "outbox row"});
+  // Replies (bot/review/replies_api.h); 404 `not_configured` without a replies database.
+  auto replies = [this](const Call& c) {
+    if (!replies_) return ErrorResponse(404, "not_configured", "replies are not configured on this server");
+    return c.request.method == "GET" ? replies_->Get(c.id) : replies_->Post(c.id, c.request, c.session.user);
+  };
+  t.Add({"GET", "/api/items/{id}/replies", A::kUser, replies});
+  t.Add({"POST", "/api/items/{id}/replies", A::kUser, replies});
 }
 
 Response ReviewApi::StatusView() {
@@ -325,25 +168,26 @@ Response ReviewApi::StatusView() {
   return JsonResponse(200, s);
 }
 
-Response ReviewApi::Outreach(const Request& r, const std::vector<std::string>& parts,
-                             const Caller& c) {
-  const bool get = r.method == "GET", post = r.method == "POST";
-  if (!outreach_)
-    return ErrorResponse(404, "not_configured",
-                         "outreach is not configured on this server (the daemon shows it; "
-                         "`aasr-bot serve --outreach-db FILE` does too)");
-  if (parts.size() == 3 && get) return outreach_->List(r);
-  if (parts.size() == 5 && parts[4] == "retry" && post) {
-    auto id = ParseId(parts[3]);
-    if (!id) return ErrorResponse(404, "not_found", "no outbox row '" + parts[3] + "'");
-    if (!c.admin()) return ErrorResponse(403, "forbidden", "retrying posts is for admins");
-    return outreach_->Retry(*id, c.session.user);
-  }
-  return ErrorResponse(404, "not_found", "no route " + r.method + " " + r.path);
+namespace {
+Response NotConfigured() {
+  return ErrorResponse(404, "not_configured",
+                       "outreach is not configured on this server (the daemon shows it; "
+                       "`aasr-bot serve --outreach-db FILE` does too)");
+}
+}  // namespace
+
+Response ReviewApi::OutreachList(const Request& r) {
+  if (!outreach_) return NotConfigured();
+  return outreach_->List(r);
+}
+
+Response ReviewApi::OutreachRetry(const Call& c) {
+  if (!outreach_) return NotConfigured();
+  return outreach_->Retry(c.id, c.user());
 }
 
 Response ReviewApi::Login(const Request& r) {
-  auto body = ParseBody(r);
+  auto body = ParseJsonBody(r);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
   std::string user = OptString(body.value(), "user");
   std::string password = OptString(body.value(), "password");
@@ -404,8 +248,8 @@ Response ReviewApi::Login(const Request& r) {
   return resp;
 }
 
-Response ReviewApi::Logout(const Request& r, const Caller& c) {
-  Status s = store_->DeleteSession(TokenHash(CookieValue(r.Header("cookie"), kCookieName)));
+Response ReviewApi::Logout(const Call& c) {
+  Status s = store_->DeleteSession(TokenHash(CookieValue(c.request.Header("cookie"), kCookieName)));
   if (!s.ok()) spdlog::error("logout: {}", FormatErrors(s.errors()));
   store::AuditEntry a;
   a.actor = c.session.user;
@@ -424,7 +268,7 @@ Response ReviewApi::Queue(const Request& r) {
     f.states = {store::ItemState::kPending, store::ItemState::kEscalated,
                 store::ItemState::kApproved, store::ItemState::kRemoved};
   } else if (!state.empty() && state != "open") {
-    for (const auto& s : Split(state, ',')) {
+    for (const auto& s : SplitString(state, ',')) {
       auto st = store::ParseState(s);
       if (!st)
         return ErrorResponse(400, "bad_request",
@@ -456,6 +300,7 @@ Response ReviewApi::Queue(const Request& r) {
     spdlog::error("queue: {}", FormatErrors(page.errors()));
     return ErrorResponse(500, "store", "the store failed; see the server log");
   }
+  const int64_t now_ms = clock_->NowMs();
   std::string body;
   body.reserve(512 * page.value().items.size() + 1024);
   body += "{\"items\":[";
@@ -463,15 +308,15 @@ Response ReviewApi::Queue(const Request& r) {
   for (const auto& it : page.value().items) {
     if (!first) body.push_back(',');
     first = false;
-    AppendItem(&body, it);
+    AppendItemJson(&body, it, now_ms);
   }
   body += "],";
   AppendKey(&body, "next_cursor");
-  AppendString(&body, page.value().next_cursor);
-  body += ",\"now_ms\":" + std::to_string(clock_->NowMs()) + ",";
+  AppendJsonString(&body, page.value().next_cursor);
+  body += ",\"now_ms\":" + std::to_string(now_ms) + ",";
   // The crisis wording is sent once per page, not once per crisis item.
   AppendKey(&body, "support_wording");
-  AppendString(&body, options_.crisis_support_wording);
+  AppendJsonString(&body, options_.crisis_support_wording);
   body.push_back('}');
   Response resp;
   resp.body = std::move(body);
@@ -497,7 +342,7 @@ Response ReviewApi::ItemView(int64_t id) {
   af.item_id = id;
   AASR_OR_500(audit, store_->Audit(af), "item audit");
   AASR_OR_500(actions, store_->ActionsForItem(id), "item actions");
-  json out{{"item", ItemJson(it, true)}};
+  json out{{"item", ItemJson(it, clock_->NowMs(), /*with_text=*/true)}};
   if (it.crisis) out["support_wording"] = options_.crisis_support_wording;
   if (comment.value()) {
     const auto& c = *comment.value();
@@ -522,7 +367,7 @@ Response ReviewApi::ItemView(int64_t id) {
   }
   json hist = json::array();
   for (const auto& h : history.value()) {
-    json e = ItemJson(h.item, false);
+    json e = ItemJson(h.item, clock_->NowMs());
     e["last_decision"] = h.last_decision;
     e["last_actor"] = h.last_actor;
     e["last_at_ms"] = h.last_at_ms;
@@ -539,10 +384,27 @@ Response ReviewApi::ItemView(int64_t id) {
   return JsonResponse(200, out);
 }
 
-Response ReviewApi::OutcomeResponse(const store::Outcome& o) {
+namespace {
+
+int HttpStatus(Code c) {
+  switch (c) {
+    case Code::kOk: return 200;
+    case Code::kNotFound: return 404;
+    case Code::kForbidden: return 403;
+    case Code::kInvalid: return 422;
+    case Code::kConflict:
+    case Code::kTooLate: return 409;
+  }
+  return 500;
+}
+
+}  // namespace
+
+Response ReviewApi::OutcomeResponse(const store::Outcome& o) const {
+  const int64_t now = clock_->NowMs();
   switch (o.code) {
     case Code::kOk:
-      return JsonResponse(200, {{"item", ItemJson(o.item, false)}, {"audit_id", o.audit_id}});
+      return JsonResponse(200, {{"item", ItemJson(o.item, now)}, {"audit_id", o.audit_id}});
     case Code::kNotFound:
       return ErrorResponse(404, "not_found", o.message);
     case Code::kForbidden:
@@ -553,7 +415,7 @@ Response ReviewApi::OutcomeResponse(const store::Outcome& o) {
     case Code::kTooLate: {
       json body{{"error", o.message},
                 {"code", o.code == Code::kConflict ? "conflict" : "too_late"},
-                {"item", ItemJson(o.item, false)}};
+                {"item", ItemJson(o.item, now)}};
       if (o.by) {
         body["decided_by"] = o.by->actor;
         body["decided_at_ms"] = o.by->at_ms;
@@ -565,66 +427,94 @@ Response ReviewApi::OutcomeResponse(const store::Outcome& o) {
   return ErrorResponse(500, "internal", "unexpected outcome");
 }
 
-Response ReviewApi::Claim(int64_t id, const Caller& c) {
-  AASR_OR_500(o, store_->Claim(id, c.session.user, options_.claim_ttl_ms), "claim");
+Response ReviewApi::Claim(const Call& c) {
+  AASR_OR_500(o, store_->Claim(c.id, c.user(), options_.claim_ttl_ms), "claim");
   return OutcomeResponse(o.value());
 }
 
-Response ReviewApi::Decision(int64_t id, const Request& r, const Caller& c) {
-  auto body = ParseBody(r);
+Result<store::Outcome> ReviewApi::Decide(const DecisionInput& in, const std::string& user) {
+  auto item = store_->GetItem(in.item_id);
+  if (!item.ok()) return item.errors();
+  if (!item.value()) {
+    store::Outcome o;
+    o.code = Code::kNotFound;
+    o.message = "no item " + std::to_string(in.item_id);
+    return o;
+  }
+  store::DecideRequest d;
+  d.item_id = in.item_id;
+  d.user = user;
+  d.decision = in.decision;
+  d.note = in.note;
+  d.expected_version = in.expected_version;
+  d.actions = moderation::ForDecision(d.decision, CapabilitiesFor(item.value()->platform));
+  auto o = store_->Decide(d);
+  if (o.ok() && o.value().code == Code::kOk)
+    spdlog::info("item {}: {} by {}", in.item_id, in.decision, user);
+  return o;
+}
+
+Response ReviewApi::Decision(const Call& c) {
+  auto body = ParseJsonBody(c.request);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
   const json& b = body.value();
-  store::DecideRequest d;
-  d.item_id = id;
-  d.user = c.session.user;
+  DecisionInput d;
+  d.item_id = c.id;
   d.decision = OptString(b, "decision");
   d.note = OptString(b, "note");
-  if (d.note.size() > 2000) return ErrorResponse(400, "bad_request", "note longer than 2000 bytes");
+  if (d.note.size() > kMaxNoteBytes)
+    return ErrorResponse(400, "bad_request", "note longer than 2000 bytes");
   if (b.contains("version")) {
     if (!b["version"].is_number_integer())
       return ErrorResponse(400, "bad_request", "\"version\" must be an integer");
     d.expected_version = b["version"].get<int64_t>();
   }
-  AASR_OR_500(item, store_->GetItem(id), "decision");
-  if (!item.value()) return ErrorResponse(404, "not_found", "no item " + std::to_string(id));
-  d.actions = moderation::ForDecision(d.decision, CapabilitiesFor(item.value()->platform));
-  AASR_OR_500(o, store_->Decide(d), "decision");
-  if (o.value().code == Code::kOk)
-    spdlog::info("item {}: {} by {}", id, d.decision, c.session.user);
+  AASR_OR_500(o, Decide(d, c.user()), "decision");
   return OutcomeResponse(o.value());
 }
 
-Response ReviewApi::Undo(int64_t id, const Caller& c) {
-  AASR_OR_500(o, store_->Undo(id, c.session.user, c.admin(), options_.undo_window_ms), "undo");
-  if (o.value().code == Code::kOk) spdlog::info("item {}: undo by {}", id, c.session.user);
+Response ReviewApi::Undo(const Call& c) {
+  AASR_OR_500(o, store_->Undo(c.id, c.user(), c.admin(), options_.undo_window_ms), "undo");
+  if (o.value().code == Code::kOk) spdlog::info("item {}: undo by {}", c.id, c.user());
   return OutcomeResponse(o.value());
 }
 
-Response ReviewApi::Bulk(const Request& r, const Caller& c) {
-  auto body = ParseBody(r);
+Response ReviewApi::Bulk(const Call& c) {
+  auto body = ParseJsonBody(c.request);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
   const json& b = body.value();
   if (!b.contains("ids") || !b["ids"].is_array() || b["ids"].empty() || b["ids"].size() > 200)
     return ErrorResponse(400, "bad_request", "\"ids\" must be an array of 1 to 200 item ids");
-  std::string decision = OptString(b, "decision");
-  if (decision != "approve" && decision != "remove" && decision != "escalate")
+  DecisionInput d;
+  d.decision = OptString(b, "decision");
+  if (d.decision != "approve" && d.decision != "remove" && d.decision != "escalate")
     return ErrorResponse(400, "bad_request",
                          "\"decision\" must be approve, remove or escalate");
+  d.note = OptString(b, "note");
+  if (d.note.size() > kMaxNoteBytes)
+    return ErrorResponse(400, "bad_request", "note longer than 2000 bytes");
+  for (const auto& v : b["ids"])
+    if (!v.is_number_integer()) return ErrorResponse(400, "bad_request", "ids must be integers");
   json results = json::array();
   int ok = 0;
   for (const auto& v : b["ids"]) {
-    if (!v.is_number_integer()) return ErrorResponse(400, "bad_request", "ids must be integers");
-    Request one;
-    one.body = json{{"decision", decision}, {"note", OptString(b, "note")}}.dump();
-    Response resp = Decision(v.get<int64_t>(), one, c);
-    json entry{{"id", v}, {"status", resp.status}};
-    json parsed = json::parse(resp.body, nullptr, false);
-    if (resp.status != 200 && parsed.is_object()) entry["error"] = parsed.value("error", "");
-    if (resp.status == 409 && parsed.is_object()) {
-      entry["decided_by"] = parsed.value("decided_by", "");
-      entry["decided_at_ms"] = parsed.value("decided_at_ms", int64_t{0});
+    d.item_id = v.get<int64_t>();
+    json entry{{"id", v}};
+    auto o = Decide(d, c.user());
+    if (!o.ok()) {
+      spdlog::error("bulk decision: {}", FormatErrors(o.errors()));
+      entry["status"] = 500;
+      entry["error"] = "the store failed; see the server log";
+    } else {
+      const store::Outcome& out = o.value();
+      entry["status"] = HttpStatus(out.code);
+      if (out.code != Code::kOk) entry["error"] = out.message;
+      if (HttpStatus(out.code) == 409) {
+        entry["decided_by"] = out.by ? out.by->actor : "";
+        entry["decided_at_ms"] = out.by ? out.by->at_ms : 0;
+      }
+      ok += out.code == Code::kOk;
     }
-    ok += resp.status == 200;
     results.push_back(entry);
   }
   return JsonResponse(200, {{"results", results}, {"decided", ok}});
@@ -696,7 +586,7 @@ Response ReviewApi::RulesView(const Request& r) {
 }
 
 Response ReviewApi::Try(const Request& r) {
-  auto body = ParseBody(r);
+  auto body = ParseJsonBody(r);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
   // The one comment codec: a field of the wrong type is a 400 naming it.
   auto decoded = comment::Decode(body.value());

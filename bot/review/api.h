@@ -27,9 +27,11 @@
 
 #include "bot/platforms/platform.h"
 #include "bot/review/http_types.h"
+#include "bot/review/item_json.h"
 #include "bot/review/outreach_api.h"
 #include "bot/review/rate_limit.h"
 #include "bot/review/replies_api.h"
+#include "bot/review/routes.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
 
@@ -61,13 +63,26 @@ using RulesProvider = std::function<rules::RuleSetPtr()>;
 // The daemon's (or `serve`'s) status for GET /api/status; shape in README.md.
 using StatusProvider = std::function<nlohmann::json()>;
 
+// One moderator's decision on one item, as both POST /api/items/{id}/decision
+// and POST /api/bulk (and any other route) make it.
+struct DecisionInput {
+  int64_t item_id = 0;
+  std::string decision;                     // "approve" | "remove" | "escalate"
+  std::string note;                         // at most kMaxNoteBytes
+  std::optional<int64_t> expected_version;  // conflict if the item moved on
+};
+
 class ReviewApi {
  public:
   ReviewApi(store::StorePtr store, RulesProvider rules, std::shared_ptr<const aasr::Clock> clock,
             ApiOptions options = {});
 
-  // Answers any request under /api/; 404 for unknown routes.
-  Response Handle(const Request& r);
+  // Answers any request under /api/ through the route table.
+  Response Handle(const Request& r) const { return routes_.Dispatch(r); }
+
+  // The route table: other files add their routes here before serving
+  // (routes.h shows the one line it takes).
+  RouteTable& routes() { return routes_; }
 
   // Optional parts, set before serving (not thread-safe against Handle()).
   // Without an outreach API, /api/outreach answers 404 `not_configured`.
@@ -76,42 +91,43 @@ class ReviewApi {
   void SetStatusProvider(StatusProvider status) { status_ = std::move(status); }
   // Without a replies API, /api/items/{id}/replies answers 404 `not_configured`.
   void SetReplies(std::unique_ptr<RepliesApi> replies) { replies_ = std::move(replies); }
-  // What the platform can do (ApiOptions::capabilities_for, else KnownCapabilities).
+
+  // For routes in other files.
+  const store::StorePtr& store() const { return store_; }
+  const std::shared_ptr<const aasr::Clock>& clock() const { return clock_; }
+  const ApiOptions& options() const { return options_; }
   platforms::Capabilities CapabilitiesFor(const std::string& platform) const;
+  // The decision with the platform actions the moderation policy implies;
+  // refusals come back as the Outcome's code, store failures as Errors.
+  Result<store::Outcome> Decide(const DecisionInput& d, const std::string& user);
+  // An Outcome as the API answers it: 200 {"item","audit_id"}, 409 with who
+  // decided and when, 404, 403, 422.
+  Response OutcomeResponse(const store::Outcome& o) const;
 
   static constexpr const char* kCookieName = "aasr_session";
-
-  // The queue's fast item writer and the JSON-tree form it must equal.
-  std::string ItemJsonTextForTest(const store::Item& it) const;
-  nlohmann::json ItemJsonForTest(const store::Item& it) const;
+  static constexpr size_t kMaxNoteBytes = 2000;
 
  private:
-  struct Caller {
-    store::Session session;
-    bool admin() const { return session.role == "admin"; }
-  };
-
+  void AddRoutes();
   Response Login(const Request& r);
-  Response Logout(const Request& r, const Caller& c);
+  Response Logout(const Call& c);
   Response Queue(const Request& r);
   Response ItemView(int64_t id);
-  Response Claim(int64_t id, const Caller& c);
-  Response Decision(int64_t id, const Request& r, const Caller& c);
-  Response Undo(int64_t id, const Caller& c);
-  Response Bulk(const Request& r, const Caller& c);
+  Response Claim(const Call& c);
+  Response Decision(const Call& c);
+  Response Undo(const Call& c);
+  Response Bulk(const Call& c);
   Response AuditLog(const Request& r);
   Response Stats(const Request& r);
   Response RulesView(const Request& r);
   Response Try(const Request& r);
   Response Users();
   Response StatusView();
-  Response Outreach(const Request& r, const std::vector<std::string>& parts, const Caller& c);
+  Response OutreachList(const Request& r);
+  Response OutreachRetry(const Call& c);
 
   // The session of the request's cookie, or the response to send instead.
-  std::optional<Caller> Authenticate(const Request& r, Response* refusal);
-  nlohmann::json ItemJson(const store::Item& it, bool with_text) const;
-  void AppendItem(std::string* out, const store::Item& it) const;
-  Response OutcomeResponse(const store::Outcome& o);
+  std::optional<store::Session> Authenticate(const Request& r, Response* refusal);
 
   store::StorePtr store_;
   RulesProvider rules_;
@@ -121,10 +137,7 @@ class ReviewApi {
   std::unique_ptr<OutreachApi> outreach_;
   StatusProvider status_;
   std::unique_ptr<RepliesApi> replies_;
+  RouteTable routes_;
 };
-
-// Helpers shared with the server and tests.
-Response JsonResponse(int status, const nlohmann::json& body);
-Response ErrorResponse(int status, const std::string& code, const std::string& message);
 
 }  // namespace aasr::review
