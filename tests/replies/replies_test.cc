@@ -136,7 +136,7 @@ class NoReplies : public platforms::LocalPlatform {
 
 }  // namespace
 
-TEST_CASE("failures are retried with backoff; 'not offered' is final at once and audited", "[replies][sender]") {
+TEST_CASE("failures are retried with backoff - 'not offered' is final at once and audited", "[replies][sender]") {
   ReplyTestDb db("fail");
   const int64_t item = db.Queue("local", "local", "c1", "parent42", "help");
   auto rs = ReplyStore::Open(db.path());
