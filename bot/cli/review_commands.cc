@@ -58,6 +58,8 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   review::ServerOptions options;
   options.listen = listen;
   options.web_dir = web_dir;
+  // Replies are queued in the same file; `aasr-bot run` on it sends them.
+  options.replies_db = db_path;
   if (!outreach_db.empty()) {
     // Fail now on a wrong path rather than later in the page.
     std::error_code ec;

@@ -561,7 +561,7 @@ void ResolvePaths(Config* c) {
     if (p->empty() || fs::path(*p).is_absolute()) return;
     *p = (base / *p).lexically_normal().string();
   };
-  for (std::string* p : {&c->database, &c->rules_dir, &c->posts_dir, &c->schedules}) resolve(p);
+  for (std::string* p : {&c->database, &c->rules_dir, &c->posts_dir, &c->schedules, &c->saved_replies}) resolve(p);
   for (Account& a : c->accounts) {
     resolve(&a.dir);
     resolve(&a.session_file);
@@ -575,6 +575,7 @@ const Section kSections[] = {
     {"rules", ParsePath<&Config::rules_dir>},
     {"posts", ParsePath<&Config::posts_dir>},
     {"schedules", ParsePath<&Config::schedules>},
+    {"saved_replies", ParsePath<&Config::saved_replies>},
     {"review", ParseReview},
     {"polling", ParsePolling},
     {"log", ParseLog},

@@ -145,6 +145,7 @@ struct Config {
   std::string rules_dir = "rules";
   std::string posts_dir = "posts";
   std::string schedules;                   // empty: no outreach schedules
+  std::string saved_replies = "config/replies.yaml";  // bot/replies/saved.h
   std::string review_listen = "http://127.0.0.1:8080";
   // Where moderators reach the review page (the link in every alert); empty: review_listen.
   std::string review_public_url;

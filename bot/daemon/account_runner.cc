@@ -37,6 +37,19 @@ Status SerializedPlatform::Moderate(platforms::ModerationAction action, const pl
   return inner_->Moderate(action, target);
 }
 
+std::string SerializedPlatform::SelfAuthorId() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return inner_->SelfAuthorId();
+}
+Result<platforms::Published> SerializedPlatform::Reply(const platforms::ReplyRequest& r) {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return inner_->Reply(r);
+}
+Result<std::optional<platforms::Published>> SerializedPlatform::FindReply(const platforms::ReplyRequest& r) {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return inner_->FindReply(r);
+}
+
 AccountRunner::AccountRunner(config::Account account, platforms::AccountPlatform platform, AccountRunnerDeps deps)
     : account_(std::move(account)),
       platform_(std::move(platform)),
@@ -121,6 +134,12 @@ void AccountRunner::ActOnce() {
   moderation::IntakeDeps d{&serialized_, deps_.store, deps_.rules(), deps_.clock, account_.name};
   moderation::ActionReport r = moderation::CarryOutActions(d, moderation::ActionRetry{});
   if (deps_.on_actions && (r.done || r.failed || r.retrying || !r.errors.empty())) deps_.on_actions(account_.name, r);
+  if (deps_.replies) {
+    replies::ReplySender sender(deps_.replies, deps_.clock);
+    replies::ReplyReport rr = sender.SendDue(account_.name, serialized_);
+    if (deps_.on_replies && (rr.sent || rr.reconciled || rr.failed || rr.retrying || !rr.errors.empty()))
+      deps_.on_replies(account_.name, rr);
+  }
 }
 
 void AccountRunner::Loop() {

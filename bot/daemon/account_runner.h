@@ -1,6 +1,7 @@
 // AccountRunner: one thread per configured account that polls it for new
 // comments (FetchAndScreen) on its interval with jitter, and carries out the
-// moderators' decisions and hides (CarryOutActions) every few seconds.
+// moderators' decisions and hides (CarryOutActions) and sends due replies
+// (bot/replies/sender.h) every few seconds.
 //
 // Promises: a failing account backs off on its own (30 s doubling to
 // 15 min) and reports its error in status(); the other accounts go on.
@@ -24,6 +25,7 @@
 #include "bot/config/config.h"
 #include "bot/moderation/intake.h"
 #include "bot/platforms/factory.h"
+#include "bot/replies/sender.h"
 #include "bot/store/store.h"
 #include "bot/util/clock.h"
 
@@ -52,6 +54,10 @@ struct AccountRunnerDeps {
   std::function<void(const std::string& account, const moderation::IntakeReport&)> on_intake;
   std::function<void(const std::string& account, const moderation::ActionReport&)> on_actions;
   std::function<void(const std::string& account, const Errors&)> on_error;
+  // The replies outbox (bot/replies): due replies are sent with the actions.
+  // Null: no replies are sent.
+  replies::ReplyStore* replies = nullptr;
+  std::function<void(const std::string& account, const replies::ReplyReport&)> on_replies;
 };
 
 // A Platform that takes the account's mutex around every call.
@@ -66,6 +72,11 @@ class SerializedPlatform : public platforms::Platform {
   Result<std::optional<platforms::Published>> FindPublished(const platforms::ComposedPost& post) override;
   Result<platforms::CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(platforms::ModerationAction action, const platforms::FetchedComment& target) override;
+  // Forwarded (it was not): intake marks our own replies as ours by it, and
+  // replies now come back under the comments they answer.
+  std::string SelfAuthorId() const override;
+  Result<platforms::Published> Reply(const platforms::ReplyRequest& r) override;
+  Result<std::optional<platforms::Published>> FindReply(const platforms::ReplyRequest& r) override;
 
  private:
   platforms::Platform* inner_;

@@ -146,6 +146,12 @@ Result<std::shared_ptr<AccountRunner>> Daemon::Impl::MakeRunner(const config::Ac
     if (r.failed) actions->Inc({acc, "failed"}, r.failed);
     for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
   };
+  d.replies = reply_store.get();
+  d.on_replies = [this](const std::string& acc, const replies::ReplyReport& r) {
+    if (r.sent || r.reconciled)
+      log->info("{}: {} repl{} sent, {} found already sent", acc, r.sent, r.sent == 1 ? "y" : "ies", r.reconciled);
+    for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
+  };
   d.on_error = [this](const std::string& acc, const Errors& errors) {
     intake_errors->Inc({acc});
     for (const Error& e : errors) log->error("{}: poll failed: {}", acc, e.ToString());
@@ -301,6 +307,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   // The outreach tables live in the same file: open once now so a problem
   // with them stops the start instead of a thread later.
   if (auto o = outreach::OutreachStore::Open(c.database); !o.ok()) return o.errors();
+  auto opened_replies = replies::ReplyStore::Open(c.database);
+  if (!opened_replies.ok()) return opened_replies.errors();
+  impl->reply_store = std::move(opened_replies).value();
 
   {
     alerts::WorkerOptions wo;
@@ -327,6 +336,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   review::ServerOptions so;
   so.listen = c.review_listen;
   so.outreach_db = c.database;  // the outbox lives in the same file
+  so.replies_db = c.database;   // so does the replies outbox
+  so.saved_replies = c.saved_replies;
   Impl* raw = impl.get();
   so.status = [raw] { return raw->StatusView(); };
   // What a decision asks of a platform is the moderation policy's

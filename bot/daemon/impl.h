@@ -23,6 +23,7 @@
 #include "bot/daemon/loaded.h"
 #include "bot/daemon/metrics.h"
 #include "bot/net/clock.h"
+#include "bot/replies/reply_store.h"
 #include "bot/review/server.h"
 #include "bot/util/logging.h"
 
@@ -83,6 +84,7 @@ struct Daemon::Impl {
 
   std::unique_ptr<DatabaseLock> db_lock;  // declared before store: released after it closes
   store::StorePtr store;
+  std::unique_ptr<replies::ReplyStore> reply_store;  // the replies outbox, same file
   std::unique_ptr<review::ReviewServer> server;
   std::unique_ptr<alerts::Worker> alerts;  // the alerts outbox's delivery (bot/alerts)
   std::string database, listen;  // fixed at start

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bot/platforms/replies.h"
+
 namespace aasr::moderation {
 namespace {
 
@@ -73,6 +75,7 @@ platforms::Capabilities KnownCapabilities(const std::string& platform) {
     c.hide_replies = true;
     c.delete_comments = true;
   }
+  platforms::SetReplyCapabilities(platform, &c);
   return c;
 }
 

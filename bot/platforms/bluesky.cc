@@ -10,6 +10,7 @@
 #include "bot/net/form.h"
 #include "bot/net/rfc3339.h"
 #include "bot/platforms/common.h"
+#include "bot/platforms/replies.h"
 
 namespace aasr::platforms {
 using nlohmann::json;
@@ -82,6 +83,7 @@ Capabilities BlueskyPlatform::capabilities() const {
   c.max_text = 300;
   c.max_images = 4;
   c.find_by_key = true;
+  SetReplyCapabilities("bluesky", &c);
   return c;
 }
 
@@ -574,6 +576,76 @@ Status BlueskyPlatform::Moderate(ModerationAction action, const FetchedComment& 
                    "Bluesky cannot delete another account's reply; it can be hidden with the threadgate"};
   }
   return Error{{config_.service}, config_.account, "unknown action"};
+}
+
+}  // namespace aasr::platforms
+
+namespace aasr::platforms {
+
+Result<std::optional<Published>> BlueskyPlatform::FindReply(const ReplyRequest& r) {
+  return FindPublished("reply:" + r.idempotency_key);
+}
+
+Result<Published> BlueskyPlatform::Reply(const ReplyRequest& r) {
+  if (r.is_private) {
+    return Error{{config_.service}, config_.account,
+                 "private replies are not offered on Bluesky (its messages go through the chat service, which "
+                 "aasr-bot does not reach); reply in public or write from the Bluesky app"};
+  }
+  const size_t graphemes = CountGraphemes(r.text);
+  if (graphemes > 300) {
+    return Error{{config_.service}, config_.account,
+                 "reply has " + std::to_string(graphemes) + " graphemes; Bluesky allows 300"};
+  }
+  if (r.text.size() > 3000) {
+    return Error{{config_.service}, config_.account,
+                 "reply has " + std::to_string(r.text.size()) + " bytes; Bluesky allows 3,000"};
+  }
+  Status s = EnsureSession();
+  if (!s.ok()) return s.errors();
+  // The record key derives from the key (a prefix keeps it apart from posts):
+  // a retry finds the reply instead of writing a second one.
+  const std::string key = "reply:" + r.idempotency_key;
+  auto existing = FindPublished(key);
+  if (!existing.ok()) return existing.errors();
+  if (existing.value()) return *existing.value();
+
+  // The parent is the comment itself (uri + cid); the root is the root of
+  // the comment's own thread (its record's reply.root), or the comment when
+  // it starts one (a mention). Read from its repo: the AppView may withhold
+  // posts of an author we have blocked.
+  auto uri = ParseAtUri(r.target.remote_id);
+  if (!uri || uri->collection != kPost) {
+    return Error{{config_.service}, config_.account, "cannot reply to '" + r.target.remote_id + "': not a post URI"};
+  }
+  auto rec = GetRecord(uri->repo, uri->collection, uri->rkey);
+  if (!rec.ok()) return rec.errors();
+  if (!rec.value()) {
+    return Error{{config_.service}, config_.account, "cannot reply to " + r.target.remote_id + ": post not found"};
+  }
+  const json& got = *rec.value();
+  json parent = {{"uri", r.target.remote_id}, {"cid", Str(got, "cid")}};
+  if (Str(parent, "cid").empty()) {
+    return Error{{config_.service}, config_.account, "cannot reply to " + r.target.remote_id + ": no cid"};
+  }
+  json root = parent;
+  const json& reply = Obj(Obj(got, "value"), "reply");
+  const json& their_root = Obj(reply, "root");
+  if (!Str(their_root, "uri").empty() && !Str(their_root, "cid").empty()) {
+    root = {{"uri", Str(their_root, "uri")}, {"cid", Str(their_root, "cid")}};
+  }
+  json record = {{"$type", kPost},
+                 {"text", r.text},
+                 {"createdAt", net::FormatRfc3339(clock_->Now())},
+                 {"reply", {{"root", root}, {"parent", parent}}}};
+  if (!config_.langs.empty()) record["langs"] = config_.langs;
+  const std::string rkey = TidForKey(key);
+  json body = {{"repo", did_}, {"collection", kPost}, {"rkey", rkey}, {"validate", true}, {"record", record}};
+  auto created = Xrpc("com.atproto.repo.createRecord", {}, body, 3);
+  if (created.ok()) return Published{Str(created.value(), "uri"), PostUrl(rkey)};
+  auto after = FindPublished(key);
+  if (after.ok() && after.value()) return *after.value();
+  return created.errors();
 }
 
 }  // namespace aasr::platforms

@@ -63,6 +63,13 @@ class BlueskyPlatform : public Platform {
   using Platform::FindPublished;
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
+  // Reply: an app.bsky.feed.post with reply {root, parent} strong refs (the
+  // parent = the comment, read with getRecord; the root = the comment's own
+  // reply.root, or the comment when it has none); record key =
+  // TidForKey("reply:" + key), so FindReply is a getRecord. No private
+  // replies (an Error says so).
+  Result<Published> Reply(const ReplyRequest& r) override;
+  Result<std::optional<Published>> FindReply(const ReplyRequest& r) override;
 
   const std::string& did() const { return did_; }
   std::string SelfAuthorId() const override { return did_; }

@@ -8,6 +8,7 @@
 #include "bot/net/rfc3339.h"
 #include "bot/platforms/common.h"
 #include "bot/platforms/facebook_webhook.h"
+#include "bot/platforms/replies.h"
 
 namespace aasr::platforms {
 using nlohmann::json;
@@ -49,6 +50,7 @@ Capabilities FacebookPlatform::capabilities() const {
   c.max_text = 63206;
   c.max_images = 10;
   c.find_by_key = false;
+  SetReplyCapabilities("facebook", &c);
   return c;
 }
 
@@ -312,6 +314,65 @@ Status FacebookPlatform::Moderate(ModerationAction action, const FetchedComment&
                    "the Graph API offers no report call; hide or delete the comment, or block the author"};
   }
   return Error{{Url(target.remote_id)}, config_.account, "unknown action"};
+}
+
+}  // namespace aasr::platforms
+
+namespace aasr::platforms {
+
+Result<Published> FacebookPlatform::Reply(const ReplyRequest& r) {
+  if (r.target.remote_id.empty()) return Error{{Url(config_.page_id)}, config_.account, "a reply needs the comment's id"};
+  Capabilities caps = capabilities();
+  const int limit = r.is_private ? caps.max_private_reply_text : caps.max_reply_text;
+  const size_t length = CountReplyText("facebook", r.text);
+  if (static_cast<int>(length) > limit) {
+    return Error{{Url(config_.page_id)}, config_.account,
+                 std::string(r.is_private ? "private reply" : "reply") + " has " + std::to_string(length) +
+                     " characters; Facebook allows " + std::to_string(limit)};
+  }
+  if (!r.is_private) {
+    // No idempotency key in the Graph API: never retried blindly; the
+    // sender asks FindReply before any second attempt.
+    auto j = Post(r.target.remote_id + "/comments", {{"message", r.text}}, false);
+    if (!j.ok()) return j.errors();
+    const std::string id = Str(j.value(), "id");
+    if (id.empty()) return Error{{Url(r.target.remote_id + "/comments")}, config_.account, "malformed answer: no id"};
+    return Published{id, "https://www.facebook.com/" + id};
+  }
+  // Private Replies (Messenger Platform): one message per comment, within
+  // 7 days of it; Facebook's own error says when it is too late.
+  net::Request req;
+  req.method = "POST";
+  req.url = net::WithQuery(Url(config_.page_id + "/messages"), Auth());
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = json{{"recipient", {{"comment_id", r.target.remote_id}}}, {"message", {{"text", r.text}}}}.dump();
+  req.retry = false;
+  auto j = Send(req);
+  if (!j.ok()) return j.errors();
+  const std::string id = Str(j.value(), "message_id");
+  if (id.empty()) return Error{{Url(config_.page_id + "/messages")}, config_.account, "malformed answer: no message_id"};
+  return Published{id, ""};
+}
+
+Result<std::optional<Published>> FacebookPlatform::FindReply(const ReplyRequest& r) {
+  if (r.is_private) {
+    return Error{{Url(config_.page_id + "/messages")}, config_.account,
+                 "the Graph API cannot tell whether a private reply reached the author; check the Page's inbox "
+                 "(Facebook refuses a second private reply to the same comment)"};
+  }
+  auto j = Get(r.target.remote_id + "/comments", {{"fields", "id,message,from"}, {"limit", "100"}});
+  if (!j.ok()) return j.errors();
+  if (!j.value().contains("data") || !j.value()["data"].is_array()) {
+    return Error{{Url(r.target.remote_id + "/comments")}, config_.account, "malformed answer: no data array"};
+  }
+  const std::string want = Squash(r.text);
+  for (const json& c : j.value()["data"]) {
+    if (!c.contains("from") || Str(c["from"], "id") != config_.page_id) continue;
+    if (!want.empty() && Squash(Str(c, "message")) == want) {
+      return std::optional<Published>(Published{Str(c, "id"), "https://www.facebook.com/" + Str(c, "id")});
+    }
+  }
+  return std::optional<Published>();
 }
 
 }  // namespace aasr::platforms

@@ -62,6 +62,14 @@ class FacebookPlatform : public Platform {
                                          int64_t* created_unix);
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
   std::string SelfAuthorId() const override { return config_.page_id; }
+  // Reply: public = POST /{comment-id}/comments message (never retried
+  // blindly; FindReply looks for the Page's comment with that text under
+  // it); private = POST /{page-id}/messages {"recipient": {"comment_id"},
+  // "message": {"text"}} (Private Replies: once per comment, within 7 days;
+  // Facebook's error #10 says when the window has passed). FindReply cannot
+  // check a private reply and says so.
+  Result<Published> Reply(const ReplyRequest& r) override;
+  Result<std::optional<Published>> FindReply(const ReplyRequest& r) override;
 
  private:
   std::string Url(const std::string& path) const;

@@ -10,6 +10,7 @@
 #include "bot/comment/json.h"
 #include "bot/net/rfc3339.h"
 #include "bot/platforms/common.h"
+#include "bot/platforms/replies.h"
 
 namespace aasr::platforms {
 namespace fs = std::filesystem;
@@ -51,6 +52,7 @@ Capabilities LocalPlatform::capabilities() const {
   c.max_text = 5000;
   c.max_images = 4;
   c.find_by_key = true;
+  SetReplyCapabilities("local", &c);
   return c;
 }
 
@@ -243,6 +245,60 @@ Status LocalPlatform::Moderate(ModerationAction action, const FetchedComment& ta
   out.flush();
   if (!out) return Error{{path}, account_, "write failed"};
   return Ok{};
+}
+
+}  // namespace aasr::platforms
+
+namespace aasr::platforms {
+
+std::string LocalPlatform::RepliesPath() const { return outbox_dir() + "/replies.jsonl"; }
+
+Result<std::optional<Published>> LocalPlatform::FindReply(const ReplyRequest& r) {
+  std::ifstream in(RepliesPath());
+  if (!in) return std::optional<Published>();  // nothing replied yet
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    json j = json::parse(line, nullptr, false);
+    // A torn last line (a crash mid-append) is not a reply that was sent.
+    if (j.is_discarded() || !j.is_object()) continue;
+    if (j.value("key", "") == r.idempotency_key) {
+      return std::optional<Published>(
+          Published{j.value("id", ""), "file://" + RepliesPath() + "#L" + std::to_string(line_no)});
+    }
+  }
+  return std::optional<Published>();
+}
+
+Result<Published> LocalPlatform::Reply(const ReplyRequest& r) {
+  if (r.idempotency_key.empty()) return Error{{RepliesPath()}, account_, "a reply needs an idempotency key"};
+  auto found = FindReply(r);
+  if (!found.ok()) return found.errors();
+  if (found.value()) return *found.value();  // the same key was sent before
+  Status dir = EnsureDir(outbox_dir());
+  if (!dir.ok()) return dir.errors();
+  // Count lines for the URL: the reply's own line number.
+  int lines = 0;
+  {
+    std::ifstream in(RepliesPath());
+    std::string l;
+    while (std::getline(in, l)) ++lines;
+  }
+  const std::string id = "reply-" + StableHash(r.idempotency_key).substr(0, 16);
+  json j = {{"key", r.idempotency_key},
+            {"id", id},
+            {"comment", r.target.remote_id},
+            {"author", r.target.author_handle},
+            {"private", r.is_private},
+            {"text", r.text},
+            {"at", net::FormatRfc3339(clock_->Now())}};
+  std::ofstream out(RepliesPath(), std::ios::app);
+  if (!out) return Error{{RepliesPath()}, account_, "cannot append to the replies file"};
+  out << j.dump() << "\n";
+  out.flush();
+  if (!out) return Error{{RepliesPath()}, account_, "write failed"};
+  return Published{id, "file://" + RepliesPath() + "#L" + std::to_string(lines + 1)};
 }
 
 }  // namespace aasr::platforms

@@ -16,7 +16,8 @@
 // Cursor: "<file name>:<byte offset>" of the first unread byte; "" = start.
 // A malformed line is an Error naming file:line:column and the field; the
 // cursor is not advanced past it, so nothing after it is lost either.
-// Moderation actions are appended to <dir>/outbox/moderation.jsonl.
+// Moderation actions are appended to <dir>/outbox/moderation.jsonl, replies
+// to <dir>/outbox/replies.jsonl.
 // Thread safety: one instance per thread; files are written atomically.
 #pragma once
 
@@ -41,6 +42,12 @@ class LocalPlatform : public Platform {
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
   std::string SelfAuthorId() const override { return account_; }
+  // Replies are appended to <dir>/outbox/replies.jsonl, one JSON object a
+  // line {"key","id","comment","author","private","text","at"}; the same
+  // idempotency key is written once (FindReply reads the file).
+  Result<Published> Reply(const ReplyRequest& r) override;
+  Result<std::optional<Published>> FindReply(const ReplyRequest& r) override;
+  std::string RepliesPath() const;
 
   // One inbox line (without its '\n') as a comment; nullopt for a blank
   // line; an Error at path:line_no:column naming the field otherwise. Never

@@ -12,6 +12,7 @@
 #include "bot/net/rfc3339.h"
 #include "bot/outreach/text_measure.h"
 #include "bot/platforms/common.h"
+#include "bot/platforms/replies.h"
 #include "bot/util/html.h"
 
 namespace aasr::platforms {
@@ -108,6 +109,7 @@ Capabilities MastodonPlatform::capabilities() const {
   if (config_.hide_policy.mute) fallback += std::string(fallback.empty() ? "" : ", ") + "author muted";
   if (config_.hide_policy.report) fallback += std::string(fallback.empty() ? "" : ", ") + "reported to the instance";
   c.hide_fallback = (fallback.empty() ? "nothing done" : fallback) + "; the reply stays visible";
+  SetReplyCapabilities("mastodon", &c);
   return c;
 }
 
@@ -557,6 +559,66 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
     }
   }
   return Error{{config_.instance}, config_.account, "unknown action"};
+}
+
+}  // namespace aasr::platforms
+
+namespace aasr::platforms {
+
+Result<Published> MastodonPlatform::Reply(const ReplyRequest& r) {
+  if (r.target.remote_id.empty()) return Error{{config_.instance}, config_.account, "a reply needs the comment's id"};
+  if (!limits_loaded_at_ || clock_->Now() - *limits_loaded_at_ > std::chrono::hours(24)) {
+    Status limits = LoadLimits();
+    if (!limits.ok()) return limits.errors();
+  }
+  const std::string text = ReplyText("mastodon", r.target, r.text);
+  const size_t length = outreach::CountMastodonCharacters(text, static_cast<size_t>(characters_per_url_));
+  if (static_cast<int>(length) > max_characters_) {
+    return Error{{config_.instance}, config_.account,
+                 "reply has " + std::to_string(length) + " characters; the instance allows " +
+                     std::to_string(max_characters_)};
+  }
+  // A direct status is seen only by the accounts it mentions: ReplyText
+  // starts it with the author's @handle. A public reply keeps the account's
+  // visibility, as a reply from the web interface does.
+  net::Params form = {{"status", text},
+                      {"in_reply_to_id", r.target.remote_id},
+                      {"visibility", r.is_private ? std::string("direct") : config_.visibility}};
+  if (!config_.language.empty()) form.emplace_back("language", config_.language);
+  net::Request req = Api("POST", "/api/v1/statuses");
+  req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  req.headers.emplace_back("Idempotency-Key", r.idempotency_key);
+  req.body = net::FormEncode(form);
+  req.charges = {{"requests", 1}, {"statuses", 1}};
+  req.rate_family = "statuses";
+  auto body = Call(req);
+  if (!body.ok()) return body.errors();
+  json j = json::parse(body.value(), nullptr, false);
+  if (j.is_discarded() || Str(j, "id").empty()) return Malformed(req, config_.account, "status without id");
+  return Published{Str(j, "id"), Str(j, "url")};
+}
+
+Result<std::optional<Published>> MastodonPlatform::FindReply(const ReplyRequest& r) {
+  // The Idempotency-Key lasts an hour on the server; after that our reply is
+  // found among the comment's descendants: ours, answering it, same text.
+  Status s = EnsureAccount();
+  if (!s.ok()) return s.errors();
+  net::Request req = Api("GET", "/api/v1/statuses/" + r.target.remote_id + "/context");
+  auto body = Call(req);
+  if (!body.ok()) return body.errors();
+  json j = json::parse(body.value(), nullptr, false);
+  if (j.is_discarded() || !j.contains("descendants") || !j["descendants"].is_array()) {
+    return Malformed(req, config_.account, "context without descendants");
+  }
+  const std::string want = ComparableStatusText(ReplyText("mastodon", r.target, r.text));
+  for (const json& st : j["descendants"]) {
+    if (Str(st, "in_reply_to_id") != r.target.remote_id) continue;
+    if (!st.contains("account") || Str(st["account"], "id") != account_id_) continue;
+    if (ComparableStatusText(html::HtmlToText(Str(st, "content"))) == want) {
+      return std::optional<Published>(Published{Str(st, "id"), Str(st, "url")});
+    }
+  }
+  return std::optional<Published>();
 }
 
 }  // namespace aasr::platforms

@@ -99,6 +99,13 @@ class MastodonPlatform : public Platform {
   Result<std::optional<Published>> FindPublished(const ComposedPost& post) override;
   Result<CommentBatch> FetchComments(const std::string& cursor) override;
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
+  // Reply: POST /api/v1/statuses with in_reply_to_id, the author's @handle
+  // first (ReplyText), visibility "direct" when private (else the account's
+  // visibility), Idempotency-Key = the reply's key. FindReply: our status
+  // answering the comment with that text among GET /api/v1/statuses/:id/context
+  // descendants (the key lasts only an hour on the server).
+  Result<Published> Reply(const ReplyRequest& r) override;
+  Result<std::optional<Published>> FindReply(const ReplyRequest& r) override;
 
   const std::string& account_id() const { return account_id_; }
   std::string SelfAuthorId() const override { return account_id_; }

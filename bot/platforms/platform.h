@@ -101,6 +101,24 @@ struct Capabilities {
   // What Moderate(kHide) does where hide_replies is false (e.g. Mastodon:
   // "author blocked and reported; reply stays visible").
   std::string hide_fallback;
+  // Answering people (Reply): in public under the comment, and privately
+  // where the platform has a way; `reply_note` says in plain words what a
+  // private reply is there, or why there is none, for the review page.
+  bool reply_public = false;
+  bool reply_private = false;
+  std::string reply_note;
+  // The longest reply the platform takes (public, private), counted as
+  // platforms::CountReplyText counts (bot/platforms/replies.h).
+  int max_reply_text = 0;
+  int max_private_reply_text = 0;
+};
+
+// A reply to a comment (FetchedComment as stored), public or private.
+struct ReplyRequest {
+  FetchedComment target;
+  std::string text;             // final, within max_reply_text
+  bool is_private = false;      // only where capabilities().reply_private
+  std::string idempotency_key;  // stable for this reply: same key, same reply
 };
 
 class Platform {
@@ -130,6 +148,19 @@ class Platform {
   // call). Intake marks comments by it as ours (rules::Author::is_self), so
   // the organization's own posts and replies are never hidden.
   virtual std::string SelfAuthorId() const { return ""; }
+
+  // Answers `r.target`. Exactly once, as Publish: safe to call again with the
+  // same idempotency key after an unknown outcome; FindReply() answers "was
+  // this reply already sent?" for reconciliation (by key where the platform
+  // allows it, else by matching our replies under the comment by text).
+  // A platform without replies (or without private ones) returns an Error
+  // whose message says so; nothing is sent.
+  virtual Result<Published> Reply(const ReplyRequest& r) {
+    return Error{{}, name(), std::string("replies are not offered on ") + name()};
+  }
+  virtual Result<std::optional<Published>> FindReply(const ReplyRequest& r) {
+    return Error{{}, name(), std::string("replies are not offered on ") + name()};
+  }
 };
 
 }  // namespace aasr::platforms

@@ -149,6 +149,13 @@ void ReviewApi::AddRoutes() {
   t.Add({"POST", "/api/outreach/{id}/retry", A::kAdmin,
          [this](const Call& c) { return OutreachRetry(c); }, "retrying posts is for admins",
          "outbox row"});
+  // Replies (bot/review/replies_api.h); 404 `not_configured` without a replies database.
+  auto replies = [this](const Call& c) {
+    if (!replies_) return ErrorResponse(404, "not_configured", "replies are not configured on this server");
+    return c.request.method == "GET" ? replies_->Get(c.id) : replies_->Post(c.id, c.request, c.session.user);
+  };
+  t.Add({"GET", "/api/items/{id}/replies", A::kUser, replies});
+  t.Add({"POST", "/api/items/{id}/replies", A::kUser, replies});
 }
 
 Response ReviewApi::StatusView() {

@@ -30,6 +30,7 @@
 #include "bot/review/item_json.h"
 #include "bot/review/outreach_api.h"
 #include "bot/review/rate_limit.h"
+#include "bot/review/replies_api.h"
 #include "bot/review/routes.h"
 #include "bot/rules/rules.h"
 #include "bot/store/store.h"
@@ -91,6 +92,8 @@ class ReviewApi {
   void SetOutreach(std::unique_ptr<OutreachApi> outreach) { outreach_ = std::move(outreach); }
   // Without a provider, /api/status answers MinimalStatus("embedded", ...).
   void SetStatusProvider(StatusProvider status) { status_ = std::move(status); }
+  // Without a replies API, /api/items/{id}/replies answers 404 `not_configured`.
+  void SetReplies(std::unique_ptr<RepliesApi> replies) { replies_ = std::move(replies); }
 
   // For routes in other files.
   const store::StorePtr& store() const { return store_; }
@@ -151,6 +154,7 @@ class ReviewApi {
   LoginLimiter limiter_;
   std::unique_ptr<OutreachApi> outreach_;
   StatusProvider status_;
+  std::unique_ptr<RepliesApi> replies_;
   RouteTable routes_;
 };
 

@@ -63,6 +63,11 @@ ReviewServer::ReviewServer(store::StorePtr store, RulesProvider rules,
       files_(options_.web_dir) {
   if (!options_.outreach_db.empty())
     api_.SetOutreach(std::make_unique<OutreachApi>(options_.outreach_db, store, clock));
+  if (!options_.replies_db.empty()) {
+    ReviewApi* api = &api_;
+    api_.SetReplies(std::make_unique<RepliesApi>(options_.replies_db, options_.saved_replies, store, clock,
+                                                 [api](const std::string& p) { return api->CapabilitiesFor(p); }));
+  }
   if (options_.status) api_.SetStatusProvider(options_.status);
   feed_ = std::make_unique<ChangeFeed>(StoreVersion(store), StoreSummary(store), clock,
                                        options_.events);

@@ -35,6 +35,11 @@ struct ServerOptions {
   // store's own file). Empty: the Outreach view says outreach is not
   // configured and /api/outreach answers 404 `not_configured`.
   std::string outreach_db;
+  // Replies (bot/replies): the database holding the replies outbox (the
+  // moderation store's file) and the saved replies file. Empty db: the
+  // reply routes answer 404 `not_configured`.
+  std::string replies_db;
+  std::string saved_replies = "config/replies.yaml";
   // GET /api/status: hot-reload results, per-account state, version and
   // uptime (shape in README.md). Called on each request, from any thread:
   // it must be thread-safe and quick. Absent: a minimal {"mode":"embedded",

@@ -242,6 +242,32 @@ CREATE TRIGGER outbox_alert_failed AFTER UPDATE OF state ON outreach_outbox
     VALUES('post_failed', NEW.account, 'outbox row ' || NEW.id || ': ' || NEW.error, NEW.updated_ms);
 END;
 )sql",
+      // 8 -> 9: replies to comments, sent through their own outbox
+      // (bot/replies/reply_store.h): intent recorded before sending, the
+      // result after; the idempotency key is unique, so a double click or a
+      // retried request cannot queue a second reply.
+      R"sql(
+CREATE TABLE replies(
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  account TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  private INTEGER NOT NULL DEFAULT 0,
+  text TEXT NOT NULL,
+  template TEXT NOT NULL DEFAULT '',
+  idempotency_key TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL CHECK(state IN ('planned','sending','sent','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  remote_id TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX replies_item ON replies(item_id, id);
+CREATE INDEX replies_due ON replies(account, state, next_attempt_ms);
+)sql",
   };
   return steps;
 }

@@ -10,7 +10,8 @@
 // than kSchemaVersion is refused and not modified. A file written before the
 // sequence held the outreach tables (outreach_schema_version 1) keeps every
 // row: step 5 adopts those tables and retires their version table; step 6
-// converts their seconds to milliseconds, the one unit of every time column.
+// converts their seconds to milliseconds, the one unit of every time column;
+// step 7 adds the replies outbox (bot/replies).
 // Thread safety: call with a connection no other thread uses.
 #pragma once
 
@@ -19,7 +20,7 @@
 namespace aasr::sql {
 
 // The schema version this build writes.
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 Result<int> SchemaVersion(Db& db);
 // Returns the version reached.

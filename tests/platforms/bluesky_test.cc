@@ -501,3 +501,93 @@ TEST_CASE("TIDs: deterministic - valid - distinct", "[bluesky]") {
   CHECK(u->rkey == "3kxyz");
   CHECK_FALSE(ParseAtUri("https://x/y").has_value());
 }
+
+TEST_CASE("bluesky: a reply is a proper reply record - root from the comment's own thread - read back with getPostThread",
+          "[bluesky][atproto][replies]") {
+  Rig rig;
+  REQUIRE(rig.bsky->CheckCredentials().ok());
+  CHECK(rig.bsky->capabilities().reply_public);
+  CHECK_FALSE(rig.bsky->capabilities().reply_private);
+  auto pub = rig.bsky->Publish(Story("story:replies-root:aasr-bsky"));
+  REQUIRE(pub.ok());
+  json root_rec = Call(rig.http, rig.net.pds,
+                       "com.atproto.repo.getRecord?repo=" + rig.bot.did + "&collection=app.bsky.feed.post&rkey=" +
+                           TidForKey("story:replies-root:aasr-bsky"),
+                       nullptr);
+  json root = {{"uri", pub.value().remote_id}, {"cid", root_rec["cid"]}};
+  ProcessAll(rig.http, rig.net);
+
+  // Two levels down: a parent answers our post, then answers themself; we
+  // reply to the second, so the root is our post and the parent is theirs.
+  Account parent = CreateAccount(rig.http, rig.net, "parent");
+  json first = Call(rig.http, rig.net.pds, "com.atproto.repo.createRecord",
+                    {{"repo", parent.did},
+                     {"collection", "app.bsky.feed.post"},
+                     {"record",
+                      {{"$type", "app.bsky.feed.post"},
+                       {"text", "My son came home with bruises again."},
+                       {"createdAt", "2026-11-23T01:00:00.000Z"},
+                       {"reply", {{"root", root}, {"parent", root}}}}}},
+                    parent.jwt);
+  json first_ref = {{"uri", first["uri"]}, {"cid", first["cid"]}};
+  json second = Call(rig.http, rig.net.pds, "com.atproto.repo.createRecord",
+                     {{"repo", parent.did},
+                      {"collection", "app.bsky.feed.post"},
+                      {"record",
+                       {{"$type", "app.bsky.feed.post"},
+                        {"text", "I do not know who to call."},
+                        {"createdAt", "2026-11-23T01:00:01.000Z"},
+                        {"reply", {{"root", root}, {"parent", first_ref}}}}}},
+                     parent.jwt);
+  ProcessAll(rig.http, rig.net);
+
+  FetchedComment target;
+  target.remote_id = second["uri"];
+  target.author_id = parent.did;
+  target.author_handle = parent.handle;
+  ReplyRequest req;
+  req.target = target;
+  req.text = "We are so sorry. You can call or text 988 any time, and write to us here.";
+  req.idempotency_key = "reply:item-7";
+  auto sent = rig.bsky->Reply(req);
+  INFO(FormatErrors(sent.errors()));
+  REQUIRE(sent.ok());
+  const std::string rkey = TidForKey("reply:reply:item-7");
+  CHECK(sent.value().remote_id == "at://" + rig.bot.did + "/app.bsky.feed.post/" + rkey);
+  CHECK(sent.value().url == "https://bsky.app/profile/" + rig.bot.handle + "/post/" + rkey);
+
+  // The record in our repo: reply.root = our post, reply.parent = their post.
+  json rec = Call(rig.http, rig.net.pds,
+                  "com.atproto.repo.getRecord?repo=" + rig.bot.did + "&collection=app.bsky.feed.post&rkey=" + rkey,
+                  nullptr);
+  CHECK(rec["value"]["reply"]["root"] == root);
+  CHECK(rec["value"]["reply"]["parent"] == json({{"uri", second["uri"]}, {"cid", second["cid"]}}));
+  CHECK(rec["value"]["text"] == req.text);
+
+  // The same key again: found, not written twice.
+  const int before = CountPosts(rig);
+  auto again = rig.bsky->Reply(req);
+  REQUIRE(again.ok());
+  CHECK(again.value().remote_id == sent.value().remote_id);
+  CHECK(CountPosts(rig) == before);
+  auto found = rig.bsky->FindReply(req);
+  REQUIRE(found.ok());
+  REQUIRE(found.value());
+
+  // The AppView sees it as a reply in the thread, under their second post.
+  ProcessAll(rig.http, rig.net);
+  json thread = Call(rig.http, rig.net.pds,
+                     "app.bsky.feed.getPostThread?uri=" + net::UrlEncode(second["uri"].get<std::string>()), nullptr,
+                     rig.bot.jwt);
+  bool ours = false;
+  for (const json& r : thread["thread"]["replies"]) {
+    ours = ours || (r["post"]["uri"] == sent.value().remote_id && r["post"]["author"]["did"] == rig.bot.did);
+  }
+  CHECK(ours);
+  CHECK(thread["thread"]["parent"]["post"]["uri"] == first["uri"]);
+
+  req.is_private = true;
+  auto priv = rig.bsky->Reply(req);
+  REQUIRE_FALSE(priv.ok());
+  CHECK(priv.errors()[0].message.find("private replies are not offered on Bluesky") != std::string::npos);
+}

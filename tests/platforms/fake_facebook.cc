@@ -41,6 +41,8 @@ std::map<std::string, std::string> MultipartFields(const std::string& body) {
 
 }  // namespace
 
+int64_t FakeFacebook::Now() const { return now_unix > 0 ? now_unix : static_cast<int64_t>(std::time(nullptr)); }
+
 FakeFacebook::FakeFacebook(std::string page_id, std::string token, std::string app_secret)
     : page_id_(std::move(page_id)), token_(std::move(token)), app_secret_(std::move(app_secret)) {
   server_ = std::make_unique<LoopbackServer>([this](const ServerRequest& r) { return Handle(r); });
@@ -174,6 +176,57 @@ ServerResponse FakeFacebook::Answer(const ServerRequest& r, const std::map<std::
                                      "&after=" + after}};
     }
     return ServerResponse::Json(200, body.dump());
+  }
+  if (r.method == "POST" && path.size() > 9 && path.substr(path.size() - 9) == "/comments") {
+    // A reply under a comment (Graph API: POST /{comment-id}/comments, message).
+    const std::string parent = path.substr(0, path.size() - 9);
+    if (!comments.count(parent)) {
+      return GraphError(400, "(#100) Unsupported post request. Object with ID '" + parent + "' does not exist",
+                        "GraphMethodException", 100);
+    }
+    if (param("message").empty()) return GraphError(400, "(#100) Missing message or attachment", "OAuthException", 100);
+    std::string id = parent.substr(0, parent.find('_')) + "_" + std::to_string(++next_);
+    comments[id] = {{"id", id},
+                    {"message", param("message")},
+                    {"created_time", Time(Now())},
+                    {"from", {{"name", "Alliance Against Seclusion and Restraint"}, {"id", page_id_}}},
+                    {"is_hidden", false},
+                    {"post_id", parent},
+                    {"parent", {{"id", parent}}},
+                    {"t", Now()}};
+    return ServerResponse::Json(200, json{{"id", id}}.dump());
+  }
+  if (r.method == "POST" && path == page_id_ + "/messages") {
+    // Private Replies (Messenger Platform): JSON {"recipient": {"comment_id"},
+    // "message": {"text"}}; one per comment, within 7 days of it.
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("recipient") || !body.contains("message")) {
+      return GraphError(400, "(#100) The parameter recipient is required", "OAuthException", 100);
+    }
+    const json& rec = body["recipient"];
+    const std::string cid = rec.is_object() && rec.contains("comment_id") && rec["comment_id"].is_string()
+                                ? rec["comment_id"].get<std::string>() : "";
+    if (cid.empty() || !comments.count(cid)) {
+      return GraphError(400, "(#100) No matching user found", "OAuthException", 100);
+    }
+    const json& msg = body["message"];
+    if (!msg.is_object() || !msg.contains("text") || !msg["text"].is_string() || msg["text"].get<std::string>().empty()) {
+      return GraphError(400, "(#100) Param message[text] must be non-empty UTF-8 encoded string", "OAuthException", 100);
+    }
+    if (Now() - comments[cid]["t"].get<int64_t>() > 7 * 86400) {
+      return ServerResponse::Json(
+          400, json{{"error", {{"message", "(#10) This message is sent outside of allowed window."},
+                               {"type", "OAuthException"}, {"code", 10}, {"error_subcode", 2018278},
+                               {"fbtrace_id", "AZx9fake"}}}}.dump());
+    }
+    if (private_replies.count(cid)) {
+      return ServerResponse::Json(
+          400, json{{"error", {{"message", "(#10) Only one private reply is allowed per comment"},
+                               {"type", "OAuthException"}, {"code", 10}, {"fbtrace_id", "AZx9fake"}}}}.dump());
+    }
+    const std::string mid = "m_" + std::to_string(++next_);
+    private_replies[cid] = {{"message_id", mid}, {"text", msg["text"]}};
+    return ServerResponse::Json(200, json{{"recipient_id", comments[cid]["from"]["id"]}, {"message_id", mid}}.dump());
   }
   if (r.method == "POST" && path == page_id_ + "/blocked") {
     blocked.push_back(param("user"));

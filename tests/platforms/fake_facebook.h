@@ -2,7 +2,11 @@
 // documented endpoints and shapes (developers.facebook.com/docs/graph-api):
 // /{page-id}, /{page-id}/feed, /{page-id}/photos, /{page-id}/posts,
 // /{post-id}/comments with cursor paging, POST /{comment-id} is_hidden,
-// DELETE /{comment-id}, /{page-id}/blocked, and the error object
+// DELETE /{comment-id}, /{page-id}/blocked, replies POST /{comment-id}/comments
+// (message), Private Replies POST /{page-id}/messages (JSON recipient
+// {comment_id} + message {text}; once per comment; after 7 days the
+// Messenger error #10 subcode 2018278 "sent outside of allowed window"),
+// and the error object
 // {"error": {"message", "type", "code", "fbtrace_id"}}.
 // Fault modes: 500s, slow answers (after acting), truncated JSON.
 #pragma once
@@ -47,10 +51,13 @@ class FakeFacebook {
   std::vector<Post> posts;
   std::map<std::string, nlohmann::json> comments;  // id -> comment (+ "post_id", "is_hidden")
   std::vector<std::string> blocked;
+  std::map<std::string, nlohmann::json> private_replies;  // comment id -> {message_id, text}
   int page_size = 2;
+  int64_t now_unix = 0;  // the server's clock (0: the real time)
 
  private:
   ServerResponse Handle(const ServerRequest& r);
+  int64_t Now() const;
   ServerResponse Answer(const ServerRequest& r, const std::map<std::string, std::string>& params);
 
   std::string page_id_, token_, app_secret_;

@@ -380,10 +380,12 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
   if (r.method == "POST" && r.path == "/api/v1/statuses") {
     std::string key = r.header("Idempotency-Key");
     if (!key.empty() && idempotency_.count(key)) return JsonAnswer(200, all_statuses_[idempotency_[key]]);
-    std::string text;
+    std::string text, in_reply_to, visibility = "public";
     json media = json::array();
     for (const auto& [k, v] : r.form()) {
       if (k == "status") text = v;
+      if (k == "in_reply_to_id") in_reply_to = v;
+      if (k == "visibility") visibility = v;
       if (k == "media_ids[]") {
         if (!media_.count(v)) return ErrorAnswer(422, "Validation failed: Media ids are invalid");
         if (media_[v]["url"].is_null()) return ErrorAnswer(422, "Cannot attach files that have not finished processing. Try again in a moment!");
@@ -391,6 +393,12 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
       }
     }
     if (text.empty() && media.empty()) return ErrorAnswer(422, "Validation failed: Text can't be blank");
+    // PostStatusService: Status.find(in_reply_to_id) (404 when unknown);
+    // visibility one of the four (422 otherwise).
+    if (!in_reply_to.empty() && !all_statuses_.count(in_reply_to)) return ErrorAnswer(404, "Record not found");
+    if (visibility != "public" && visibility != "unlisted" && visibility != "private" && visibility != "direct") {
+      return ErrorAnswer(422, "Validation failed: Visibility is not included in the list");
+    }
     const int limit = max_characters >= 0 ? max_characters : 500;
     const size_t url_weight = characters_reserved_per_url >= 0 ? characters_reserved_per_url : 23;
     if (static_cast<int>(outreach::CountMastodonCharacters(text, url_weight)) > limit) {
@@ -399,9 +407,14 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
     std::string id = std::to_string(++next_id_);
     json mentions = json::array(), tags = json::array();
     std::string html = Render(text, &mentions, &tags);
-    json st = MakeStatus(id, me, html, "", media);
+    json st = MakeStatus(id, me, html, in_reply_to, media);
     st["mentions"] = mentions;
     st["tags"] = tags;
+    st["visibility"] = visibility;
+    if (!in_reply_to.empty()) {
+      st["in_reply_to_account_id"] = all_statuses_[in_reply_to]["account"]["id"];
+      all_statuses_[in_reply_to]["replies_count"] = all_statuses_[in_reply_to]["replies_count"].get<int>() + 1;
+    }
     statuses_.push_back(st);
     all_statuses_[id] = st;
     if (!key.empty()) idempotency_[key] = id;
@@ -409,11 +422,16 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
   }
   if (r.method == "GET" && r.path == "/api/v1/accounts/1/statuses") {
     size_t limit = 20;
+    bool exclude_replies = false;
     for (const auto& [k, v] : r.query) {
       if (k == "limit") limit = std::min<size_t>(40, std::stoul(v));
+      if (k == "exclude_replies") exclude_replies = v == "true";
     }
     json arr = json::array();
-    for (auto it = statuses_.rbegin(); it != statuses_.rend() && arr.size() < limit; ++it) arr.push_back(*it);
+    for (auto it = statuses_.rbegin(); it != statuses_.rend() && arr.size() < limit; ++it) {
+      if (exclude_replies && (*it)["in_reply_to_id"].is_string()) continue;
+      arr.push_back(*it);
+    }
     return JsonAnswer(200, arr);
   }
   if (r.method == "GET" && r.path == "/api/v1/notifications") {

@@ -18,6 +18,10 @@
 //    <a … class="mention hashtag" rel="tag">#<span>tag</span></a>, mentions
 //    as <span class="h-card" translate="no"><a … class="u-url mention">@<span>
 //    username</span></a></span> (the username only, also for remote ones).
+//  - POST /api/v1/statuses takes in_reply_to_id (404 "Record not found" for
+//    an unknown status, as Status.find does) and visibility (public,
+//    unlisted, private, direct; 422 otherwise); a reply appears in the
+//    parent's context as a descendant.
 //  - Idempotency-Key answers the first status for one hour
 //    (ExpireIdempotencyKeys() is that hour passing); the text is validated
 //    as StatusLengthValidator counts it, media against image_size_limit and

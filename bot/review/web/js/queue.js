@@ -2,6 +2,7 @@
 import { api, query, ApiError } from './api.js';
 import { h, clear, highlighted, age, when, announce } from './dom.js';
 import { filtersFromHash, hashFor, formFilters, fillForm, serverFilters } from './filters.js';
+import { replySection } from './reply.js';
 
 const state = {
   items: [],
@@ -209,6 +210,7 @@ function showItemView(v) {
           v.verdict.shadow.map((m) => `${m.rule_id} (${m.category})`).join(', '))
         : null),
     actionsBar(it),
+    replySection(it.id),
     section('The post it answered',
       h('p', {}, v.post.text || '(text not stored)'),
       h('p', { class: 'muted' }, v.post.id)),
