@@ -197,6 +197,16 @@ try {
   await page.waitForFunction(() => !/q=/.test(location.hash));
   assert.equal(await page.getByLabel('Search', { exact: true }).inputValue(), '');
   console.log('ok - Back restores the earlier filters');
+  // An alert's link, <public_url>/#item=ID, opens that item, decided or not.
+  await page.getByLabel('Search', { exact: true }).fill('@angry_dad');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  const linkedId = await page.locator('.queue-entry', { hasText: 'whole group' }).getAttribute('data-id');
+  await page.goto(`${base}/#queue`);
+  await page.goto(`${base}/#item=${linkedId}`);
+  await page.reload();
+  await page.locator('#comment-text', { hasText: 'whole group' }).waitFor();
+  assert.equal(await page.evaluate(() => location.hash), '#queue');
+  console.log('ok - an alert link (#item=ID) opens that item after a reload');
 
   // ---------- phone ----------
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });

@@ -2,7 +2,7 @@
 // #rules, #try, #audit, #status), the rejected-edit banner and global keys.
 import { api, setCsrf, ApiError } from './api.js';
 import { announce } from './dom.js';
-import { initQueue, loadQueue, onKey, syncFilters, liveRefresh, setQueueUser } from './queue.js';
+import { initQueue, loadQueue, onKey, syncFilters, liveRefresh, setQueueUser, openItem } from './queue.js';
 import { startLive, stopLive, initAlerts, setAlertUser, alertNew } from './live.js';
 import { viewOf } from './filters.js';
 import { showUsers, initUsers } from './users.js';
@@ -27,6 +27,21 @@ function show(view) {
 
 async function route() {
   if (!session) { show('login'); $('login-user').focus(); return; }
+  // An alert's link (review.public_url/#item=ID): the queue with that item open.
+  const linked = /^#item=(\d+)$/.exec(location.hash);
+  if (linked) {
+    history.replaceState(null, '', '#queue');
+    show('queue');
+    try {
+      syncFilters();
+      await loadQueue();
+      await openItem(Number(linked[1]));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return loggedOut('Your session ended; please log in again.');
+      announce(e.message);
+    }
+    return;
+  }
   let view = viewOf(location.hash);
   if (!views.includes(view) || view === 'login') view = 'queue';
   if ((view === 'audit' || view === 'users') && session.role !== 'admin') view = 'queue';

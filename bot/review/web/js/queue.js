@@ -250,6 +250,16 @@ function actionsBar(it) {
 let currentUser = '';
 export function setQueueUser(name) { currentUser = name; }
 
+// Opens one item by id (an alert's link, `#item=ID`): selected in the list
+// when it is there, else shown alone in the pane (decided, or filtered out).
+export async function openItem(id) {
+  const idx = state.items.findIndex((i) => i.id === id);
+  if (idx >= 0) return select(idx);
+  state.selected = -1;
+  for (const b of document.querySelectorAll('.queue-entry')) b.setAttribute('aria-current', 'false');
+  await showItem(id);
+}
+
 // Removing a crisis comment: the moderator confirms (by key or mouse) that
 // the person has been answered; the server refuses it without.
 function confirmCrisisRemoval() {
