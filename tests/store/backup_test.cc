@@ -38,19 +38,8 @@ int64_t CountComments(const std::string& path) {
   return n;
 }
 
-struct Run {
-  int rc;
-  std::string out;
-};
-Run Sh(const std::string& cmd) {
-  Run r{0, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  r.rc = WEXITSTATUS(pclose(p));
-  return r;
-}
+using Run = aasr::store::testing::ShellRun;
+using aasr::store::testing::Sh;
 
 std::vector<std::string> Siblings(const std::string& path, const std::string& prefix) {
   std::vector<std::string> out;

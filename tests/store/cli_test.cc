@@ -14,22 +14,8 @@ using aasr::store::testing::TempDb;
 
 namespace {
 
-struct Run {
-  int rc;
-  std::string out;
-};
-
-// Runs a shell command line, capturing stdout and stderr together.
-Run Sh(const std::string& cmd) {
-  Run r{0, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.rc = WEXITSTATUS(status);
-  return r;
-}
+using Run = aasr::store::testing::ShellRun;
+using aasr::store::testing::Sh;
 
 const std::string kBot = AASR_BOT;
 const std::string kRules = AASR_SOURCE_DIR "/tests/review/fixtures/rules";

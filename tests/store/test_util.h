@@ -3,9 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bot/moderation/policy.h"
@@ -29,6 +31,22 @@ class TempDb {
  private:
   std::filesystem::path dir_;
 };
+
+// Runs a shell command line (the CLI tests call the aasr-bot binary),
+// capturing stdout and stderr together.
+struct ShellRun {
+  int rc = 0;
+  std::string out;
+};
+inline ShellRun Sh(const std::string& cmd) {
+  ShellRun r;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  r.rc = WEXITSTATUS(pclose(p));
+  return r;
+}
 
 inline NewComment MakeComment(const std::string& remote_id, const std::string& text,
                               const std::string& handle = "parent_of_three") {
