@@ -62,7 +62,7 @@ TEST_CASE("Mastodon counts every URL as 23 characters") {
   CHECK(MeasureText("(" + url + ") @parent42@school.social " + fam, Limits("mastodon")).units == 1 + 23 + 1 + 1 + 9 + 1 + 1);
 }
 
-TEST_CASE("exactly at the limit fits; one more does not") {
+TEST_CASE("exactly at the limit fits - one more does not") {
   const PlatformLimits bsky = Limits("bluesky");
   const std::string at300(300, 'a');
   CHECK(Fits(at300, bsky));
@@ -179,7 +179,7 @@ TEST_CASE("Bluesky story: excerpt shortened, tags faceted, external card") {
   CHECK(post.images.empty());
 }
 
-TEST_CASE("Mastodon story: long URL counts 23; the excerpt fills to exactly 500") {
+TEST_CASE("Mastodon story: long URL counts 23 - the excerpt fills to exactly 500") {
   Composer composer(SimpleTemplates("{title}\\n\\n{excerpt}\\n\\n{link}"), Cache());
   const std::string link = "https://endseclusion.example/" + std::string(300, 'p');
   const std::string title(468, 't');
@@ -230,7 +230,7 @@ TEST_CASE("title shortened only as a last resort, at a grapheme-safe word bounda
   CHECK(text.substr(text.size() - 3 - kFamily.size(), kFamily.size()) == kFamily);
 }
 
-TEST_CASE("graphics carry their alt text; images are never sent without it") {
+TEST_CASE("graphics carry their alt text - images are never sent without it") {
   auto catalog = LoadGraphics(kPosts + "/graphics.yaml");
   REQUIRE(catalog.ok());
   auto t = LoadTemplates(kPosts + "/templates.yaml");

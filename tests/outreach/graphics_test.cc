@@ -45,7 +45,7 @@ TEST_CASE("a graphic without alt text is a load error at its line and column") {
         "(graphic no-alt)");
 }
 
-TEST_CASE("empty, blank and over-long alt text are errors; 1000 characters is fine") {
+TEST_CASE("empty, blank and over-long alt text are errors - 1000 characters is fine") {
   auto make = [](const std::string& alt) {
     return "graphics:\n  - id: g\n    file: graphics/kassa-support.png\n    alt: \"" + alt + "\"\n";
   };

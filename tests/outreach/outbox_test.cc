@@ -188,7 +188,7 @@ TEST_CASE("a retry after a lost answer finds the first post instead of posting a
   CHECK(store->GetOutbox(id).value()->remote_id == "77");
 }
 
-TEST_CASE("planning twice cannot post twice; not-yet-due rows wait") {
+TEST_CASE("planning twice cannot post twice - not-yet-due rows wait") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;
   aasr::ManualClock clock(kNow * 1000);
@@ -272,7 +272,7 @@ TEST_CASE("end to end: pending story and graphic slot composed, enqueued, publis
   CHECK(outbox.SendDue(platform_for).published == 0);
 }
 
-TEST_CASE("a person's retry puts a failed row back to planned, once; other states are refused") {
+TEST_CASE("a person's retry puts a failed row back to planned, once - other states are refused") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;
   aasr::ManualClock clock(kNow * 1000);

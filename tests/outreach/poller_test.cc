@@ -50,7 +50,7 @@ struct Env {
 
 }  // namespace
 
-TEST_CASE("first poll records the backlog, posts nothing; then 304 via ETag") {
+TEST_CASE("first poll records the backlog, posts nothing - then 304 via ETag") {
   Env env;
   env.server.Serve("/feed/", {ReadFixture("aasr_rss.xml"), "application/rss+xml", "\"v1\"", ""});
   auto first = env.poller.Poll(env.source);
@@ -80,7 +80,7 @@ TEST_CASE("conditional GET with Last-Modified only") {
   CHECK(env.server.requests()[1].headers.at("if-modified-since") == lm);
 }
 
-TEST_CASE("new item is pending; re-sent and edited items never come back") {
+TEST_CASE("new item is pending - re-sent and edited items never come back") {
   Env env;
   env.server.Serve("/feed/", {ReadFixture("aasr_rss.xml"), "application/rss+xml", "\"v1\"", ""});
   REQUIRE(env.poller.Poll(env.source).ok());

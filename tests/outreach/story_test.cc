@@ -94,7 +94,7 @@ TEST_CASE("broken XML names the line and column") {
   CHECK(e.message.find("not well-formed XML") != std::string::npos);
 }
 
-TEST_CASE("broken JSON names the line; a WP error object is reported") {
+TEST_CASE("broken JSON names the line - a WP error object is reported") {
   auto bad = ParseFeed("[\n {\"id\": 1,\n  \"title\": }\n]", "posts.json");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.errors()[0].where.line == 3);

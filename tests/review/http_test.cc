@@ -12,7 +12,7 @@
 
 using namespace aasr::review_test;
 
-TEST_CASE("login sets an HttpOnly SameSite=Strict cookie; bad passwords are refused",
+TEST_CASE("login sets an HttpOnly SameSite=Strict cookie - bad passwords are refused",
           "[review][http][auth]") {
   Fixture f;
   Client c(f.base);
@@ -191,7 +191,7 @@ TEST_CASE("bulk decisions report each item", "[review][http]") {
   CHECK(ana.Call("POST", "/api/bulk", json{{"ids", {a}}, {"decision", "delete"}}).status == 400);
 }
 
-TEST_CASE("audit and users are for admins; stats, rules and try for all", "[review][http][roles]") {
+TEST_CASE("audit and users are for admins - stats, rules and try for all", "[review][http][roles]") {
   Fixture f;
   int64_t id = f.Ingest("s1", "You are an idiot");
   f.Ingest("s2", "what a moron");
@@ -231,7 +231,7 @@ TEST_CASE("audit and users are for admins; stats, rules and try for all", "[revi
   CHECK(ana.Call("POST", "/api/try", json::array()).status == 400);
 }
 
-TEST_CASE("the daemon can mount its own routes; the page is served with its CSP",
+TEST_CASE("the daemon can mount its own routes - the page is served with its CSP",
           "[review][http][mount]") {
   Fixture f([](review::ReviewServer& s) {
     s.Mount("/healthz", [](const review::Request&) {

@@ -61,7 +61,7 @@ void SameFile(review::ServerOptions& o, Fixture& f) { o.outreach_db = f.db_path;
 
 }  // namespace
 
-TEST_CASE("without an outreach database the view says so; status is minimal",
+TEST_CASE("without an outreach database the view says so - status is minimal",
           "[review][http][outreach][status]") {
   Fixture f;
   Client c = f.LoggedIn("ana");

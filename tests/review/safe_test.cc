@@ -108,7 +108,7 @@ TEST_CASE("reopen at any time reverses the platform action: unhide after remove,
   CHECK(ana.Call("POST", qbase + "/reopen", json(), /*send_csrf=*/false).status == 403);
 }
 
-TEST_CASE("claims: others see who holds one and when it lapses; renewing is quiet; release",
+TEST_CASE("claims: others see who holds one and when it lapses - renewing is quiet - release",
           "[review][http][safe]") {
   Fixture f;
   int64_t id = f.Ingest("c1", "You are an idiot");
@@ -141,7 +141,7 @@ TEST_CASE("claims: others see who holds one and when it lapses; renewing is quie
   CHECK(ana.Call("POST", base + "/claim").status == 200);
 }
 
-TEST_CASE("users: admins add (one-time password), change roles, disable and reset; sessions end",
+TEST_CASE("users: admins add (one-time password), change roles, disable and reset - sessions end",
           "[review][http][users]") {
   Fixture f;
   Client root = f.LoggedIn("root");

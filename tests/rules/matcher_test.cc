@@ -112,7 +112,7 @@ rules:
   CHECK(Fires(r, "guaranteed profit with bitcoin"));
 }
 
-TEST_CASE("author conditions; unknown facts never flag") {
+TEST_CASE("author conditions - unknown facts never flag") {
   auto r = Load(OneRule("    all:\n      - author.account_age_days: \"< 7\"\n      - author.followers: \"<= 3\"\n"
                         "      - author.first_comment: true\n"));
   Author fresh;
@@ -161,7 +161,7 @@ TEST_CASE("mentions, caps ratio and length") {
   CHECK(ScreenText(r, "ééééééééééééééééééééééééé").matches.empty());  // 25 characters, 50 bytes
 }
 
-TEST_CASE("all, any and not combine; not-branch matches are not reported") {
+TEST_CASE("all, any and not combine - not-branch matches are not reported") {
   auto r = Load(OneRule("    all:\n      - words: [kill]\n      - any:\n          - words: [you]\n          - words: [your]\n"
                         "      - not: {phrases: [\"restraint\"]}\n"));
   CHECK(Fires(r, "I will kill you"));

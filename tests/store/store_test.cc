@@ -138,7 +138,7 @@ TEST_CASE("ingesting the same comment twice yields one item", "[store][ingest]")
   CHECK(other.value().comment_id != first.value().comment_id);
 }
 
-TEST_CASE("ingest keeps the verdict, spans and author; allowed comments are not queued",
+TEST_CASE("ingest keeps the verdict, spans and author - allowed comments are not queued",
           "[store][ingest]") {
   TempDb tmp;
   StorePtr s = Open(tmp.path());
