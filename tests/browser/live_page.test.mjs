@@ -201,12 +201,13 @@ try {
   await page.getByLabel('Search', { exact: true }).fill('@angry_dad');
   await page.getByRole('button', { name: 'Apply' }).click();
   const linkedId = await page.locator('.queue-entry', { hasText: 'whole group' }).getAttribute('data-id');
-  await page.goto(`${base}/#queue`);
-  await page.goto(`${base}/#item=${linkedId}`);
-  await page.reload();
-  await page.locator('#comment-text', { hasText: 'whole group' }).waitFor();
-  assert.equal(await page.evaluate(() => location.hash), '#queue');
-  console.log('ok - an alert link (#item=ID) opens that item after a reload');
+  const linked = await live.newPage();  // an alert's link, opened in a new tab
+  watch(linked);
+  await linked.goto(`${base}/#item=${linkedId}`);
+  await linked.locator('#comment-text', { hasText: 'whole group' }).waitFor();
+  assert.equal(await linked.evaluate(() => location.hash), '#queue');
+  await linked.close();
+  console.log('ok - an alert link (#item=ID) opens that item, decided or not, in a new tab');
 
   // ---------- phone ----------
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });

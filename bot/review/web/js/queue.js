@@ -77,6 +77,9 @@ export async function loadQueue(keepId) {
   let idx = keepId ? state.items.findIndex((i) => i.id === keepId) : -1;
   if (idx < 0) idx = Math.min(Math.max(state.selected, 0), state.items.length - 1);
   state.selected = idx;
+  // Until the pane shows the selected item, nothing may act on the one it
+  // showed, and a live refresh meanwhile keeps this selection, not that item.
+  if (idx >= 0 && (!state.current || state.current.item.id !== state.items[idx].id)) state.current = null;
   renderList();
   if (idx >= 0) await showItem(state.items[idx].id);
   else showEmpty();
