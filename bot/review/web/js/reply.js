@@ -4,7 +4,7 @@
 // allows, sent through the server's replies outbox (exactly once). The server
 // counts again and refuses what the platform would; this count is a guide.
 import { api, ApiError } from './api.js';
-import { h, when, announce } from './dom.js';
+import { h, append, when, announce } from './dom.js';
 
 const URL_RE = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'’”]/gu;
 const MENTION_RE = /(^|[^\w/=@])@([a-z0-9_]+(?:[.-][a-z0-9_]+)*)@[a-z0-9.-]+\.[a-z0-9]+/giu;
@@ -98,12 +98,14 @@ async function load(box, itemId) {
       send.disabled = false;
     }
   });
-  box.replaceChildren(h('h4', {}, 'Reply'),
+  // append() flattens the nested list; replaceChildren() would print it.
+  box.replaceChildren();
+  append(box, [h('h4', {}, 'Reply'),
     h('p', { id: 'reply-note', class: 'muted' }, caps.note),
     v.templates_error ? h('p', { class: 'error', role: 'alert' }, `Saved replies not updated (${v.templates_file}): ${v.templates_error}`) : '',
     caps.public || caps.private
       ? [h('p', {}, pick), h('p', {}, h('label', { for: 'reply-text' }, 'Your reply (edit before sending)')), h('p', {}, text), count, kind, h('p', {}, send)]
       : '',
-    list);
+    list]);
   update();
 }
