@@ -123,7 +123,7 @@ Status ReviewServer::Start() {
         r.headers[name] = v;
       }
       r.remote_address = req.remote_address();
-      auto reply = [req, started](const Request& r, Response resp) mutable {
+      auto reply = [this, req, started](const Request& r, Response resp) mutable {
         http::http_response out(static_cast<http::status_code>(resp.status));
         for (const auto& [k, v] : resp.headers) out.headers().add(k, v);
         out.headers().set_content_type(resp.content_type);
@@ -133,12 +133,14 @@ Status ReviewServer::Start() {
                                                             started)
                       .count();
         spdlog::debug("{} {} {} {:.1f}ms", r.method, r.path, resp.status, ms);
-        req.reply(out).then([](pplx::task<void> t) {
+        ++replies_in_flight_;
+        req.reply(out).then([this](pplx::task<void> t) {
           try {
             t.get();
           } catch (const std::exception& e) {
             spdlog::debug("reply failed: {}", e.what());
           }
+          --replies_in_flight_;
         });
       };
       if (req.headers().content_length() > kMaxBody) {
@@ -197,6 +199,11 @@ void ReviewServer::Stop() {
   if (!listener_) return;
   // Waiting pages get a 503 now, so they reconnect instead of hanging.
   feed_->Stop();
+  // ...and are written before the listener closes their connections (at
+  // most 2 s: a client that stopped reading must not hold up the stop).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (replies_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   try {
     listener_->listener->close().wait();
   } catch (const std::exception& e) {

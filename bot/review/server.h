@@ -15,6 +15,7 @@
 // concurrently on cpprestsdk's thread pool.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -80,6 +81,9 @@ class ReviewServer {
   std::vector<std::pair<std::string, Handler>> mounts_;
   std::unique_ptr<ChangeFeed> feed_;  // GET /api/events
   std::unique_ptr<Listener> listener_;
+  // Replies handed to the listener and not yet written: Stop() lets them go
+  // out (the 503s to waiting pages) before it closes the connections.
+  std::atomic<int> replies_in_flight_{0};
 };
 
 }  // namespace aasr::review
