@@ -166,10 +166,7 @@ store::IngestRequest Screen(const IntakeDeps& d, const platforms::FetchedComment
   // has not learnt its own id.
   const std::string self = d.platform->SelfAuthorId();
   if (!self.empty()) nc.author_is_self = !c.author_id.empty() && c.author_id == self;
-  item->verdict = d.rules->Screen(store::ToRulesComment(nc));
-  store::StoredVerdict v = store::FromRules(item->verdict);
-  store::Disposition disposition = ForVerdict(v, d.platform->capabilities());
-  return {std::move(nc), std::move(v), std::move(disposition)};
+  return store::Screened(*d.rules, nc, d.platform->capabilities(), &item->verdict);
 }
 
 // The at-once action the store just wrote, as PendingActions() would list it.

@@ -85,8 +85,11 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
 }
 
 IngestRequest Screened(const rules::RuleSet& rules, const NewComment& c,
-                       const std::optional<platforms::Capabilities>& caps) {
-  StoredVerdict v = FromRules(rules.Screen(ToRulesComment(c)));
+                       const std::optional<platforms::Capabilities>& caps,
+                       rules::Verdict* verdict_out) {
+  rules::Verdict raw = rules.Screen(ToRulesComment(c));
+  StoredVerdict v = FromRules(raw);
+  if (verdict_out) *verdict_out = std::move(raw);
   Disposition d = moderation::ForVerdict(v, caps ? *caps : moderation::KnownCapabilities(c.platform));
   return IngestRequest{c, std::move(v), std::move(d)};
 }

@@ -38,8 +38,10 @@ Result<NewComment> ParseCommentLine(const std::string& line, const std::string& 
 // Store::Ingest or Store::IngestBatch stores. `caps`: what the comment's
 // platform can do; without it, what a platform of c.platform's name declares
 // (policy.h KnownCapabilities: `queue ingest` has no adapter).
+// `verdict_out`: the rule engine's own verdict, for callers that report it.
 IngestRequest Screened(const rules::RuleSet& rules, const NewComment& c,
-                       const std::optional<platforms::Capabilities>& caps = std::nullopt);
+                       const std::optional<platforms::Capabilities>& caps = std::nullopt,
+                       rules::Verdict* verdict_out = nullptr);
 
 // Screened() then Store::Ingest(), in one call.
 Result<IngestResult> ScreenAndStore(Store& store, const rules::RuleSet& rules,
