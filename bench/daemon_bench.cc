@@ -39,6 +39,7 @@
 #include "bot/store/ingest.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/daemon/daemon_process.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using namespace aasr::testing;

@@ -14,6 +14,7 @@
 #include "bot/outreach/outbox.h"
 #include "bot/outreach/story.h"
 #include "bot/outreach/text_measure.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 using Steady = std::chrono::steady_clock;

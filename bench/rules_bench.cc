@@ -68,6 +68,7 @@
 #include "bot/rules/features.h"
 #include "bot/rules/normalize.h"
 #include "bot/rules/rules.h"
+#include "aasr/build_paths.h"
 
 #ifndef AASR_RULES_DIR
 #define AASR_RULES_DIR "rules"

@@ -20,6 +20,7 @@
 #include "bot/outreach/store.h"
 #include "bot/outreach/story.h"
 #include "bot/outreach/text_measure.h"
+#include "aasr/build_paths.h"
 
 namespace aasr::cli {
 namespace {

@@ -11,6 +11,7 @@
 #include "bot/rules/rules.h"
 #include "bot/store/ingest.h"
 #include "bot/util/utf8.h"
+#include "aasr/build_paths.h"
 
 namespace aasr::cli {
 namespace {

@@ -8,6 +8,7 @@
 
 #include "bot/rules/rules.h"
 #include "bot/store/sqlite_store.h"
+#include "aasr/build_paths.h"
 
 namespace aasr::cli {
 

@@ -41,13 +41,12 @@ std::string Lacks(const std::string& kind, const platforms::Capabilities& caps,
   return "";
 }
 
-// A platform's refusal or fallback ("not hidden on Mastodon", "not deleted on
-// Bluesky", "not reported on Facebook"): the same answer on every retry.
-bool IsFinalRefusal(const Errors& errors) {
-  for (const Error& e : errors)
-    if (e.subject.rfind("not ", 0) == 0 && e.subject.find(" on ") != std::string::npos) return true;
-  return false;
-}
+// What the platform cannot do ("not hidden on Mastodon", "not deleted on
+// Bluesky", "not reported on Facebook"): the same answer on every retry, so
+// the action fails for good. Everything else is retried with backoff until
+// the attempts run out (an HTTP 4xx may be an expired session the adapter
+// renews).
+bool IsFinalRefusal(const Errors& errors) { return HasCode(errors, ErrorCode::kUnsupported); }
 
 bool Due(const store::PlatformAction& a, int64_t now) {
   return a.state == "pending" || (a.state == "failed" && a.retry_at_ms > 0 && a.retry_at_ms <= now);

@@ -169,7 +169,8 @@ Status HttpClient::Pace(const Request& request) {
         if (charge.cost > budget->capacity) {
           return Error{{Describe(request)}, options_.subject,
                        "costs " + std::to_string(charge.cost) + " points, more than the whole '" +
-                           budget->name + "' budget"};
+                           budget->name + "' budget",
+                       ErrorCode::kRefused};
         }
         auto& log = spent_[budget->name];
         WallTime window_start = now - budget->window;
@@ -201,7 +202,8 @@ Status HttpClient::Pace(const Request& request) {
         return Error{{Describe(request)}, options_.subject,
                      "rate limit: the next slot is " + std::to_string(wait.count() / 1000) +
                          " s away, longer than the " + std::to_string(options_.max_wait.count() / 1000) +
-                         " s this client may wait"};
+                         " s this client may wait",
+                     ErrorCode::kRateLimited};
       }
     }
     spdlog::debug("{}: pacing {} ms before {}", options_.subject, wait.count(), Describe(request));
@@ -278,10 +280,12 @@ Result<Response> HttpClient::Send(const Request& request) {
   try {
     uri = web::uri(request.url);
   } catch (const std::exception& e) {
-    return Error{{RedactUrl(request.url)}, options_.subject, std::string("not a valid URL: ") + e.what()};
+    return Error{{RedactUrl(request.url)}, options_.subject, std::string("not a valid URL: ") + e.what(),
+                 ErrorCode::kInvalidInput};
   }
   if (uri.scheme() != "http" && uri.scheme() != "https") {
-    return Error{{RedactUrl(request.url)}, options_.subject, "only http and https URLs are supported"};
+    return Error{{RedactUrl(request.url)}, options_.subject, "only http and https URLs are supported",
+                 ErrorCode::kInvalidInput};
   }
   std::string last_failure;
   int attempts = std::max(1, options_.max_attempts);
@@ -309,6 +313,7 @@ Result<Response> HttpClient::Send(const Request& request) {
       Millis wait = RateLimitWait(resp).value_or(Backoff(attempt - 1));
       if (wait > options_.max_wait) {
         Error e = ResponseError(request, resp, options_.subject);
+        e.code = ErrorCode::kRateLimited;
         e.message += " (rate limited for " + std::to_string(wait.count() / 1000) + " s; not waiting that long)";
         return e;
       }
@@ -325,7 +330,8 @@ Result<Response> HttpClient::Send(const Request& request) {
   }
   return Error{{Describe(request)}, options_.subject,
                "no answer after " + std::to_string(request.retry ? attempts : 1) +
-                   " attempt(s): " + RedactText(last_failure)};
+                   " attempt(s): " + RedactText(last_failure),
+               ErrorCode::kTransient};
 }
 
 void HttpClient::Count(int64_t requests, int64_t errors, std::optional<Millis> waited) {
@@ -378,7 +384,18 @@ Error ResponseError(const Request& request, const Response& response, const std:
     if (response.body.size() > 200) detail += "...";
     if (detail.empty()) detail = "(empty body)";
   }
-  return Error{{Describe(request)}, subject, "HTTP " + std::to_string(response.status) + ": " + RedactText(detail)};
+  return Error{{Describe(request)}, subject, "HTTP " + std::to_string(response.status) + ": " + RedactText(detail),
+               CodeForStatus(response.status)};
+}
+
+ErrorCode CodeForStatus(int status) {
+  if (status == 429) return ErrorCode::kRateLimited;
+  if (status == 401) return ErrorCode::kAuth;
+  if (status == 404 || status == 410) return ErrorCode::kNotFound;
+  if (status == 409) return ErrorCode::kConflict;
+  if (status == 408 || status >= 500) return ErrorCode::kTransient;
+  if (status >= 400) return ErrorCode::kRefused;
+  return ErrorCode::kUnknown;
 }
 
 // Digits as seconds, clamped to `limit`: a server may send any number of

@@ -157,6 +157,11 @@ std::string Describe(const Request& request);
 // Graph API {"error": {"message", "type", "code"}}; otherwise a redacted,
 // shortened body.
 Error ResponseError(const Request& request, const Response& response, const std::string& subject);
+// The ErrorCode for an HTTP status: 429 rate-limited, 401 auth, 404/410 not
+// found, 409 conflict, 408/5xx transient, other 4xx refused. Adapters refine
+// it from the platform's own error body (a Graph code 190 is auth whatever
+// the status; codes 4/17/32/613 are rate limits sent as 400/403).
+ErrorCode CodeForStatus(int status);
 
 // Waits longer than this are only "a very long time": any server (or proxy)
 // can send twenty digits, so values past it are clamped to it rather than

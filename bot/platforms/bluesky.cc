@@ -573,7 +573,7 @@ Status BlueskyPlatform::Moderate(ModerationAction action, const FetchedComment& 
     }
     case ModerationAction::kDelete:
       return Error{{config_.service}, "not deleted on Bluesky",
-                   "Bluesky cannot delete another account's reply; it can be hidden with the threadgate"};
+                   "Bluesky cannot delete another account's reply; it can be hidden with the threadgate", ErrorCode::kUnsupported};
   }
   return Error{{config_.service}, config_.account, "unknown action"};
 }

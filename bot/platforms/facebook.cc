@@ -311,7 +311,7 @@ Status FacebookPlatform::Moderate(ModerationAction action, const FetchedComment&
       return expect_success(Post(config_.page_id + "/blocked", {{"user", target.author_id}}, true));
     case ModerationAction::kReport:
       return Error{{Url(target.remote_id)}, "not reported on Facebook",
-                   "the Graph API offers no report call; hide or delete the comment, or block the author"};
+                   "the Graph API offers no report call; hide or delete the comment, or block the author", ErrorCode::kUnsupported};
   }
   return Error{{Url(target.remote_id)}, config_.account, "unknown action"};
 }

@@ -521,7 +521,7 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
       return report();
     case ModerationAction::kDelete:
       return Error{{config_.instance}, "not deleted on Mastodon",
-                   "Mastodon cannot delete another account's reply; block or report instead"};
+                   "Mastodon cannot delete another account's reply; block or report instead", ErrorCode::kUnsupported};
     case ModerationAction::kHide: {
       std::vector<std::string> done;
       if (config_.hide_policy.block) {
@@ -543,7 +543,7 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
       for (const auto& d : done) what += (what.empty() ? "" : ", ") + d;
       return Error{{config_.instance}, "not hidden on Mastodon",
                    "Mastodon cannot hide a reply; " + (what.empty() ? std::string("nothing done") : what) +
-                       "; the reply stays visible"};
+                       "; the reply stays visible", ErrorCode::kUnsupported};
     }
     case ModerationAction::kUnhide: {
       if (config_.hide_policy.block) {
@@ -555,7 +555,7 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
         if (!s.ok()) return s;
       }
       return Error{{config_.instance}, "not hidden on Mastodon",
-                   "Mastodon never hid the reply; the block/mute of the author was lifted"};
+                   "Mastodon never hid the reply; the block/mute of the author was lifted", ErrorCode::kUnsupported};
     }
   }
   return Error{{config_.instance}, config_.account, "unknown action"};

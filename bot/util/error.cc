@@ -17,6 +17,28 @@ std::string Error::ToString() const {
   return out;
 }
 
+const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUnknown: return "unknown";
+    case ErrorCode::kInvalidInput: return "invalid_input";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kTransient: return "transient";
+    case ErrorCode::kRateLimited: return "rate_limited";
+    case ErrorCode::kRefused: return "refused";
+    case ErrorCode::kAuth: return "auth";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kIo: return "io";
+  }
+  return "unknown";
+}
+
+bool HasCode(const Errors& errors, ErrorCode code) {
+  for (const Error& e : errors)
+    if (e.code == code) return true;
+  return false;
+}
+
 std::string FormatErrors(const Errors& errors) {
   std::string out;
   for (const Error& e : errors) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include "aasr/build_paths.h"
 
 namespace aasr::testing {
 namespace fs = std::filesystem;

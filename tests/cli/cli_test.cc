@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include "aasr/build_paths.h"
 
 namespace fs = std::filesystem;
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include "aasr/build_paths.h"
 
 namespace aasr::testing {
 namespace fs = std::filesystem;

@@ -22,6 +22,7 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include "aasr/build_paths.h"
 
 namespace aasr::testing {
 

@@ -19,6 +19,7 @@
 #include "tests/daemon/daemon_process.h"
 #include "tests/daemon/review_client.h"
 #include "tests/platforms/fake_mastodon.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using namespace aasr::testing;

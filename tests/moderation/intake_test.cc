@@ -19,6 +19,7 @@
 #include "bot/platforms/mastodon.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/platforms/fake_mastodon.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using namespace aasr::moderation;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/outreach/store.h"
+#include "aasr/build_paths.h"
 
 namespace {
 

@@ -5,6 +5,7 @@
 
 #include "bot/outreach/composer.h"
 #include "bot/outreach/text_measure.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 using aasr::platforms::Facet;

@@ -20,6 +20,7 @@
 
 #include "bot/net/clock.h"
 #include "bot/outreach/http_getter.h"
+#include "aasr/build_paths.h"
 
 namespace aasr::outreach::testing {
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/outreach/graphics.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 

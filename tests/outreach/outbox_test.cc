@@ -6,6 +6,7 @@
 #include "bot/outreach/outbox.h"
 #include "bot/outreach/pipeline.h"
 #include "fake_platform.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 using aasr::outreach::testing::FakePlatform;

@@ -7,6 +7,7 @@
 
 #include "bot/outreach/pipeline.h"
 #include "fixture_server.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 using aasr::outreach::testing::FixtureServer;

@@ -5,6 +5,7 @@
 #include "bot/outreach/runner.h"
 #include "fake_platform.h"
 #include "fixture_server.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 using aasr::outreach::testing::FakePlatform;

@@ -3,6 +3,7 @@
 
 #include "bot/outreach/planner.h"
 #include "bot/outreach/story.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::outreach;
 

@@ -11,6 +11,7 @@
 #include "bot/config/config.h"
 #include "tests/platforms/fake_mastodon.h"
 #include "tests/platforms/test_dir.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using namespace aasr::config;

@@ -16,6 +16,7 @@
 #include "bot/replies/sender.h"
 #include "bot/util/clock.h"
 #include "tests/replies/test_db.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using namespace aasr::replies;

@@ -20,6 +20,7 @@
 #include "bot/review/server.h"
 #include "bot/store/ingest.h"
 #include "bot/store/sqlite_store.h"
+#include "aasr/build_paths.h"
 
 namespace aasr::review_test {
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "http_fixture.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::review_test;
 

@@ -7,6 +7,7 @@
 #include "bot/outreach/store.h"
 #include "bot/review/status.h"
 #include "http_fixture.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr::review_test;
 using aasr::outreach::OutboxRow;

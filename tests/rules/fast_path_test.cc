@@ -16,6 +16,7 @@
 #include "bench/rules_bench_corpus.h"
 #include "bot/rules/rules.h"
 #include "tests/rules/screen_helpers.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using namespace aasr::rules;

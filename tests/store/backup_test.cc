@@ -14,6 +14,7 @@
 #include "bot/sql/backup.h"
 #include "bot/sql/migrations.h"
 #include "tests/store/test_util.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using aasr::store::testing::MakeComment;

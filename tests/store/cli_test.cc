@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/store/test_util.h"
+#include "aasr/build_paths.h"
 
 using aasr::store::testing::TempDb;
 

@@ -13,6 +13,7 @@
 
 #include "bot/outreach/store.h"
 #include "tests/store/test_util.h"
+#include "aasr/build_paths.h"
 
 using namespace aasr;
 using aasr::store::testing::TempDb;
