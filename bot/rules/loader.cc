@@ -287,14 +287,7 @@ class Loader {
     } else {
       rule.root = ReadConditionMap(file, subject, node, conditions);
     }
-    if (const YAML::Node allow = node["allow"]) {
-      std::vector<TermSource> terms;
-      ReadTermSources(allow, file, subject, &terms);
-      for (const TermSource& t : terms) {
-        const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
-        if (id >= 0) rule.allow_patterns.push_back(id);
-      }
-    }
+    if (const YAML::Node allow = node["allow"]) ReadAllow(file, subject, allow, &rule);
     if (const YAML::Node rep = node["reported"]) rule.reported = ReadReported(file, subject, rep);
     if (const YAML::Node ex = node["examples"]) ReadExamples(file, subject, ex, &rule);
     rule.needs_term_hit = NeedsTermHit(rule.root);
@@ -957,6 +950,54 @@ class Loader {
       }
     }
     return spec;
+  }
+
+  // allow: [term, ...] (a match lying inside a term is neutralised), where an
+  // entry may also be {terms: [...], within: N} (a match with a term at most
+  // N words from it is neutralised), or allow: {terms: [...], within: N}.
+  void ReadAllow(const std::string& file, const std::string& subject, const YAML::Node& allow, Rule* rule) {
+    auto scoped = [&](const YAML::Node& m) {
+      yaml::CheckKeys(m, {"terms", "within"}, file, subject, &errors_);
+      const YAML::Node terms_node = m["terms"], w = m["within"];
+      if (!terms_node || !w) {
+        Fail(m, file, "a scoped allow is {terms: [...], within: N}: the terms, and the most words between one and the match", subject);
+        return;
+      }
+      int within = 0;
+      try {
+        within = w.as<int>();
+        if (within < 0 || within > kMaxWithin) throw YAML::Exception(w.Mark(), "");
+      } catch (const YAML::Exception&) {
+        Fail(w, file, "'within' is a whole number of words from 0 to " + std::to_string(kMaxWithin), subject);
+        return;
+      }
+      std::vector<TermSource> terms;
+      ReadTermSources(terms_node, file, subject, &terms);
+      for (const TermSource& t : terms) {
+        const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
+        if (id >= 0) rule->scoped_allow.push_back({id, within});
+      }
+    };
+    if (allow.IsMap()) {
+      scoped(allow);
+      return;
+    }
+    std::vector<TermSource> terms;
+    if (allow.IsSequence()) {
+      for (const YAML::Node& n : allow) {
+        if (n.IsMap()) {
+          scoped(n);
+        } else {
+          ReadTermSources(n, file, subject, &terms);
+        }
+      }
+    } else {
+      ReadTermSources(allow, file, subject, &terms);
+    }
+    for (const TermSource& t : terms) {
+      const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
+      if (id >= 0) rule->allow_patterns.push_back(id);
+    }
   }
 
   void ReadExamples(const std::string& file, const std::string& subject, const YAML::Node& node, Rule* rule) {

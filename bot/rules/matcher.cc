@@ -165,8 +165,41 @@ class Screening {
  private:
   bool Allowed(const Rule& rule, const Span& s) {
     const std::vector<Span>& allowed = AllowSpans(rule);
-    return std::any_of(allowed.begin(), allowed.end(),
-                       [&](const Span& a) { return a.first <= s.first && s.second <= a.second; });
+    if (std::any_of(allowed.begin(), allowed.end(),
+                    [&](const Span& a) { return a.first <= s.first && s.second <= a.second; })) {
+      return true;
+    }
+    for (const Rule::ScopedAllow& scoped : rule.scoped_allow) {
+      if (fast_ && !(*hit_)[scoped.pattern]) continue;  // the set did not find it: it cannot match
+      for (const Span& a : Locate(scoped.pattern)) {
+        if (WordsApart(a, s) <= scoped.within) return true;
+      }
+    }
+    return false;
+  }
+
+  // Words of the canonical view lying wholly between two original spans
+  // (-1 when they overlap), for scoped allow terms.
+  int WordsApart(const Span& x, const Span& y) {
+    const Span& first = x.first <= y.first ? x : y;
+    const Span& second = x.first <= y.first ? y : x;
+    if (second.first < first.second) return -1;
+    const MappedText& canonical = Views().canonical;
+    const std::string& t = canonical.text;
+    int words = 0;
+    for (size_t i = 0; i < t.size();) {
+      if (t[i] == ' ') {  // words are counted as `near` counts them
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < t.size() && t[j] != ' ') ++j;
+      const auto [ob, oe] = canonical.ToOriginal(i, j);
+      if (ob >= first.second && oe <= second.first) ++words;
+      if (ob >= second.first) break;
+      i = j;
+    }
+    return words;
   }
 
   // A located part of a `near` group: where it is in the canonical view (to

@@ -110,6 +110,13 @@ struct Rule {
   Condition root;
   std::optional<ReportedSpec> reported;
   std::vector<int> allow_patterns;  // canonical patterns neutralising matches
+  // Scoped allow terms: a pattern neutralising a match that lies at most
+  // `within` words from one of its matches (or overlaps it).
+  struct ScopedAllow {
+    int pattern;
+    int within;
+  };
+  std::vector<ScopedAllow> scoped_allow;
   std::vector<Example> examples;
   Location where;
   // False when the rule can hold without any term matching (metadata only,

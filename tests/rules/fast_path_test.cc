@@ -251,11 +251,18 @@ rules:
     description: near of one-word terms
     action: review
     near: {terms: [[my, me], [kill, hurt]], within: 2}
+  - id: t.scoped
+    category: threat
+    description: scoped allow
+    action: review
+    words: [hurt, "kill*"]
+    allow: [{terms: [my, "the bill"], within: 1}]
 )");
   const std::vector<std::string> texts = {
       "kill", "kil", "kiiilll", "KILL", "k*ll", "self-kill", "killer", "skill", "kill2", "k1ll",
       "con", "coon", "cooon", "pas", "pass", "paaasss", "p@ss", "my", "mmyy", "my kill", "me, i will hurt",
-      "kíll my", "ｋｉｌｌ", "i m so kil", "hurt me hurt me kill kill", "kill\xF0\x9F\x94\xAA my", "mykill"};
+      "kíll my", "ｋｉｌｌ", "i m so kil", "hurt me hurt me kill kill", "kill\xF0\x9F\x94\xAA my", "mykill",
+      "kill the bill", "kill it the bill", "my hurt", "my, k*ll", "hurt a b my", "killing my the bill"};
   std::vector<Comment> comments;
   for (const std::string& t : texts) {
     Comment c;
