@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "bot/rules/contractions.h"
 #include "bot/rules/normalize.h"
 #include "bot/rules/rule_set_internal.h"
 #include "bot/util/yaml.h"
@@ -286,14 +287,7 @@ class Loader {
     } else {
       rule.root = ReadConditionMap(file, subject, node, conditions);
     }
-    if (const YAML::Node allow = node["allow"]) {
-      std::vector<TermSource> terms;
-      ReadTermSources(allow, file, subject, &terms);
-      for (const TermSource& t : terms) {
-        const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
-        if (id >= 0) rule.allow_patterns.push_back(id);
-      }
-    }
+    if (const YAML::Node allow = node["allow"]) ReadAllow(file, subject, allow, &rule);
     if (const YAML::Node rep = node["reported"]) rule.reported = ReadReported(file, subject, rep);
     if (const YAML::Node ex = node["examples"]) ReadExamples(file, subject, ex, &rule);
     rule.needs_term_hit = NeedsTermHit(rule.root);
@@ -528,8 +522,20 @@ class Loader {
       const std::string segment = text.substr(pos, open == std::string::npos ? std::string::npos : open - pos);
       const std::string canon = CanonicalTerm(segment);
       if (!canon.empty()) {
-        space_if_needed();
-        append(RepeatTolerantRegex(canon, options), SqueezedTermRegex(canon, options));
+        // Contractions: "i am" also matches "i'm", "im" ... (contractions.h).
+        for (const std::vector<std::string>& forms : ContractionPieces(canon)) {
+          space_if_needed();
+          if (forms.size() == 1) {
+            append(RepeatTolerantRegex(forms[0], options), SqueezedTermRegex(forms[0], options));
+            continue;
+          }
+          std::string exact, prefilter;
+          for (const std::string& form : forms) {
+            exact += (exact.empty() ? "" : "|") + RepeatTolerantRegex(form, options);
+            prefilter += (prefilter.empty() ? "" : "|") + SqueezedTermRegex(form, options);
+          }
+          append("(?:" + exact + ")", "(?:" + prefilter + ")");
+        }
         any_literal = true;
         gap_last = false;
       }
@@ -638,7 +644,37 @@ class Loader {
     TermRegex core;
     if (!TermCore(t, subject, allow_refs, &core)) return -1;
     const std::string edge = kWordEdges;  // a space, or a masking placeholder
-    return Intern(View::kCanonical, edge + core.prefilter + edge, edge + "(" + core.exact + ")" + edge);
+    const int id = Intern(View::kCanonical, edge + core.prefilter + edge, edge + "(" + core.exact + ")" + edge);
+    MarkSimpleWord(t.text, &impl_->patterns[id]);
+    return id;
+  }
+
+  // A term that is one word of ASCII letters (no wildcard, list, gap or
+  // contraction) can be located by looking its squeezed form up among the
+  // comment's words (Pattern::simple_word).
+  static void MarkSimpleWord(std::string text, Pattern* p) {
+    bool single_doubles = false;
+    if (text.size() > 1 && text.back() == '~') {
+      single_doubles = true;
+      text.pop_back();
+    }
+    if (text.find_first_of("*{}~") != std::string::npos) return;
+    const std::string canon = CanonicalTerm(text);
+    if (canon.empty() || !std::all_of(canon.begin(), canon.end(), [](char c) { return c >= 'a' && c <= 'z'; })) return;
+    const std::vector<std::vector<std::string>> pieces = ContractionPieces(canon);
+    if (pieces.size() != 1 || pieces[0].size() != 1) return;
+    std::string squeezed;
+    std::vector<uint8_t> runs;
+    for (const char c : canon) {
+      if (!squeezed.empty() && squeezed.back() == c) {
+        if (!single_doubles && runs.back() < 255) ++runs.back();
+        continue;
+      }
+      squeezed += c;
+      runs.push_back(1);
+    }
+    p->simple_word = std::move(squeezed);
+    p->simple_runs = std::move(runs);
   }
 
   int AddRegexPattern(const TermSource& t, const std::string& subject) {
@@ -904,16 +940,64 @@ class Loader {
         terms.insert(terms.end(), it->second.terms.begin(), it->second.terms.end());
       }
       for (const TermSource& t : terms) {
-        LeadIn lead;
-        if (!ParseLeadIn(t.text, &lead)) {
+        std::vector<LeadIn> forms;
+        if (!ParseLeadInForms(t.text, &forms)) {
           errors_.push_back(Error{t.where, subject,
                                   "lead-in '" + t.text + "' must be words, optionally ending in '*' (no lists or gaps)"});
           continue;
         }
-        spec.options.lead_ins.push_back(std::move(lead));
+        for (LeadIn& lead : forms) spec.options.lead_ins.push_back(std::move(lead));
       }
     }
     return spec;
+  }
+
+  // allow: [term, ...] (a match lying inside a term is neutralised), where an
+  // entry may also be {terms: [...], within: N} (a match with a term at most
+  // N words from it is neutralised), or allow: {terms: [...], within: N}.
+  void ReadAllow(const std::string& file, const std::string& subject, const YAML::Node& allow, Rule* rule) {
+    auto scoped = [&](const YAML::Node& m) {
+      yaml::CheckKeys(m, {"terms", "within"}, file, subject, &errors_);
+      const YAML::Node terms_node = m["terms"], w = m["within"];
+      if (!terms_node || !w) {
+        Fail(m, file, "a scoped allow is {terms: [...], within: N}: the terms, and the most words between one and the match", subject);
+        return;
+      }
+      int within = 0;
+      try {
+        within = w.as<int>();
+        if (within < 0 || within > kMaxWithin) throw YAML::Exception(w.Mark(), "");
+      } catch (const YAML::Exception&) {
+        Fail(w, file, "'within' is a whole number of words from 0 to " + std::to_string(kMaxWithin), subject);
+        return;
+      }
+      std::vector<TermSource> terms;
+      ReadTermSources(terms_node, file, subject, &terms);
+      for (const TermSource& t : terms) {
+        const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
+        if (id >= 0) rule->scoped_allow.push_back({id, within});
+      }
+    };
+    if (allow.IsMap()) {
+      scoped(allow);
+      return;
+    }
+    std::vector<TermSource> terms;
+    if (allow.IsSequence()) {
+      for (const YAML::Node& n : allow) {
+        if (n.IsMap()) {
+          scoped(n);
+        } else {
+          ReadTermSources(n, file, subject, &terms);
+        }
+      }
+    } else {
+      ReadTermSources(allow, file, subject, &terms);
+    }
+    for (const TermSource& t : terms) {
+      const int id = AddTermPattern(t, subject, /*allow_refs=*/true);
+      if (id >= 0) rule->allow_patterns.push_back(id);
+    }
   }
 
   void ReadExamples(const std::string& file, const std::string& subject, const YAML::Node& node, Rule* rule) {

@@ -66,9 +66,13 @@ class Screening {
     thread_local std::vector<char> hit;  // per pattern; reset after each comment
     hit.resize(impl.patterns.size(), 0);
     hit_ = &hit;
+    thread_local std::vector<int> slot;  // per pattern: 1 + its index in located_, or 0
+    slot.resize(impl.patterns.size(), 0);
+    slot_ = &slot;
   }
   ~Screening() {
     for (const int p : hits_) (*hit_)[p] = 0;
+    for (const Located& l : located_) (*slot_)[l.pattern] = 0;
   }
 
   // Marks candidate patterns; returns false if a set could not run.
@@ -161,8 +165,41 @@ class Screening {
  private:
   bool Allowed(const Rule& rule, const Span& s) {
     const std::vector<Span>& allowed = AllowSpans(rule);
-    return std::any_of(allowed.begin(), allowed.end(),
-                       [&](const Span& a) { return a.first <= s.first && s.second <= a.second; });
+    if (std::any_of(allowed.begin(), allowed.end(),
+                    [&](const Span& a) { return a.first <= s.first && s.second <= a.second; })) {
+      return true;
+    }
+    for (const Rule::ScopedAllow& scoped : rule.scoped_allow) {
+      if (fast_ && !(*hit_)[scoped.pattern]) continue;  // the set did not find it: it cannot match
+      for (const Span& a : Locate(scoped.pattern)) {
+        if (WordsApart(a, s) <= scoped.within) return true;
+      }
+    }
+    return false;
+  }
+
+  // Words of the canonical view lying wholly between two original spans
+  // (-1 when they overlap), for scoped allow terms.
+  int WordsApart(const Span& x, const Span& y) {
+    const Span& first = x.first <= y.first ? x : y;
+    const Span& second = x.first <= y.first ? y : x;
+    if (second.first < first.second) return -1;
+    const MappedText& canonical = Views().canonical;
+    const std::string& t = canonical.text;
+    int words = 0;
+    for (size_t i = 0; i < t.size();) {
+      if (t[i] == ' ') {  // words are counted as `near` counts them
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < t.size() && t[j] != ' ') ++j;
+      const auto [ob, oe] = canonical.ToOriginal(i, j);
+      if (ob >= first.second && oe <= second.first) ++words;
+      if (ob >= second.first) break;
+      i = j;
+    }
+    return words;
   }
 
   // A located part of a `near` group: where it is in the canonical view (to
@@ -362,21 +399,30 @@ class Screening {
 
   // Every match of pattern p in its view (no maps needed for canonical patterns).
   const Located& LocateAll(int p) {
-    for (const Located& l : located_) {
-      if (l.pattern == p) return l;
-    }
+    // A candidate pattern is often asked for by several rules: located once.
+    if (const int slot = (*slot_)[p]; slot != 0) return located_[slot - 1];
     Located& located = located_.emplace_back(Located{p, {}, std::nullopt});
+    (*slot_)[p] = static_cast<int>(located_.size());
     const Pattern& pattern = impl_.patterns[p];
-    const std::string_view view_text =
-        pattern.view == View::kCanonical ? CanonicalText() : std::string_view(Views().literal.text);
+    const bool canonical = pattern.view == View::kCanonical;
+    const std::string_view view_text = canonical ? CanonicalText() : std::string_view(Views().literal.text);
     const re2::StringPiece text(view_text.data(), view_text.size());
     size_t pos = 0;
-    re2::StringPiece group[2];
+    re2::StringPiece whole;
+    if (fast_ && canonical && !pattern.simple_word.empty() && WordsOnly()) {
+      LocateWord(pattern, &located.view);
+      return located;
+    }
     const RE2& locate = pattern.Locator();
-    while (pos <= text.size() && locate.Match(text, pos, text.size(), RE2::UNANCHORED, group, 2)) {
-      const size_t b = static_cast<size_t>(group[1].data() - text.data());
-      const size_t e = b + group[1].size();
-      const size_t match_end = static_cast<size_t>(group[0].data() - text.data()) + group[0].size();
+    // The locator's one group is the whole match less the edge byte on each
+    // side (canonical: kWordEdges, one byte each) or the whole match
+    // (literal), so only the match is asked for: RE2 then finds it with its
+    // DFAs alone, without a submatch engine.
+    while (pos <= text.size() && locate.Match(text, pos, text.size(), RE2::UNANCHORED, &whole, 1)) {
+      const size_t match_begin = static_cast<size_t>(whole.data() - text.data());
+      const size_t match_end = match_begin + whole.size();
+      const size_t b = canonical ? match_begin + 1 : match_begin;
+      const size_t e = canonical ? match_end - 1 : match_end;
       if (e > b) located.view.emplace_back(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
       // Canonical matches end on the separator space, which the next word's
       // match needs as its leading space.
@@ -385,6 +431,69 @@ class Screening {
       pos = next;
     }
     return located;
+  }
+
+  // The fast path's word index: every word of the canonical view made only of
+  // ASCII letters, by the hash of its squeezed form. Only when the view has
+  // no masking placeholder, so words are exactly the runs between spaces.
+  struct Word {
+    uint64_t hash;
+    uint32_t b, e;
+    bool operator<(const Word& o) const { return hash != o.hash ? hash < o.hash : b < o.b; }
+  };
+  static uint64_t Fnv(uint64_t h, unsigned char c) { return (h ^ c) * 0x100000001b3ULL; }
+  static constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ULL;
+
+  bool WordsOnly() {
+    if (!words_only_) words_only_ = CanonicalText().find(kMask) == std::string_view::npos;
+    return *words_only_;
+  }
+
+  // Every word that the pattern's locator would match, in text order: a word
+  // that squeezes to simple_word with each letter run at least as long.
+  void LocateWord(const Pattern& pattern, std::vector<std::pair<uint32_t, uint32_t>>* out) {
+    const std::string_view text = CanonicalText();
+    if (!word_index_) {
+      word_index_.emplace();
+      size_t i = 0;
+      while (i < text.size()) {
+        if (text[i] == ' ') {
+          ++i;
+          continue;
+        }
+        const size_t b = i;
+        uint64_t h = kFnvBasis;
+        bool letters = true;
+        char last = 0;
+        for (; i < text.size() && text[i] != ' '; ++i) {
+          const char c = text[i];
+          if (c < 'a' || c > 'z') letters = false;
+          if (c != last) h = Fnv(h, static_cast<unsigned char>(c));
+          last = c;
+        }
+        if (letters) word_index_->push_back({h, static_cast<uint32_t>(b), static_cast<uint32_t>(i)});
+      }
+      std::sort(word_index_->begin(), word_index_->end());
+    }
+    uint64_t h = kFnvBasis;
+    for (const char c : pattern.simple_word) h = Fnv(h, static_cast<unsigned char>(c));
+    auto it = std::lower_bound(word_index_->begin(), word_index_->end(), Word{h, 0, 0});
+    for (; it != word_index_->end() && it->hash == h; ++it) {
+      // Compare run by run: the same letters, each run at least as long.
+      size_t k = 0, run = 0;
+      uint32_t i = it->b;
+      bool ok = true;
+      while (i < it->e && ok) {
+        uint32_t j = i;
+        while (j < it->e && text[j] == text[i]) ++j;
+        ok = run < pattern.simple_word.size() && text[i] == pattern.simple_word[run] &&
+             j - i >= pattern.simple_runs[run];
+        ++run;
+        i = j;
+      }
+      k = run;
+      if (ok && k == pattern.simple_word.size()) out->emplace_back(it->b, it->e);
+    }
   }
 
   const rules::Views& Views() {
@@ -458,10 +567,13 @@ class Screening {
   }
 
   std::vector<char>* hit_;   // per pattern: a candidate for this comment
+  std::vector<int>* slot_;   // per pattern: 1 + its index in located_, 0 if not located
   std::vector<int> hits_;    // the candidates, to reset hit_ cheaply
   // Spans of the patterns located so far. Few per comment, so a flat list.
   std::deque<Located> located_;
   std::optional<std::vector<ByteRange>> quoted_;
+  std::optional<bool> words_only_;
+  std::optional<std::vector<Word>> word_index_;
   std::optional<std::vector<Span>> current_allow_;
   std::optional<TextFeatures> features_;
   std::optional<std::vector<std::string>> links_;

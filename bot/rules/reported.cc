@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/rules/contractions.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::rules {
@@ -88,7 +89,7 @@ std::vector<ByteRange> QuotedRanges(std::string_view original) {
   return out;
 }
 
-bool ParseLeadIn(std::string_view term, LeadIn* out) {
+static bool ParseLeadInImpl(std::string_view term, LeadIn* out, std::vector<LeadIn>* forms) {
   std::string text(term);
   bool prefix = false;
   if (text.size() > 1 && text.back() == '*') {
@@ -109,14 +110,47 @@ bool ParseLeadIn(std::string_view term, LeadIn* out) {
     while (w < canon.size()) {
       size_t end = canon.find(' ', w);
       if (end == std::string::npos) end = canon.size();
-      lead.words.push_back(SqueezeLetters(canon.substr(w, end - w)));
+      lead.words.push_back(canon.substr(w, end - w));
       w = end + 1;
     }
     pos = sp + 1;
   }
   if (lead.words.empty()) return false;
+  if (forms != nullptr) {
+    // Every contracted form ("i am a proud": "i m a proud", "im a proud",
+    // "ima proud"), as terms match them (contractions.h).
+    std::string joined;
+    for (const std::string& w : lead.words) joined += (joined.empty() ? "" : " ") + w;
+    std::vector<std::string> variants = {""};
+    for (const std::vector<std::string>& piece : ContractionPieces(joined)) {
+      std::vector<std::string> next;
+      for (const std::string& v : variants)
+        for (const std::string& f : piece) next.push_back(v.empty() ? f : v + " " + f);
+      variants = std::move(next);
+    }
+    for (const std::string& v : variants) {
+      LeadIn form;
+      form.prefix_last = prefix;
+      size_t w = 0;
+      while (w < v.size()) {
+        size_t end = v.find(' ', w);
+        if (end == std::string::npos) end = v.size();
+        form.words.push_back(SqueezeLetters(v.substr(w, end - w)));
+        w = end + 1;
+      }
+      forms->push_back(std::move(form));
+    }
+  }
+  for (std::string& w : lead.words) w = SqueezeLetters(w);
   *out = std::move(lead);
   return true;
+}
+
+bool ParseLeadIn(std::string_view term, LeadIn* out) { return ParseLeadInImpl(term, out, nullptr); }
+
+bool ParseLeadInForms(std::string_view term, std::vector<LeadIn>* out) {
+  LeadIn lead;
+  return ParseLeadInImpl(term, &lead, out);
 }
 
 const std::vector<std::string>& DefaultReportingVerbs() {

@@ -43,6 +43,9 @@ struct LeadIn {
 // returns false when it has no letters or digits, or a '*' or '{' other than a
 // trailing '*'.
 bool ParseLeadIn(std::string_view term, LeadIn* out);
+// The same, with every contracted form of it (contractions.h): "i am a
+// proud" gives "i am a proud", "i m a proud", "im a proud", "ima proud".
+bool ParseLeadInForms(std::string_view term, std::vector<LeadIn>* out);
 
 // The built-in reporting verbs (English and Spanish), as terms; a rule set
 // extends them with a list named `reporting_verbs`.

@@ -28,6 +28,13 @@ struct Pattern {
   std::string regex;          // the pattern as added to the set (for terms: the
                               // squeezed prefilter, run over the squeezed text)
   std::string locate_regex;   // the same with one capture group around the match
+  // For a term that is one word of ASCII letters: its squeezed form ("kill"
+  // -> "kil") and the least length of each letter run (1, 1, 2), so that on a
+  // canonical text without masking placeholders a word matches exactly when
+  // it squeezes to simple_word with runs at least as long (what the locator
+  // would find). Empty for every other pattern.
+  std::string simple_word;
+  std::vector<uint8_t> simple_runs;
 
   // The single RE2 that locates spans, compiled on first use (most patterns
   // of a large set never match, so loading does not pay for them). Thread safe.
@@ -103,6 +110,13 @@ struct Rule {
   Condition root;
   std::optional<ReportedSpec> reported;
   std::vector<int> allow_patterns;  // canonical patterns neutralising matches
+  // Scoped allow terms: a pattern neutralising a match that lies at most
+  // `within` words from one of its matches (or overlaps it).
+  struct ScopedAllow {
+    int pattern;
+    int within;
+  };
+  std::vector<ScopedAllow> scoped_allow;
   std::vector<Example> examples;
   Location where;
   // False when the rule can hold without any term matching (metadata only,

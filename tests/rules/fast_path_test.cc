@@ -233,3 +233,48 @@ rules:
   }
   CHECK(flagged > 3);
 }
+
+TEST_CASE("fast path and reference agree where one-word terms are looked up among words") {
+  // The fast path locates a term of one ASCII word through a word index
+  // (matcher.cc, LocateWord) instead of its locator: letter runs, doubled
+  // letters with and without `~`, masked words (the index steps aside),
+  // accents, a word inside a longer word, digits beside letters.
+  const RuleSetPtr rules = testing::Load(R"(
+rules:
+  - id: t.words
+    category: threat
+    description: one-word terms
+    action: review
+    words: [kill, "coon", "pass~", my]
+  - id: t.near
+    category: threat
+    description: near of one-word terms
+    action: review
+    near: {terms: [[my, me], [kill, hurt]], within: 2}
+  - id: t.scoped
+    category: threat
+    description: scoped allow
+    action: review
+    words: [hurt, "kill*"]
+    allow: [{terms: [my, "the bill"], within: 1}]
+)");
+  const std::vector<std::string> texts = {
+      "kill", "kil", "kiiilll", "KILL", "k*ll", "self-kill", "killer", "skill", "kill2", "k1ll",
+      "con", "coon", "cooon", "pas", "pass", "paaasss", "p@ss", "my", "mmyy", "my kill", "me, i will hurt",
+      "kíll my", "ｋｉｌｌ", "i m so kil", "hurt me hurt me kill kill", "kill\xF0\x9F\x94\xAA my", "mykill",
+      "kill the bill", "kill it the bill", "my hurt", "my, k*ll", "hurt a b my", "killing my the bill"};
+  std::vector<Comment> comments;
+  for (const std::string& t : texts) {
+    Comment c;
+    c.text = "so " + t + " now";
+    comments.push_back(c);
+  }
+  std::vector<Disagreement> bad;
+  size_t flagged = 0;
+  CHECK(Compare(*rules, comments, &bad, &flagged) == 0);
+  for (const Disagreement& d : bad) {
+    INFO("text: " << d.text << "\nfast:      " << d.fast << "\nreference: " << d.reference);
+    CHECK(d.fast == d.reference);
+  }
+  CHECK(flagged >= 15);
+}

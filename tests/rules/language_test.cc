@@ -446,3 +446,45 @@ rules:
 )");
   CHECK(r->RunExamples().empty());
 }
+
+TEST_CASE("allow scoped to the match: a term within N words neutralises it, one elsewhere does not") {
+  auto r = Load(OneRule("    words: [kill]\n    allow: [\"killer whale\", {terms: [\"the bill\", \"{bills}\"], within: 2}]\n"
+                        "  - id: t.whole\n    category: threat\n    description: test\n    action: review\n"
+                        "    words: [kill]\n    not: {phrases: [\"the bill\"]}\n")
+                     .insert(0, "lists:\n  bills: [senate bill]\n"));
+  auto ids = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (const RuleMatch& m : ScreenText(r, text).matches) out.push_back(m.rule_id);
+    return out;
+  };
+  CHECK(ids("we will kill the bill").empty());
+  CHECK(ids("kill it, yes, the bill").empty());         // two words between: within 2
+  CHECK(ids("kill that awful Senate-Bill now") == std::vector<std::string>{"t.whole"});  // a list reference
+  CHECK(ids("saw a killer whale") == std::vector<std::string>{});
+  // A benign phrase elsewhere: the scoped allow keeps the threat, `not` loses it.
+  CHECK(ids("I will kill you. Anyway, please call about the bill") == std::vector<std::string>{"t.rule"});
+  CHECK(ids("kill it, I really mean the bill") == std::vector<std::string>{"t.rule"});  // three words between
+  // Each part is judged alone: the one near the bill is dropped, the other kept.
+  const std::string both = "kill the bill, and after that we kill him";
+  const Verdict v = ScreenText(r, both);
+  REQUIRE(v.matches.size() == 1);
+  const uint32_t second = static_cast<uint32_t>(both.rfind("kill"));
+  CHECK(v.matches[0].spans == std::vector<Span>{{second, second + 4}});
+}
+
+TEST_CASE("allow scoped to the match inside near, and malformed scoped allows are located errors") {
+  auto r = Load(OneRule("    near: {terms: [[you], [shoot]], within: 2}\n    allow: {terms: [video, photos], within: 3}\n"));
+  CHECK_FALSE(Fires(r, "you should shoot the video today"));
+  CHECK(Fires(r, "you I will shoot. i really love all of your video channel"));
+  const std::string errors = LoadErrors(R"(rules:
+  - {id: a, category: threat, description: d, action: review, words: [x], allow: {terms: [y], within: 99}}
+  - {id: b, category: threat, description: d, action: review, words: [x], allow: {terms: [y]}}
+  - {id: c, category: threat, description: d, action: review, words: [x], allow: [z, {terms: [y], withn: 2}]}
+)");
+  CHECK(errors.find("test.yaml:2:") != std::string::npos);
+  CHECK(errors.find("'within' is a whole number of words from 0 to 20") != std::string::npos);
+  CHECK(errors.find("test.yaml:3:") != std::string::npos);
+  CHECK(errors.find("a scoped allow is {terms: [...], within: N}") != std::string::npos);
+  CHECK(errors.find("test.yaml:4:") != std::string::npos);
+  CHECK(errors.find("withn") != std::string::npos);
+}
