@@ -97,6 +97,9 @@ struct HttpServer::Impl {
   ErrorResponder errors;
 
   std::unique_ptr<net::io_context> ioc;
+  // Keeps run() going once the acceptor is closed and no connection is left.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  bool accepting = false;
   std::unique_ptr<net::thread_pool> handlers;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> retry_timer;
@@ -397,6 +400,8 @@ Status HttpServer::Listen(const std::string& url) {
     return Error{{url, 0, 0}, "listen", std::string("cannot listen: ") + e.what(), ErrorCode::kIo};
   }
   s.handlers = std::make_unique<net::thread_pool>(handler_threads);
+  s.work.emplace(s.ioc->get_executor());
+  s.accepting = true;
   s.Accept();
   for (int i = 0; i < io_threads; ++i) s.threads.emplace_back([ioc = s.ioc.get()] { ioc->run(); });
   return Ok{};
@@ -404,7 +409,8 @@ Status HttpServer::Listen(const std::string& url) {
 
 void HttpServer::StopAccepting() {
   Impl& s = *impl_;
-  if (!s.ioc || !s.acceptor) return;
+  if (!s.ioc || !s.acceptor || !s.accepting) return;
+  s.accepting = false;
   std::promise<void> done;
   net::post(s.acceptor->get_executor(), [&] {
     beast::error_code ec;
@@ -427,6 +433,7 @@ void HttpServer::Stop(std::chrono::milliseconds drain) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   s.handlers->stop();
   s.handlers->join();
+  s.work.reset();
   s.ioc->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
