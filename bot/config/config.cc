@@ -141,7 +141,15 @@ void ParseReview(const YAML::Node& node, Context& ctx, Config* out) {
     ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "review must be a map, e.g. {listen: \"http://127.0.0.1:8080\"}"));
     return;
   }
-  yaml::CheckKeys(node, {"listen", "public_url"}, ctx.file, "review", ctx.errors);
+  yaml::CheckKeys(node, {"listen", "public_url", "max_connections", "max_connections_per_address",
+                         "header_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds"},
+                  ctx.file, "review", ctx.errors);
+  ReviewTransport& t = out->review_transport;
+  ReadInt(node, "max_connections", 1, 100000, ctx, "review", &t.max_connections);
+  ReadInt(node, "max_connections_per_address", 1, 100000, ctx, "review", &t.max_connections_per_address);
+  ReadInt(node, "header_timeout_seconds", 1, 3600, ctx, "review", &t.header_timeout_seconds);
+  ReadInt(node, "idle_timeout_seconds", 1, 3600, ctx, "review", &t.idle_timeout_seconds);
+  ReadInt(node, "body_timeout_seconds", 1, 3600, ctx, "review", &t.body_timeout_seconds);
   if (ReadOptional(node, "listen", ctx, "review", &out->review_listen))
     CheckUrl(node, "listen", out->review_listen, ctx, "review");
   if (ReadOptional(node, "public_url", ctx, "review", &out->review_public_url)) {

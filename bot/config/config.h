@@ -136,6 +136,16 @@ struct Retention {
   bool any() const { return allowed_days > 0 || flagged_days > 0 || audit_excerpt_days > 0; }
 };
 
+// The review server's transport bounds (bot/review/http_server.h); the
+// defaults are TransportOptions'.
+struct ReviewTransport {
+  int max_connections = 1024;
+  int max_connections_per_address = 128;  // raise it behind a reverse proxy
+  int header_timeout_seconds = 10;
+  int idle_timeout_seconds = 30;
+  int body_timeout_seconds = 30;
+};
+
 struct Config {
   std::string file;
   std::string base_dir;  // as resolved; "" when the file has no base_dir (paths: the working directory's)
@@ -149,6 +159,7 @@ struct Config {
   std::string review_listen = "http://127.0.0.1:8080";
   // Where moderators reach the review page (the link in every alert); empty: review_listen.
   std::string review_public_url;
+  ReviewTransport review_transport;
   AlertsConfig alerts;
   int poll_seconds = 60;                   // per account unless it says otherwise
   double poll_jitter = 0.1;                // +-10% so accounts do not poll in step

@@ -335,6 +335,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
 
   review::ServerOptions so;
   so.listen = c.review_listen;
+  so.transport.max_connections = c.review_transport.max_connections;
+  so.transport.max_connections_per_address = c.review_transport.max_connections_per_address;
+  so.transport.header_timeout_ms = c.review_transport.header_timeout_seconds * 1000LL;
+  so.transport.idle_timeout_ms = c.review_transport.idle_timeout_seconds * 1000LL;
+  so.transport.body_timeout_ms = c.review_transport.body_timeout_seconds * 1000LL;
   so.outreach_db = c.database;  // the outbox lives in the same file
   so.replies_db = c.database;   // so does the replies outbox
   so.saved_replies = c.saved_replies;

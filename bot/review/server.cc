@@ -7,8 +7,6 @@
 #include <chrono>
 #include <cctype>
 
-#include <cpprest/http_listener.h>
-#include <cpprest/uri.h>
 #include <spdlog/spdlog.h>
 
 namespace aasr::review {
@@ -21,27 +19,13 @@ void SizeServerThreadPool() {
   }
 }
 
-namespace http = web::http;
-using http::experimental::listener::http_listener;
-
 namespace {
-
-constexpr size_t kMaxBody = 1 << 20;
 
 // 'self' only; no inline script or style, no plugins, no framing.
 constexpr const char* kCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
-
-std::string Decode(std::string s) {
-  std::replace(s.begin(), s.end(), '+', ' ');
-  try {
-    return web::uri::decode(s);
-  } catch (...) {
-    return s;
-  }
-}
 
 void AddSecurityHeaders(Response* r) {
   r->headers.push_back({"Content-Security-Policy", kCsp});
@@ -51,10 +35,6 @@ void AddSecurityHeaders(Response* r) {
 }
 
 }  // namespace
-
-struct ReviewServer::Listener {
-  std::unique_ptr<http_listener> listener;
-};
 
 ReviewServer::ReviewServer(store::StorePtr store, RulesProvider rules,
                            std::shared_ptr<const aasr::Clock> clock, ServerOptions options)
@@ -104,112 +84,69 @@ Response ReviewServer::Dispatch(const Request& r) {
   return resp;
 }
 
-Status ReviewServer::Start() {
-  if (listener_) return Ok{};
-  try {
-    auto l = std::make_unique<Listener>();
-    l->listener = std::make_unique<http_listener>(web::uri(options_.listen));
-    l->listener->support([this](http::http_request req) {
-      auto started = std::chrono::steady_clock::now();
-      Request r;
-      r.method = req.method();
-      r.path = Decode(req.relative_uri().path());
-      for (const auto& [k, v] : web::uri::split_query(req.relative_uri().query()))
-        r.query[Decode(k)] = Decode(v);
-      for (const auto& [k, v] : req.headers()) {
-        std::string name = k;
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return std::tolower(c); });
-        r.headers[name] = v;
-      }
-      r.remote_address = req.remote_address();
-      auto reply = [this, req, started](const Request& r, Response resp) mutable {
-        http::http_response out(static_cast<http::status_code>(resp.status));
-        for (const auto& [k, v] : resp.headers) out.headers().add(k, v);
-        out.headers().set_content_type(resp.content_type);
-        out.set_body(std::vector<unsigned char>(resp.body.begin(), resp.body.end()));
-        out.headers().set_content_type(resp.content_type);
-        auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            started)
-                      .count();
-        spdlog::debug("{} {} {} {:.1f}ms", r.method, r.path, resp.status, ms);
-        ++replies_in_flight_;
-        req.reply(out).then([this](pplx::task<void> t) {
-          try {
-            t.get();
-          } catch (const std::exception& e) {
-            spdlog::debug("reply failed: {}", e.what());
-          }
-          --replies_in_flight_;
-        });
-      };
-      if (req.headers().content_length() > kMaxBody) {
-        Response resp = ErrorResponse(413, "too_large", "request body over 1 MiB");
+// One request, on the transport's handler pool.
+void ReviewServer::Serve(Request r, Reply reply) {
+  const auto started = std::chrono::steady_clock::now();
+  auto answer = [r, reply, started](Response resp) {
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    spdlog::debug("{} {} {} {:.1f}ms", r.method, r.path, resp.status, ms);
+    reply(std::move(resp));
+  };
+  // Live pages wait here for the next change; answered later (events.h).
+  if (r.method == "GET" && r.path == "/api/events") {
+    try {
+      ServeEvents(*feed_, api_, r, [answer](Response resp) {
         AddSecurityHeaders(&resp);
-        reply(r, resp);
-        return;
-      }
-      req.extract_vector().then([this, r, reply](pplx::task<std::vector<unsigned char>> t) mutable {
-        try {
-          auto body = t.get();
-          r.body.assign(body.begin(), body.end());
-        } catch (const std::exception& e) {
-          Response resp = ErrorResponse(400, "bad_request", "could not read the request body");
-          AddSecurityHeaders(&resp);
-          reply(r, resp);
-          return;
-        }
-        // Live pages wait here for the next change; replied to later (events.h).
-        if (r.method == "GET" && r.path == "/api/events") {
-          try {
-            ServeEvents(*feed_, api_, r, [r, reply](Response resp) mutable {
-              AddSecurityHeaders(&resp);
-              reply(r, std::move(resp));
-            });
-          } catch (const std::exception& e) {
-            spdlog::error("{} {}: {}", r.method, r.path, e.what());
-            Response resp = ErrorResponse(500, "internal", "internal error; see the server log");
-            AddSecurityHeaders(&resp);
-            reply(r, resp);
-          }
-          return;
-        }
-        Response resp;
-        try {
-          resp = Dispatch(r);
-        } catch (const std::exception& e) {
-          spdlog::error("{} {}: {}", r.method, r.path, e.what());
-          resp = ErrorResponse(500, "internal", "internal error; see the server log");
-          AddSecurityHeaders(&resp);
-        }
-        reply(r, std::move(resp));
+        answer(std::move(resp));
       });
-    });
-    feed_->Start();
-    l->listener->open().wait();
-    listener_ = std::move(l);
-  } catch (const std::exception& e) {
-    return Error{{options_.listen, 0, 0}, "listen", std::string("cannot listen: ") + e.what()};
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", r.method, r.path, e.what());
+      Response resp = ErrorResponse(500, "internal", "internal error; see the server log");
+      AddSecurityHeaders(&resp);
+      answer(std::move(resp));
+    }
+    return;
   }
+  Response resp;
+  try {
+    resp = Dispatch(r);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", r.method, r.path, e.what());
+    resp = ErrorResponse(500, "internal", "internal error; see the server log");
+    AddSecurityHeaders(&resp);
+  }
+  answer(std::move(resp));
+}
+
+Status ReviewServer::Start() {
+  if (http_) return Ok{};
+  auto http = std::make_unique<HttpServer>(
+      options_.transport, [this](Request r, Reply reply) { Serve(std::move(r), std::move(reply)); },
+      [](int status, const std::string& code, const std::string& message) {
+        Response resp = ErrorResponse(status, code, message);
+        AddSecurityHeaders(&resp);
+        return resp;
+      });
+  feed_->Start();
+  Status listening = http->Listen(options_.listen);
+  if (!listening.ok()) {
+    feed_->Stop();
+    return listening;
+  }
+  http_ = std::move(http);
   spdlog::info("review server listening on {}", options_.listen);
   return Ok{};
 }
 
 void ReviewServer::Stop() {
-  if (!listener_) return;
-  // Waiting pages get a 503 now, so they reconnect instead of hanging.
+  if (!http_) return;
+  http_->StopAccepting();
+  // Waiting pages get a 503 now, so they reconnect instead of hanging...
   feed_->Stop();
-  // ...and are written before the listener closes their connections (at
-  // most 2 s: a client that stopped reading must not hold up the stop).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (replies_in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  try {
-    listener_->listener->close().wait();
-  } catch (const std::exception& e) {
-    spdlog::warn("closing the review server: {}", e.what());
-  }
-  listener_.reset();
+  // ...and it is written before the connections close (at most 2 s: a
+  // client that stopped reading must not hold up the stop).
+  http_->Stop(std::chrono::seconds(2));
+  http_.reset();
 }
 
 }  // namespace aasr::review

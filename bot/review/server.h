@@ -1,9 +1,12 @@
 // ReviewServer: serves the review page and its JSON API over HTTP
-// (cpprestsdk http_listener), by default on http://127.0.0.1:8080 only.
+// (Boost.Beast, http_server.h), by default on http://127.0.0.1:8080 only.
 //
 // Promises: every response carries a Content-Security-Policy that forbids
 // inline script and any origin but our own, plus nosniff, no-referrer and
-// frame-ancestors 'none'. Request bodies over 1 MiB are refused (413).
+// frame-ancestors 'none'. The transport's bounds (http_server.h): request
+// bodies over 1 MiB, whatever the framing, are refused 413 and the
+// connection closed; heads over 16 KiB 431; header, body and idle timeouts;
+// a cap on connections in all and per address; TRACE/CONNECT refused.
 // The access log (spdlog) names method, path, status, time and user, never
 // a query string, cookie, token or password.
 // Embedding: the daemon mounts its own routes with Mount(prefix, handler)
@@ -11,8 +14,10 @@
 // ...); the longest matching prefix wins over /api/ and the page.
 // GET /api/events is the one deferred route: a page waits there for the
 // next change (events.h) without holding a thread.
+// Stop() answers waiting pages 503 and lets the answers go out (at most 2 s)
+// before it closes the connections.
 // Thread safety: Start/Stop/Mount from one thread; requests are handled
-// concurrently on cpprestsdk's thread pool.
+// concurrently on the transport's handler pool.
 #pragma once
 
 #include <atomic>
@@ -23,6 +28,7 @@
 
 #include "bot/review/api.h"
 #include "bot/review/events.h"
+#include "bot/review/http_server.h"
 #include "bot/review/http_types.h"
 #include "bot/review/static_files.h"
 
@@ -49,11 +55,13 @@ struct ServerOptions {
   // GET /api/events (long polling; events.h): poll interval, hold time, and
   // the bounds on waiting requests per session and in total.
   ChangeFeedOptions events;
+  // Limits, timeouts and connection caps (http_server.h; `review:` config).
+  TransportOptions transport;
 };
 
-// cpprestsdk's default pool has 40 threads; on the small machines the bot
-// runs on, a few threads per core serve more requests with a shorter tail and
-// less memory. Call once, before any HTTP work (a later call keeps the pool).
+// cpprestsdk (the HTTP client now) has a default pool of 40 threads; on the
+// small machines the bot runs on, a few threads per core are enough. Call
+// once, before any HTTP work (a later call keeps the pool).
 void SizeServerThreadPool();
 
 class ReviewServer {
@@ -74,16 +82,13 @@ class ReviewServer {
   Response Dispatch(const Request& r);
 
  private:
-  struct Listener;
+  void Serve(Request r, Reply reply);
   ServerOptions options_;
   ReviewApi api_;
   StaticFiles files_;
   std::vector<std::pair<std::string, Handler>> mounts_;
   std::unique_ptr<ChangeFeed> feed_;  // GET /api/events
-  std::unique_ptr<Listener> listener_;
-  // Replies handed to the listener and not yet written: Stop() lets them go
-  // out (the 503s to waiting pages) before it closes the connections.
-  std::atomic<int> replies_in_flight_{0};
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace aasr::review

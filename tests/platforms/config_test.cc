@@ -310,3 +310,34 @@ accounts:
   REQUIRE_FALSE(e.ok());
   CHECK(Errs(e.errors()).find("bot.yaml:1:11: the path must not be empty") != std::string::npos);
 }
+
+TEST_CASE("config: the review server's connection caps and timeouts, defaults and mistakes", "[config]") {
+  auto d = LoadConfigString("accounts: []\n", "bot.yaml", MapEnv({}));
+  REQUIRE(d.ok());
+  const ReviewTransport& t = d.value().review_transport;
+  CHECK(t.max_connections == 1024);
+  CHECK(t.max_connections_per_address == 128);
+  CHECK(t.header_timeout_seconds == 10);
+  CHECK(t.idle_timeout_seconds == 30);
+  CHECK(t.body_timeout_seconds == 30);
+
+  auto c = LoadConfigString(R"(review: {max_connections: 50, max_connections_per_address: 400, header_timeout_seconds: 2,
+          idle_timeout_seconds: 5, body_timeout_seconds: 7}
+accounts: []
+)", "bot.yaml", MapEnv({}));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  CHECK(c.value().review_transport.max_connections == 50);
+  CHECK(c.value().review_transport.max_connections_per_address == 400);
+  CHECK(c.value().review_transport.header_timeout_seconds == 2);
+  CHECK(c.value().review_transport.idle_timeout_seconds == 5);
+  CHECK(c.value().review_transport.body_timeout_seconds == 7);
+
+  auto bad = LoadConfigString("review: {max_connections: 0, idle_timeout_seconds: soon}\naccounts: []\n", "bot.yaml",
+                              MapEnv({}));
+  REQUIRE_FALSE(bad.ok());
+  const std::string all = Errs(bad.errors());
+  INFO(all);
+  CHECK(all.find("bot.yaml:1:27: max_connections must be between 1 and 100000, not 0 (review)") != std::string::npos);
+  CHECK(all.find("bot.yaml:1:52: idle_timeout_seconds must be a whole number (review)") != std::string::npos);
+}
