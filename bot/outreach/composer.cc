@@ -94,8 +94,8 @@ bool UsesPlaceholder(const std::string& tmpl, const std::string& name) {
 std::optional<PlatformLimits> PlatformLimits::For(const std::string& platform) {
   PlatformLimits l;
   l.platform = platform;
+  l.unit = TextUnitFor(platform);  // counted as the adapter counts
   if (platform == "mastodon") {
-    l.unit = Unit::kMastodon;
     l.max_units = 500;
     l.url_weight = 23;
     l.max_images = 4;
@@ -104,7 +104,6 @@ std::optional<PlatformLimits> PlatformLimits::For(const std::string& platform) {
     return l;
   }
   if (platform == "bluesky") {
-    l.unit = Unit::kGraphemes;
     l.max_units = 300;
     l.max_bytes = 3000;
     l.max_images = 4;
@@ -116,7 +115,6 @@ std::optional<PlatformLimits> PlatformLimits::For(const std::string& platform) {
     return l;
   }
   if (platform == "facebook") {
-    l.unit = Unit::kCodePoints;
     l.max_units = 63206;
     l.max_images = 1;  // one photo per /photos post
     l.max_alt = 1000;
@@ -130,25 +128,8 @@ Measure MeasureText(const std::string& text, const PlatformLimits& limits) {
   Measure m;
   m.bytes = text.size();
   m.graphemes = CountGraphemes(text);
-  if (limits.unit == PlatformLimits::Unit::kMastodon) {
-    // The server's own count already weighs URLs (wherever they stand) and
-    // mentions; the adapter checks with the same function.
-    m.units = CountMastodonCharacters(text, limits.url_weight >= 0 ? static_cast<size_t>(limits.url_weight) : 23);
-    return m;
-  }
-  if (limits.unit == PlatformLimits::Unit::kGraphemes) {
-    m.units = m.graphemes;
-  } else {
-    m.units = CountCodePoints(text);
-  }
-  if (limits.url_weight >= 0) {
-    for (const Span& u : FindUrls(text)) {
-      const std::string url = text.substr(u.begin, u.end - u.begin);
-      const size_t written = limits.unit == PlatformLimits::Unit::kGraphemes ? CountGraphemes(url)
-                                                                             : CountCodePoints(url);
-      m.units = m.units - written + static_cast<size_t>(limits.url_weight);
-    }
-  }
+  // The adapters check with the same CountText, so what fits here is sent.
+  m.units = CountText(text, limits.unit, limits.url_weight >= 0 ? static_cast<size_t>(limits.url_weight) : 23);
   return m;
 }
 

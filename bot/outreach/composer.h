@@ -14,9 +14,11 @@
 //             offsets, ≤ 4 images of ≤ 2,000,000 bytes, alt required, an
 //             external card (thumb ≤ 1,000,000 bytes) when there is no image
 //   facebook  63,206 characters; link posts and photo posts
-// Mastodon is measured exactly as the server counts
-// (CountMastodonCharacters in text_measure.h, which the adapter uses too);
-// Facebook's characters are code points.
+// Text is measured by text_measure.h's CountText with the platform's unit
+// (TextUnitFor), the function the adapters check with, so they cannot
+// disagree: Mastodon exactly as the server counts (CountMastodonCharacters,
+// with the instance's characters_reserved_per_url when the runner knows it),
+// Bluesky in graphemes, Facebook in code points.
 // Images over a limit are downscaled (image_fit.h); an image without alt
 // text is refused, never sent.
 //
@@ -38,11 +40,12 @@ namespace aasr::outreach {
 
 struct PlatformLimits {
   std::string platform;
-  // kMastodon: StatusLengthValidator's count (url_weight is the URL's weight).
-  enum class Unit { kCodePoints, kGraphemes, kMastodon } unit = Unit::kCodePoints;
+  // Counted by text_measure.h's CountText, the adapters' own count.
+  using Unit = TextUnit;
+  Unit unit = Unit::kCodePoints;
   size_t max_units = 500;
   size_t max_bytes = 0;        // 0: no byte limit
-  int url_weight = -1;         // -1: URLs count as written
+  int url_weight = -1;         // kMastodon: characters_reserved_per_url (-1: 23)
   size_t max_images = 4;
   size_t max_alt = 1500;
   size_t max_image_bytes = 16 * 1024 * 1024;

@@ -26,13 +26,6 @@ bool IsHttpUrl(const std::string& s) {
 
 }  // namespace
 
-size_t CountCodePoints(const std::string& text) {
-  size_t n = 0;
-  for (unsigned char c : text)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 bool ParseDay(const std::string& text, int* yyyymmdd) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})

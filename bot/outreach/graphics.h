@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/outreach/text_measure.h"
 #include "bot/util/error.h"
 
 namespace aasr::outreach {
@@ -59,8 +60,5 @@ Result<GraphicsCatalog> LoadGraphicsFromString(const std::string& text, const st
 
 // "2024-03-10" -> 20240310; false if not a real calendar date.
 bool ParseDay(const std::string& text, int* yyyymmdd);
-
-// Unicode code points in valid UTF-8 (how "characters" are counted for alt text).
-size_t CountCodePoints(const std::string& text);
 
 }  // namespace aasr::outreach

@@ -42,6 +42,9 @@ Result<EnqueueReport> EnqueueDue(const ScheduleConfig& config, const GraphicsCat
       auto it = options.max_text_by_account.find(e.account);
       if (it != options.max_text_by_account.end() && it->second > 0)
         limits->max_units = static_cast<size_t>(it->second);
+      auto w = options.url_weight_by_account.find(e.account);
+      if (w != options.url_weight_by_account.end() && w->second > 0 && limits->unit == TextUnit::kMastodon)
+        limits->url_weight = w->second;
     }
     if (!limits) {
       composed = Error{{config.path, 0, 0}, "schedule " + e.account, "unknown platform '" + e.platform + "'"};

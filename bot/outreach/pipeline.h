@@ -35,6 +35,10 @@ struct EnqueueOptions {
   // Text limits reported by connected accounts (Platform::capabilities().max_text,
   // e.g. a Mastodon instance allowing 1000 characters); absent: the defaults.
   std::map<std::string, int> max_text_by_account;
+  // ... and what a URL counts there (Capabilities::url_weight, the
+  // instance's characters_reserved_per_url), so the composer counts as the
+  // adapter will; absent: the platform's default.
+  std::map<std::string, int> url_weight_by_account;
   // A story image URL -> a local file, or "" when unavailable.
   std::function<std::string(const std::string& url)> fetch_image;
 };

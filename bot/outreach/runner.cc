@@ -30,6 +30,8 @@ TickReport OutreachRunner::Tick() {
     if (platforms::Platform* p = d_.platform_for(a.account)) {
       const int max_text = p->capabilities().max_text;
       if (max_text > 0) options.max_text_by_account[a.account] = max_text;
+      const int url_weight = p->capabilities().url_weight;
+      if (url_weight > 0) options.url_weight_by_account[a.account] = url_weight;
     }
   }
   HttpGetter* http = d_.http;

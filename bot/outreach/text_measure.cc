@@ -45,6 +45,31 @@ std::vector<size_t> GraphemeBoundaries(std::string_view text) {
 
 size_t CountGraphemes(std::string_view text) { return GraphemeBoundaries(text).size() - 1; }
 
+size_t CountCodePoints(std::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+TextUnit TextUnitFor(std::string_view platform) {
+  if (platform == "mastodon") return TextUnit::kMastodon;
+  if (platform == "bluesky") return TextUnit::kGraphemes;
+  return TextUnit::kCodePoints;
+}
+
+size_t CountText(std::string_view text, TextUnit unit, size_t url_weight) {
+  switch (unit) {
+    case TextUnit::kMastodon: return CountMastodonCharacters(text, url_weight);
+    case TextUnit::kGraphemes: return CountGraphemes(text);
+    case TextUnit::kCodePoints: break;
+  }
+  return CountCodePoints(text);
+}
+
+size_t CountPlatformText(std::string_view platform, std::string_view text, size_t url_weight) {
+  return CountText(text, TextUnitFor(platform), url_weight);
+}
+
 std::vector<Span> FindUrls(std::string_view text) {
   std::vector<Span> out;
   size_t pos = 0;

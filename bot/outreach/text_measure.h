@@ -8,6 +8,10 @@
 // followed by letters/digits/underscore/non-ASCII, not all digits.
 // CountMastodonCharacters is Mastodon's own count (see below), which differs
 // from both rules above on purpose.
+// This is the one text-measuring module: the composer (composer.cc,
+// graphics.cc) and the platform adapters (platforms/common.cc, replies.cc,
+// mastodon.cc, bluesky.cc) all count through it, so a text the composer
+// says fits is the text the adapter accepts (CountPlatformText below).
 // Pure functions on valid UTF-8, thread safe.
 #pragma once
 
@@ -22,6 +26,9 @@ namespace aasr::outreach {
 // Byte offsets where each grapheme cluster starts, plus text.size() at the end.
 std::vector<size_t> GraphemeBoundaries(std::string_view text);
 size_t CountGraphemes(std::string_view text);
+// Unicode code points (a stray continuation byte is not counted): Facebook's
+// characters, and Mastodon's alt text (Ruby String#length).
+size_t CountCodePoints(std::string_view text);
 
 struct Span {
   size_t begin = 0;  // byte offset, inclusive
@@ -50,6 +57,17 @@ std::vector<Span> FindMastodonUrls(std::string_view text);
 // followed by '@' or "://". Spans cover "@user@domain"; overlaps with URLs
 // are dropped by CountMastodonCharacters as Extractor does.
 std::vector<Span> FindMastodonMentions(std::string_view text);
+
+// How each platform counts a post's (or reply's) text against its limit:
+//   mastodon  kMastodon   CountMastodonCharacters (url_weight per URL)
+//   bluesky   kGraphemes  300 graphemes (its 3,000-byte limit is separate)
+//   facebook, local and anything else  kCodePoints
+enum class TextUnit { kCodePoints, kGraphemes, kMastodon };
+TextUnit TextUnitFor(std::string_view platform);
+// `url_weight` applies to kMastodon only: the instance's
+// characters_reserved_per_url.
+size_t CountText(std::string_view text, TextUnit unit, size_t url_weight = 23);
+size_t CountPlatformText(std::string_view platform, std::string_view text, size_t url_weight = 23);
 
 // The longest prefix of `text` that ends at a word boundary (whitespace),
 // followed by "…", for which fits() is true. Text that is one single word

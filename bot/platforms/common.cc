@@ -25,13 +25,7 @@ const char* ModerationActionName(ModerationAction a) {
   return "unknown";
 }
 
-size_t CountCodePoints(const std::string& text) {
-  size_t n = 0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
+size_t CountCodePoints(const std::string& text) { return outreach::CountCodePoints(text); }
 
 size_t CountGraphemes(const std::string& text) { return outreach::CountGraphemes(text); }
 

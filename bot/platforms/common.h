@@ -18,11 +18,11 @@ namespace aasr::platforms {
 // account in each Error.
 Status ValidatePost(const ComposedPost& post, const Capabilities& caps, const std::string& source);
 
-// Number of Unicode code points (Mastodon and Facebook count these).
+// Code points (Facebook's characters, Mastodon's alt text) and extended
+// grapheme clusters (Bluesky's 300): both are the one text-measuring
+// module's (bot/outreach/text_measure.h, which also has Mastodon's count
+// and CountPlatformText), named here for the adapters.
 size_t CountCodePoints(const std::string& text);
-// Number of extended grapheme clusters (Bluesky's 300 limit counts these):
-// outreach::CountGraphemes, the one text-measuring module
-// (bot/outreach/text_measure.h, which also has Mastodon's count).
 size_t CountGraphemes(const std::string& text);
 
 // 64-bit FNV-1a, as 16 lowercase hex digits: stable across runs and builds.

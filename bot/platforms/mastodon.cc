@@ -47,6 +47,15 @@ bool IdLess(const std::string& a, const std::string& b) {
 // thread replies, "<id>+<hash of what it brought>" (see mastodon.h).
 std::string NotificationPart(const std::string& cursor) { return cursor.substr(0, cursor.find('+')); }
 
+// The id of the status `st` quotes, from its `quote` (Quote: quoted_status;
+// ShallowQuote: quoted_status_id), or "" (no quote, or not shown).
+std::string QuotedStatusId(const json& st) {
+  if (!st.is_object() || !st.contains("quote") || !st["quote"].is_object()) return "";
+  const json& q = st["quote"];
+  if (q.contains("quoted_status") && q["quoted_status"].is_object()) return Str(q["quoted_status"], "id");
+  return Str(q, "quoted_status_id");
+}
+
 }  // namespace
 
 std::string ComparableStatusText(const std::string& text) {
@@ -102,6 +111,7 @@ Capabilities MastodonPlatform::capabilities() const {
   c.block_authors = true;
   c.report = true;
   c.max_text = max_characters_;
+  c.url_weight = characters_per_url_;
   c.max_images = max_images_;
   c.find_by_key = false;
   std::string fallback;
@@ -306,7 +316,8 @@ Result<std::string> MastodonPlatform::RootOf(const std::string& status_id) {
 }
 
 std::optional<FetchedComment> MastodonPlatform::CommentFromNotification(const json& n, net::WallTime now) {
-  if (!n.is_object() || Str(n, "type") != "mention" || !n.contains("status") || !n["status"].is_object())
+  const std::string type = Str(n, "type");
+  if (!n.is_object() || (type != "mention" && type != "quote") || !n.contains("status") || !n["status"].is_object())
     return std::nullopt;
   const json& st = n["status"];
   const json& acct = n.contains("account") && n["account"].is_object() ? n["account"]
@@ -327,7 +338,15 @@ std::optional<FetchedComment> MastodonPlatform::CommentFromNotification(const js
     c.author_followers = acct["followers_count"].get<double>();
   }
   c.parent_remote_id = Str(st, "in_reply_to_id");
-  if (c.parent_remote_id.empty()) {
+  if (type == "quote") {
+    // The quoting status; its Quote entity names our status once accepted
+    // (quoted_status), a ShallowQuote by quoted_status_id. A pending quote
+    // names none: it stands alone, as a mention does.
+    const std::string quoted = QuotedStatusId(st);
+    c.kind = "quote";
+    c.parent_remote_id = quoted;
+    c.root_remote_id = quoted.empty() ? c.remote_id : quoted;
+  } else if (c.parent_remote_id.empty()) {
     c.kind = "mention";
     c.root_remote_id = c.remote_id;
   } else {
@@ -348,7 +367,9 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& given_cu
   // include_filtered: since 4.3 the default (false) withholds what the
   // notification policy filters - mentions from new or limited accounts.
   auto page_url = [&](const std::string& min_id) {
-    net::Params q = {{"types[]", "mention"}, {"include_filtered", "true"}};
+    // "quote" (4.5): someone quoted one of our statuses; older servers
+    // match no notification of an unknown type.
+    net::Params q = {{"types[]", "mention"}, {"types[]", "quote"}, {"include_filtered", "true"}};
     if (!min_id.empty()) q.emplace_back("min_id", min_id);
     q.emplace_back("limit", "40");
     return net::WithQuery(config_.instance + "/api/v1/notifications", q);
@@ -473,7 +494,7 @@ Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::ve
     auto cbody = Call(ctx);
     if (!cbody.ok()) {
       // A post deleted since it was listed answers 404: nothing to read there.
-      if (cbody.errors()[0].message.rfind("HTTP 404", 0) == 0) continue;
+      if (HasCode(cbody.errors(), ErrorCode::kNotFound)) continue;
       return cbody.errors();
     }
     json j = json::parse(cbody.value(), nullptr, false);
@@ -492,6 +513,39 @@ Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::ve
     }
   }
   return Ok{};
+}
+
+Result<json> MastodonPlatform::StatusIfAny(const std::string& status_id) {
+  net::Request req = Api("GET", "/api/v1/statuses/" + net::UrlEncode(status_id));
+  auto body = Call(req);
+  if (!body.ok()) {
+    if (HasCode(body.errors(), ErrorCode::kNotFound)) return json();  // deleted since
+    return body.errors();
+  }
+  json st = json::parse(body.value(), nullptr, false);
+  if (st.is_discarded() || !st.is_object()) return Malformed(req, config_.account, "status is not a JSON object");
+  return st;
+}
+
+Result<std::string> MastodonPlatform::QuoteOfOurs(const FetchedComment& target) {
+  auto st = StatusIfAny(target.remote_id);
+  if (!st.ok()) return st.errors();
+  const json& status = st.value();
+  if (!status.is_object() || !status.contains("quote") || !status["quote"].is_object()) return std::string();
+  const json& q = status["quote"];
+  if (Str(q, "state") == "revoked" || Str(q, "state") == "rejected") return std::string();
+  // Ours when the quoted status's author is us; a quote that names no
+  // status (pending) is taken to quote the post it was fetched under.
+  if (q.contains("quoted_status") && q["quoted_status"].is_object()) {
+    Status me = EnsureAccount();
+    if (!me.ok()) return me.errors();
+    const json& quoted = q["quoted_status"];
+    if (!quoted.contains("account") || Str(quoted["account"], "id") != account_id_) return std::string();
+    return Str(quoted, "id");
+  }
+  const std::string id = QuotedStatusId(status);
+  if (!id.empty()) return id == target.root_remote_id || id == target.parent_remote_id ? id : std::string();
+  return target.parent_remote_id;
 }
 
 Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment& target) {
@@ -523,6 +577,29 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
       return Error{{config_.instance}, "not deleted on Mastodon",
                    "Mastodon cannot delete another account's reply; block or report instead", ErrorCode::kUnsupported};
     case ModerationAction::kHide: {
+      // A quote of our post (4.5): revoking it detaches our post from theirs,
+      // the nearest Mastodon has to hiding it (their words stay on their
+      // profile, without our post). Only a reply falls back to hide_policy.
+      std::string revoke_note;
+      auto quote = QuoteOfOurs(target);
+      if (!quote.ok()) return quote.errors();
+      if (!quote.value().empty()) {
+        const std::string path = "/api/v1/statuses/" + net::UrlEncode(quote.value()) + "/quotes/" +
+                                 net::UrlEncode(target.remote_id) + "/revoke";
+        net::Request req = Api("POST", path);
+        auto body = Call(req);
+        if (body.ok()) {
+          json st = json::parse(body.value(), nullptr, false);
+          const std::string state = st.is_object() && st.contains("quote") && st["quote"].is_object()
+                                        ? Str(st["quote"], "state") : "";
+          if (state == "revoked" || state == "rejected") return Ok{};
+          return Malformed(req, config_.account, "revoked quote in state '" + state + "'");
+        }
+        // No such route (before 4.5) or no such quote any more: the
+        // fallback below is what is left.
+        if (!HasCode(body.errors(), ErrorCode::kNotFound)) return body.errors();
+        revoke_note = "the quote could not be revoked (Mastodon before 4.5, or the quote is gone); ";
+      }
       std::vector<std::string> done;
       if (config_.hide_policy.block) {
         Status s = post(account_path + "/block", {});
@@ -542,10 +619,22 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
       std::string what;
       for (const auto& d : done) what += (what.empty() ? "" : ", ") + d;
       return Error{{config_.instance}, "not hidden on Mastodon",
-                   "Mastodon cannot hide a reply; " + (what.empty() ? std::string("nothing done") : what) +
+                   revoke_note + "Mastodon cannot hide a reply; " + (what.empty() ? std::string("nothing done") : what) +
                        "; the reply stays visible", ErrorCode::kUnsupported};
     }
     case ModerationAction::kUnhide: {
+      // A revoked quote cannot be accepted again on Mastodon: say so rather
+      // than report it shown.
+      auto st = StatusIfAny(target.remote_id);
+      if (!st.ok()) return st.errors();
+      if (st.value().is_object() && st.value().contains("quote") && st.value()["quote"].is_object()) {
+        const std::string state = Str(st.value()["quote"], "state");
+        if (state == "revoked" || state == "rejected") {
+          return Error{{config_.instance}, "not unhidden on Mastodon",
+                       "a revoked quote cannot be restored on Mastodon; the author may quote the post again",
+                       ErrorCode::kUnsupported};
+        }
+      }
       if (config_.hide_policy.block) {
         Status s = post(account_path + "/unblock", {});
         if (!s.ok()) return s;

@@ -37,6 +37,13 @@
 //    own ("<notification id>+<hash>") so that echo is unambiguous. After a
 //    restart the window is delivered once more; the store's ingest is
 //    idempotent on the status id.
+//  - Quotes (4.5): notifications of type "quote" come too, as kind "quote"
+//    with parent and root = our quoted status. kHide of a status that quotes
+//    ours revokes the quote (POST /api/v1/statuses/:id/quotes/
+//    :quoting_status_id/revoke: our post is detached from theirs) and
+//    succeeds; where the server has no such route (404) it falls back to
+//    hide_policy as for a reply. kUnhide of a revoked quote is an Error
+//    "not unhidden on Mastodon" (kUnsupported): it cannot be restored.
 //  - Moderate: Mastodon cannot hide a reply on your post. kHide carries out
 //    `hide_policy` (block and/or mute the author, report to the instance) and
 //    returns an Error with subject "not hidden on Mastodon" saying what it did;
@@ -128,6 +135,11 @@ class MastodonPlatform : public Platform {
   // Thread replies under our recent posts that are not in `skip` and were
   // not delivered before; appended to `out`.
   Status SweepThreads(const std::set<std::string>& skip, std::vector<FetchedComment>* out);
+  // GET /api/v1/statuses/:id; null JSON when it is gone (404).
+  Result<nlohmann::json> StatusIfAny(const std::string& status_id);
+  // The id of our status that `target` quotes (quote accepted or pending),
+  // or "" when it is no quote of ours.
+  Result<std::string> QuoteOfOurs(const FetchedComment& target);
   FetchedComment FromStatus(const nlohmann::json& status, const nlohmann::json& account) const;
 
   MastodonConfig config_;

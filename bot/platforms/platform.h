@@ -93,6 +93,7 @@ struct Capabilities {
   bool report = false;
   bool webhooks = false;
   int max_text = 0;  // characters (Mastodon, Facebook) or graphemes (Bluesky)
+  int url_weight = 0;  // Mastodon: characters_reserved_per_url, what any URL counts (0: as written)
   int max_images = 0;
   // FindPublished(key) can answer from the platform itself (Bluesky: the
   // record key derives from the idempotency key; local: the outbox file).

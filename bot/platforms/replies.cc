@@ -51,11 +51,7 @@ std::string ReplyText(const std::string& platform, const FetchedComment& target,
 }
 
 size_t CountReplyText(const std::string& platform, const std::string& text, size_t url_weight) {
-  if (platform == "mastodon") return outreach::CountMastodonCharacters(text, url_weight);
-  if (platform == "bluesky") return outreach::CountGraphemes(text);
-  size_t n = 0;
-  for (unsigned char ch : text) n += (ch & 0xC0) != 0x80;
-  return n;
+  return outreach::CountPlatformText(platform, text, url_weight);
 }
 
 }  // namespace aasr::platforms

@@ -78,6 +78,21 @@ TEST_CASE("an instance that allows 1000 characters gets longer Mastodon posts") 
   CHECK(m.units <= 1000);
 }
 
+TEST_CASE("an instance that reserves more characters per URL gets posts that fit as it counts them") {
+  // characters_reserved_per_url is the instance's (Capabilities::url_weight):
+  // a post composed with 23 per URL would be refused by the adapter there.
+  Env env("mastodon");
+  env.AddStory(LongExcerpt());
+  Composer composer(env.templates, env.cache);
+  EnqueueOptions options;
+  options.url_weight_by_account["acct"] = 80;
+  REQUIRE(EnqueueDue(env.config, env.catalog, composer, *env.store, env.clock, options).ok());
+  const auto post = env.OnlyPost();
+  CHECK_FALSE(FindMastodonUrls(post.text).empty());
+  CHECK(CountMastodonCharacters(post.text, 80) <= 500);
+  CHECK(CountMastodonCharacters(post.text, 80) > 450);  // shortened to the limit, not below it
+}
+
 TEST_CASE("a story's featured image is fetched once and becomes the card thumbnail") {
   FixtureServer server;
   aasr::outreach::testing::ServedFile png;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "bot/net/rfc3339.h"
 #include "bot/outreach/text_measure.h"
 
 namespace aasr::testing {
@@ -209,6 +210,41 @@ std::string FakeMastodon::AddMention(const std::string& from_acct, const std::st
   return nid;
 }
 
+std::string FakeMastodon::AddQuote(const std::string& from_acct, const std::string& html,
+                                   const std::string& quoted_id, const std::string& state, int account_age_days) {
+  json account;
+  const std::string status_id = NewStatus(from_acct, html, "", account_age_days, 12, &account);
+  json& st = all_statuses_[status_id];
+  // REST::QuoteSerializer: quoted_status only once the quote is accepted.
+  const bool shown = state == "accepted" && all_statuses_.count(quoted_id);
+  st["quote"] = {{"state", state}, {"quoted_status", shown ? all_statuses_[quoted_id] : json(nullptr)}};
+  quotes_[status_id] = quoted_id;
+  // Notification type "quote" (4.5), for the quoted status's author only.
+  const bool ours = all_statuses_.count(quoted_id) && all_statuses_[quoted_id]["account"]["id"] == "1";
+  if (before_4_5 || !ours) return status_id;
+  bool drop = false;
+  last_filtered_ = Filtered(account, account_age_days, &drop);
+  if (drop) {
+    last_filtered_ = false;
+    return status_id;
+  }
+  const std::string nid = std::to_string(++next_id_);
+  notifications_.push_back({{"id", nid},
+                            {"type", "quote"},
+                            {"created_at", "2026-11-23T00:30:00.000Z"},
+                            {"group_key", "ungrouped-" + nid},
+                            {"account", account},
+                            {"status", st}});
+  if (last_filtered_) filtered_.push_back(nid);
+  return status_id;
+}
+
+std::string FakeMastodon::QuoteState(const std::string& quoting_id) const {
+  auto it = all_statuses_.find(quoting_id);
+  if (it == all_statuses_.end() || !it->second.contains("quote")) return "";
+  return it->second["quote"]["state"];
+}
+
 std::string FakeMastodon::AddReply(const std::string& from_acct, const std::string& html,
                                    const std::string& in_reply_to, int account_age_days) {
   json account;
@@ -273,6 +309,41 @@ ServerResponse FakeMastodon::Handle(const ServerRequest& r) {
   if (r.header("Authorization") != "Bearer " + token_ && !(context && r.header("Authorization").empty())) {
     return ErrorAnswer(401, "The access token is invalid");
   }
+  // Rack::Attack runs before the application: an empty account-wide bucket
+  // refuses every call.
+  RefillApi();
+  if (api_requests_left <= 0) {
+    ServerResponse resp = ErrorAnswer(429, "Too many requests");
+    AddRateHeaders(&resp, "300", 0, api_reset_);
+    return resp;
+  }
+  --api_requests_left;
+  ServerResponse resp = Faulted(r);
+  bool has = false;
+  for (const auto& [k, v] : resp.headers) has = has || k == "X-RateLimit-Limit";
+  if (!has) AddRateHeaders(&resp, "300", api_requests_left, api_reset_);
+  return resp;
+}
+
+void FakeMastodon::AddRateHeaders(ServerResponse* resp, const std::string& limit, int remaining,
+                                  const std::string& reset) const {
+  resp->headers.emplace_back("X-RateLimit-Limit", limit);
+  resp->headers.emplace_back("X-RateLimit-Remaining", std::to_string(std::max(remaining, 0)));
+  resp->headers.emplace_back("X-RateLimit-Reset", reset);
+}
+
+void FakeMastodon::RefillApi() {
+  // Windows are aligned to the period (Rack::Attack: now / period).
+  const net::WallTime now = clock ? clock->Now() : *net::ParseRfc3339("2026-11-23T01:00:00Z");
+  const int64_t secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const int64_t reset_s = (secs / 300 + 1) * 300;
+  std::string reset = net::FormatRfc3339(*net::FromUnixSeconds(reset_s));  // ...:00.000Z
+  reset.insert(reset.size() - 1, "000");                                    // Time#iso8601(6)
+  if (!api_reset_.empty() && reset != api_reset_ && clock) api_requests_left = 300;  // a new window
+  api_reset_ = reset;
+}
+
+ServerResponse FakeMastodon::Faulted(const ServerRequest& r) {
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (r.path.rfind(it->path_prefix, 0) != 0) continue;
     Fault f = *it;
@@ -362,9 +433,8 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
     media_[id] = m;
     media_polls_left_[id] = media_processing_polls;
     ServerResponse resp = JsonAnswer(async ? 202 : 200, m);
-    resp.headers.emplace_back("X-RateLimit-Limit", "30");
-    resp.headers.emplace_back("X-RateLimit-Remaining", std::to_string(media_uploads_left));
-    resp.headers.emplace_back("X-RateLimit-Reset", "2026-11-23T01:30:00.000000Z");
+    if (api_requests_left < media_uploads_left) AddRateHeaders(&resp, "300", api_requests_left, api_reset_);
+    else AddRateHeaders(&resp, "30", media_uploads_left, "2026-11-23T01:30:00.000000Z");
     return resp;
   }
   if (r.method == "GET" && r.path.rfind("/api/v1/media/", 0) == 0) {
@@ -380,6 +450,13 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
   if (r.method == "POST" && r.path == "/api/v1/statuses") {
     std::string key = r.header("Idempotency-Key");
     if (!key.empty() && idempotency_.count(key)) return JsonAnswer(200, all_statuses_[idempotency_[key]]);
+    // RateLimiter.new(account, family: :statuses).record! (a 429 there is
+    // Mastodon::RateLimitExceededError with the family's headers).
+    if (statuses_left <= 0) {
+      ServerResponse resp = ErrorAnswer(429, "Too many requests");
+      AddRateHeaders(&resp, "300", 0, "2026-11-23T03:00:00.000000Z");
+      return resp;
+    }
     std::string text, in_reply_to, visibility = "public";
     json media = json::array();
     for (const auto& [k, v] : r.form()) {
@@ -418,7 +495,10 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
     statuses_.push_back(st);
     all_statuses_[id] = st;
     if (!key.empty()) idempotency_[key] = id;
-    return JsonAnswer(200, st);
+    --statuses_left;
+    ServerResponse resp = JsonAnswer(200, st);
+    AddRateHeaders(&resp, "300", statuses_left, "2026-11-23T03:00:00.000000Z");
+    return resp;
   }
   if (r.method == "GET" && r.path == "/api/v1/accounts/1/statuses") {
     size_t limit = 20;
@@ -437,20 +517,21 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
   if (r.method == "GET" && r.path == "/api/v1/notifications") {
     std::string min_id, max_id, since_id;
     int limit = 40;
-    bool mention_only = false;
+    std::vector<std::string> types;  // types[]: any of these (all when none)
     bool include_filtered = false;  // 4.3: filtered notifications are withheld by default
     for (const auto& [k, v] : r.query) {
       if (k == "min_id") min_id = v;
       if (k == "max_id") max_id = v;
       if (k == "since_id") since_id = v;
       if (k == "limit") limit = std::min(80, std::stoi(v));
-      if (k == "types[]" && v == "mention") mention_only = true;
+      if (k == "types[]") types.push_back(v);
       if (k == "include_filtered") include_filtered = v == "true" || v == "1";
     }
     std::vector<json> matching;
     for (const json& n : notifications_) {
       std::string id = n["id"];
-      if (mention_only && n["type"] != "mention") continue;
+      if (!types.empty() && std::find(types.begin(), types.end(), n["type"].get<std::string>()) == types.end())
+        continue;
       if (!include_filtered && std::find(filtered_.begin(), filtered_.end(), id) != filtered_.end()) continue;
       if (!max_id.empty() && !IdLess(id, max_id)) continue;
       if (!since_id.empty() && !IdLess(since_id, id)) continue;
@@ -485,6 +566,31 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
                                             page.front()["id"].get<std::string>() + ">; rel=\"prev\"");
     }
     return resp;
+  }
+  if (r.method == "POST" && r.path.rfind("/api/v1/statuses/", 0) == 0 && r.path.find("/quotes/") != std::string::npos &&
+      r.path.size() > 7 && r.path.substr(r.path.size() - 7) == "/revoke" && !before_4_5) {
+    // Api::V1::Statuses::QuotesController#revoke: the quoted status must be
+    // ours (403), the quote must exist (404); RevokeQuoteService rejects it
+    // (accepted -> revoked, otherwise rejected) and answers the quoting
+    // status, whose quoted_status is then null.
+    const std::string rest = r.path.substr(17, r.path.size() - 17 - 7);
+    const size_t q = rest.find("/quotes/");
+    const std::string quoted = rest.substr(0, q), quoting = rest.substr(q + 8);
+    if (!all_statuses_.count(quoted)) return ErrorAnswer(404, "Record not found");
+    if (all_statuses_[quoted]["account"]["id"] != "1") return ErrorAnswer(403, "This action is not allowed");
+    auto it = quotes_.find(quoting);
+    if (it == quotes_.end() || it->second != quoted) return ErrorAnswer(404, "Record not found");
+    json& st = all_statuses_[quoting];
+    const std::string state = st["quote"]["state"];
+    if (state != "revoked") st["quote"]["state"] = state == "accepted" ? "revoked" : "rejected";
+    st["quote"]["quoted_status"] = nullptr;
+    return JsonAnswer(200, st);
+  }
+  if (r.method == "GET" && r.path.rfind("/api/v1/statuses/", 0) == 0 && !context &&
+      r.path.find('/', 17) == std::string::npos) {
+    const std::string id = r.path.substr(17);
+    if (!all_statuses_.count(id)) return ErrorAnswer(404, "Record not found");
+    return JsonAnswer(200, all_statuses_[id]);
   }
   if (context && r.path.rfind("/api/v1/statuses/", 0) == 0) {
     std::string id = r.path.substr(17, r.path.size() - 17 - 8);

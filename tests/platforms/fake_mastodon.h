@@ -26,8 +26,18 @@
 //    (ExpireIdempotencyKeys() is that hour passing); the text is validated
 //    as StatusLengthValidator counts it, media against image_size_limit and
 //    description_limit, with the server's 422 messages.
-//  - X-RateLimit-* headers on every answer; POST /api/v2/media has its own
-//    bucket (media_uploads_left, 30 per 30 minutes) whose 429 says Limit 30.
+//  - Quotes (4.5): AddQuote makes a status whose `quote` is a Quote entity
+//    and a "quote" notification; GET /api/v1/statuses/:id answers it; POST
+//    /api/v1/statuses/:id/quotes/:quoting_status_id/revoke answers 403
+//    "This action is not allowed" unless :id is ours, 404 "Record not found"
+//    for no such quote, else the quoting status with the quote revoked.
+//  - X-RateLimit-Limit/Remaining/Reset on every authenticated answer, of
+//    the most limited bucket that applies (RateLimitHeaders#api_throttle_data):
+//    the account-wide 300 per 5 minutes (api_requests_left; at 0 every call
+//    answers 429 {"error":"Too many requests"} with Limit 300), POST
+//    /api/v2/media also its own 30 per 30 minutes (media_uploads_left, a 429
+//    there says Limit 30 and blocks media only), POST /api/v1/statuses the
+//    :statuses family's 300 per 3 hours (statuses_left; override headers).
 //
 // Fault modes, consumed in order by the next matching request:
 //   500 answers, 429 with Retry-After, slow answers (delay past the client's
@@ -44,6 +54,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/net/clock.h"
 #include "tests/net/loopback_server.h"
 
 namespace aasr::testing {
@@ -78,6 +89,17 @@ class FakeMastodon {
   // A reply that does not mention us (no notification). Returns the status id.
   std::string AddReply(const std::string& from_acct, const std::string& html, const std::string& in_reply_to,
                        int account_age_days = 400);
+  // A status quoting `quoted_id` (Mastodon 4.5): its `quote` is a Quote
+  // entity in `state` ("accepted": quoted_status is the status; "pending":
+  // null), and a "quote" notification is made for the quoted status's author
+  // when that is us (filtered or dropped by the policy as a mention is).
+  // Returns the quoting status's id.
+  std::string AddQuote(const std::string& from_acct, const std::string& html, const std::string& quoted_id,
+                       const std::string& state = "accepted", int account_age_days = 400);
+  // The quote's state as the server holds it ("" when there is no such quote).
+  std::string QuoteState(const std::string& quoting_id) const;
+  // The server predates 4.5: no quote notifications, no revoke route.
+  bool before_4_5 = false;
   // The last notification AddMention made was filtered by the policy.
   bool last_mention_filtered() const { return last_filtered_; }
 
@@ -99,6 +121,12 @@ class FakeMastodon {
   long long image_size_limit = 16777216;
   int description_limit = 1500;  // 4.4+
   int media_uploads_left = 30;   // throttle_api_media
+  // throttle_authenticated_api: 300 per 5 minutes for everything. With a
+  // clock the bucket refills at each 5-minute boundary it passes (the
+  // X-RateLimit-Reset it announced); without one it never refills.
+  int api_requests_left = 300;
+  int statuses_left = 300;  // RateLimiter family :statuses, 300 per 3 hours
+  net::Clock* clock = nullptr;
 
   // The server's hour has passed: Idempotency-Keys are forgotten.
   void ExpireIdempotencyKeys() { idempotency_.clear(); }
@@ -113,6 +141,7 @@ class FakeMastodon {
 
  private:
   ServerResponse Handle(const ServerRequest& r);
+  ServerResponse Faulted(const ServerRequest& r);  // a queued fault, else Answer
   ServerResponse Answer(const ServerRequest& r);
   nlohmann::json Account(const std::string& id, const std::string& acct, int age_days, int followers) const;
   nlohmann::json MakeStatus(const std::string& id, const nlohmann::json& account, const std::string& html,
@@ -134,6 +163,10 @@ class FakeMastodon {
   std::map<std::string, int> media_polls_left_;
   std::vector<nlohmann::json> notifications_;  // ascending id
   std::vector<std::string> filtered_;          // notification ids the policy filtered
+  std::map<std::string, std::string> quotes_;
+  std::string api_reset_;  // the announced reset of the api bucket
+  void RefillApi();
+  void AddRateHeaders(ServerResponse* resp, const std::string& limit, int remaining, const std::string& reset) const;  // quoting status id -> quoted status id
   bool last_filtered_ = false;
 };
 

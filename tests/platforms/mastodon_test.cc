@@ -33,6 +33,7 @@ struct Rig {
     c.token = "masto-token-123";
     c.media_poll_limit = 5;
     masto = std::make_unique<MastodonPlatform>(c, http.get(), &clock);
+    fake.clock = &clock;  // its api bucket refills at the reset it announced
   }
   FakeMastodon fake;
   net::FakeClock clock;
@@ -209,8 +210,9 @@ TEST_CASE("mastodon: comments page forward with min_id and Link - cursor = newes
   CHECK(b1.value().next_cursor == ids.back());
   auto pages = rig.fake.requests_to("GET", "/api/v1/notifications");
   REQUIRE(pages.size() == 4);  // 40 + 40 + 5 + an empty page
-  CHECK(pages[0].query[1] == std::make_pair(std::string("include_filtered"), std::string("true")));
-  CHECK(pages[0].query[2] == std::make_pair(std::string("min_id"), first));
+  CHECK(pages[0].query[1] == std::make_pair(std::string("types[]"), std::string("quote")));
+  CHECK(pages[0].query[2] == std::make_pair(std::string("include_filtered"), std::string("true")));
+  CHECK(pages[0].query[3] == std::make_pair(std::string("min_id"), first));
 
   auto b2 = rig.masto->FetchComments(b1.value().next_cursor);
   REQUIRE(b2.ok());
@@ -552,6 +554,36 @@ TEST_CASE("mastodon: an empty media bucket does not stop polling or moderation",
   CHECK(rig.clock.sleeps().empty());
 }
 
+TEST_CASE("mastodon: every answer carries its bucket's X-RateLimit headers - an empty account-wide bucket waits for its reset", "[mastodon]") {
+  // RateLimitHeaders: the most limited throttle that applies; the
+  // account-wide 300 per 5 minutes at 0 refuses every call until its reset.
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  auto answer = rig.http->Get(rig.fake.url() + "/api/v1/accounts/verify_credentials",
+                              {{"Authorization", "Bearer masto-token-123"}});
+  REQUIRE(answer.ok());
+  CHECK(answer.value().header("X-RateLimit-Limit") == "300");
+  CHECK(answer.value().header("X-RateLimit-Remaining") == "297");
+  CHECK(answer.value().header("X-RateLimit-Reset") == "2026-11-23T01:05:00.000000Z");
+  auto posted = rig.masto->Publish(Story("story:headers"));
+  REQUIRE(posted.ok());
+  auto creates = rig.fake.requests_to("POST", "/api/v1/statuses");
+  REQUIRE(creates.size() == 1);
+
+  // The bucket is empty after the notifications call: the thread sweep
+  // that follows waits for 01:05 (the server's reset), then goes on;
+  // nothing fails, and a media bucket is not what was at 0.
+  rig.fake.api_requests_left = 1;
+  rig.fake.AddMention("troll@example.org", "<p>insult</p>", "");
+  auto b = rig.masto->FetchComments("");
+  REQUIRE(b.ok());
+  REQUIRE(b.value().comments.size() == 1);
+  CHECK(rig.clock.Now() >= *net::ParseRfc3339("2026-11-23T01:05:00Z"));
+  CHECK(rig.fake.requests_to("GET", "/api/v1/statuses/" + posted.value().remote_id + "/context").size() == 1);
+  CHECK(rig.masto->Moderate(ModerationAction::kBlock, b.value().comments[0]).ok());
+  CHECK(rig.fake.blocked.size() == 1);
+}
+
 TEST_CASE("mastodon: after the idempotency hour a post with a link - a hashtag and a remote mention is found not posted twice", "[mastodon]") {
   Rig rig;
   ComposedPost p = Story("story:reconcile");
@@ -603,4 +635,104 @@ TEST_CASE("mastodon: a notification parses without a network - any account date"
   CHECK(*c->author_account_age_days > 348.0 * 365);
   CHECK_FALSE(MastodonPlatform::CommentFromNotification(nlohmann::json::array(), now).has_value());
   CHECK_FALSE(MastodonPlatform::CommentFromNotification(nlohmann::json::parse(R"({"type":"favourite"})"), now));
+}
+
+TEST_CASE("mastodon: a quote of our post arrives and hide revokes it (4.5)", "[mastodon]") {
+  // Notification type "quote" (4.5) and POST /api/v1/statuses/:id/quotes/
+  // :quoting_status_id/revoke (docs: methods/statuses.md#revoke_quote).
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  auto ours = rig.masto->Publish(Story("k-quoted"));
+  REQUIRE(ours.ok());
+  rig.fake.policy.for_new_accounts = "filter";  // quotes are filtered as mentions are
+  const std::string quote_id =
+      rig.fake.AddQuote("dunker@remote.example", "<p>look at these clowns</p>", ours.value().remote_id, "accepted", 3);
+  CHECK(rig.fake.last_mention_filtered());
+  auto b = rig.masto->FetchComments("");
+  REQUIRE(b.ok());
+  REQUIRE(b.value().comments.size() == 1);
+  const FetchedComment& q = b.value().comments[0];
+  CHECK(q.kind == "quote");
+  CHECK(q.remote_id == quote_id);
+  CHECK(q.parent_remote_id == ours.value().remote_id);
+  CHECK(q.root_remote_id == ours.value().remote_id);
+  CHECK(q.text == "look at these clowns");
+  auto asked = rig.fake.requests_to("GET", "/api/v1/notifications");
+  REQUIRE_FALSE(asked.empty());
+  int quote_types = 0;
+  for (const auto& [k, v] : asked[0].query) quote_types += k == "types[]" && v == "quote";
+  CHECK(quote_types == 1);
+
+  // Hide revokes the quote: our post is detached; nothing else is done.
+  REQUIRE(rig.masto->Moderate(ModerationAction::kHide, q).ok());
+  CHECK(rig.fake.QuoteState(quote_id) == "revoked");
+  CHECK(rig.fake.requests_to("POST", "/api/v1/statuses/" + ours.value().remote_id + "/quotes/" + quote_id +
+                                         "/revoke").size() == 1);
+  CHECK(rig.fake.blocked.empty());
+  CHECK(rig.fake.reports.empty());
+  // A revoked quote cannot be shown again: unhide says so.
+  Status unhide = rig.masto->Moderate(ModerationAction::kUnhide, q);
+  REQUIRE_FALSE(unhide.ok());
+  CHECK(unhide.errors()[0].code == ErrorCode::kUnsupported);
+  CHECK(unhide.errors()[0].subject == "not unhidden on Mastodon");
+  CHECK(rig.fake.QuoteState(quote_id) == "revoked");
+  // Hiding it again does not revoke twice (nothing of ours is quoted now)
+  // and falls back to the reply's hide_policy.
+  Status again = rig.masto->Moderate(ModerationAction::kHide, q);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.errors()[0].subject == "not hidden on Mastodon");
+}
+
+TEST_CASE("mastodon: hide of a quote on a server before 4.5 falls back and says so", "[mastodon]") {
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  auto ours = rig.masto->Publish(Story("k-quoted-old"));
+  REQUIRE(ours.ok());
+  rig.fake.before_4_5 = true;  // 4.4 shows quotes, has no quote notifications or revoke route
+  const std::string quote_id = rig.fake.AddQuote("dunker@remote.example", "<p>clowns</p>", ours.value().remote_id);
+  FetchedComment q;
+  q.remote_id = quote_id;
+  q.parent_remote_id = q.root_remote_id = ours.value().remote_id;
+  auto st = rig.http->Get(rig.fake.url() + "/api/v1/statuses/" + quote_id, {{"Authorization", "Bearer masto-token-123"}});
+  REQUIRE(st.ok());
+  q.author_id = nlohmann::json::parse(st.value().body)["account"]["id"];
+  Status hide = rig.masto->Moderate(ModerationAction::kHide, q);
+  REQUIRE_FALSE(hide.ok());
+  CHECK(hide.errors()[0].code == ErrorCode::kUnsupported);
+  CHECK(hide.errors()[0].subject == "not hidden on Mastodon");
+  CHECK(hide.errors()[0].message.rfind("the quote could not be revoked", 0) == 0);
+  CHECK(rig.fake.QuoteState(quote_id) == "accepted");
+  CHECK(rig.fake.blocked.size() == 1);
+  CHECK(rig.fake.reports.size() == 1);
+}
+
+TEST_CASE("mastodon: the fake refuses a revoke of a quote of someone else's status - 403 - and an unknown quote - 404", "[mastodon]") {
+  Rig rig;
+  REQUIRE(rig.masto->CheckCredentials().ok());
+  auto ours = rig.masto->Publish(Story("k-quoted-403"));
+  REQUIRE(ours.ok());
+  const std::string theirs = rig.fake.AddReply("other@example.org", "<p>my post</p>", "");
+  const std::string quote_of_theirs = rig.fake.AddQuote("dunker@remote.example", "<p>ha</p>", theirs);
+  auto post = [&](const std::string& path) {
+    net::Request req;
+    req.method = "POST";
+    req.url = rig.fake.url() + path;
+    req.headers = {{"Authorization", "Bearer masto-token-123"}};
+    return rig.http->Send(req);
+  };
+  auto forbidden = post("/api/v1/statuses/" + theirs + "/quotes/" + quote_of_theirs + "/revoke");
+  REQUIRE(forbidden.ok());
+  CHECK(forbidden.value().status == 403);
+  CHECK(nlohmann::json::parse(forbidden.value().body)["error"] == "This action is not allowed");
+  auto unknown = post("/api/v1/statuses/" + ours.value().remote_id + "/quotes/" + theirs + "/revoke");
+  REQUIRE(unknown.ok());
+  CHECK(unknown.value().status == 404);
+  // Our adapter never asks: a quote of another account's status is no quote of ours.
+  FetchedComment c;
+  c.remote_id = quote_of_theirs;
+  c.author_id = "5001";
+  Status hide = rig.masto->Moderate(ModerationAction::kHide, c);
+  REQUIRE_FALSE(hide.ok());
+  CHECK(hide.errors()[0].message.rfind("Mastodon cannot hide a reply", 0) == 0);
+  CHECK(rig.fake.requests_to("POST", "/api/v1/statuses/" + theirs + "/quotes/").size() == 1);  // the 403 above only
 }
