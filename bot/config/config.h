@@ -55,9 +55,8 @@ struct Account {
   std::string instance;
   std::string token_env, token;
   bool hide_block = true, hide_mute = false, hide_report = true;  // `hide_fallback: [block, report]`
-  // Replies that do not mention the account (Mastodon) or sit too deep for
-  // a notification (Bluesky) are read from the threads of its last
-  // `thread_window_posts` posts of the last `thread_window_days`.
+  // Replies that do not mention the account are read from the threads of
+  // its last `thread_window_posts` posts of the last `thread_window_days`.
   int thread_window_posts = 20, thread_window_days = 7;
   // bluesky
   std::string service = "https://bsky.social";

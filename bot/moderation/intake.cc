@@ -28,7 +28,6 @@ std::optional<platforms::ModerationAction> ParseAction(const std::string& kind) 
   if (kind == "delete") return A::kDelete;
   if (kind == "block") return A::kBlock;
   if (kind == "report") return A::kReport;
-  if (kind == "mute") return A::kMute;
   return std::nullopt;
 }
 
@@ -39,7 +38,6 @@ std::string Lacks(const std::string& kind, const platforms::Capabilities& caps,
   if (kind == "delete" && !caps.delete_comments) return platform + " cannot delete comments";
   if (kind == "block" && !caps.block_authors) return platform + " cannot block authors";
   if (kind == "report" && !caps.report) return platform + " cannot report comments";
-  if (kind == "mute" && !caps.mute_authors) return platform + " cannot mute authors";
   return "";
 }
 

@@ -102,7 +102,7 @@ struct Options {
 // Budgets the platforms document (see bot/platforms/README.md).
 // "requests" 300/5 min, "media" 30/30 min, "statuses" (creating) 300/3 h
 std::vector<Budget> MastodonBudgets();
-std::vector<Budget> BlueskyBudgets();   // "points" 5,000/hour, "points_day" 35,000/day (create 3, update 2, delete 1)
+std::vector<Budget> BlueskyBudgets();   // "points" 5,000/hour (create 3, update 2, delete 1)
 
 // What a client has done so far, for the daemon's /metrics. Monotonic.
 struct HttpStats {

@@ -126,7 +126,6 @@ Capabilities BlueskyPlatform::capabilities() const {
   c.hide_replies = true;
   c.delete_comments = false;
   c.block_authors = true;
-  c.mute_authors = true;
   c.report = true;
   c.max_text = 300;
   c.max_images = 4;
@@ -863,6 +862,20 @@ Status BlueskyPlatform::SetHidden(const FetchedComment& target, bool hidden) {
                ErrorCode::kUnsupported};
 }
 
+Status BlueskyPlatform::MuteAuthor(const FetchedComment& target) {
+  Status s = EnsureSession();
+  if (!s.ok()) return s;
+  // Not a record: the mute lives in the AppView, private to our account
+  // (app.bsky.graph.muteActor, proxied by the PDS); repeating it is harmless.
+  if (target.author_id.rfind("did:", 0) != 0) {
+    return Error{{config_.service}, config_.account, "cannot mute '" + target.author_id + "': not a DID",
+                 ErrorCode::kInvalidInput};
+  }
+  auto r = Xrpc("app.bsky.graph.muteActor", {}, json{{"actor", target.author_id}});
+  if (!r.ok()) return r.errors();
+  return Ok{};
+}
+
 Status BlueskyPlatform::Moderate(ModerationAction action, const FetchedComment& target) {
   Status s = EnsureSession();
   if (!s.ok()) return s;
@@ -881,17 +894,6 @@ Status BlueskyPlatform::Moderate(ModerationAction action, const FetchedComment& 
                     {{"$type", "app.bsky.graph.block"}, {"subject", target.author_id},
                      {"createdAt", net::FormatRfc3339(clock_->Now())}}}};
       auto r = Xrpc("com.atproto.repo.createRecord", {}, body, 3);
-      if (!r.ok()) return r.errors();
-      return Ok{};
-    }
-    case ModerationAction::kMute: {
-      // Not a record: the mute lives in the AppView, private to our account
-      // (app.bsky.graph.muteActor, proxied by the PDS); repeating it is harmless.
-      if (target.author_id.rfind("did:", 0) != 0) {
-        return Error{{config_.service}, config_.account, "cannot mute '" + target.author_id + "': not a DID",
-                     ErrorCode::kInvalidInput};
-      }
-      auto r = Xrpc("app.bsky.graph.muteActor", {}, json{{"actor", target.author_id}});
       if (!r.ok()) return r.errors();
       return Ok{};
     }

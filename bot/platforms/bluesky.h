@@ -37,9 +37,8 @@
 //    and an Error "not hidden on Bluesky" (kUnsupported) says so; anything
 //    else (a mention outside our threads) is that Error too. kBlock creates
 //    app.bsky.graph.block; kReport calls com.atproto.moderation.createReport
-//    with a strongRef; kMute calls app.bsky.graph.muteActor (private to our
-//    account, no record); kDelete is impossible for others' posts (hide
-//    instead).
+//    with a strongRef; kDelete is impossible for others' posts (hide
+//    instead). MuteAuthor calls app.bsky.graph.muteActor.
 // Thread safety: one thread at a time (see Platform).
 #pragma once
 
@@ -101,6 +100,10 @@ class BlueskyPlatform : public Platform {
   // replies (an Error says so).
   Result<Published> Reply(const ReplyRequest& r) override;
   Result<std::optional<Published>> FindReply(const ReplyRequest& r) override;
+  // Mutes the comment's author (app.bsky.graph.muteActor: private to our
+  // account, no record; again is harmless). Not a ModerationAction yet: that
+  // needs the shared enum, the intake and the store's action kinds.
+  Status MuteAuthor(const FetchedComment& target);
 
   const std::string& did() const { return did_; }
   std::string SelfAuthorId() const override { return did_; }

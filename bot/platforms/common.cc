@@ -21,7 +21,6 @@ const char* ModerationActionName(ModerationAction a) {
     case ModerationAction::kDelete: return "delete";
     case ModerationAction::kBlock: return "block";
     case ModerationAction::kReport: return "report";
-    case ModerationAction::kMute: return "mute";
   }
   return "unknown";
 }

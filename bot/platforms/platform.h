@@ -83,16 +83,13 @@ struct CommentBatch {
   std::string next_cursor;  // persist only after the comments are stored
 };
 
-// kMute: the author's posts stop reaching our account (Bluesky muteActor);
-// only where capabilities().mute_authors.
-enum class ModerationAction { kHide, kUnhide, kDelete, kBlock, kReport, kMute };
+enum class ModerationAction { kHide, kUnhide, kDelete, kBlock, kReport };
 const char* ModerationActionName(ModerationAction a);
 
 struct Capabilities {
   bool hide_replies = false;  // can hide a reply on our own post
   bool delete_comments = false;
   bool block_authors = false;
-  bool mute_authors = false;  // ModerationAction::kMute
   bool report = false;
   bool webhooks = false;
   int max_text = 0;  // characters (Mastodon, Facebook) or graphemes (Bluesky)
