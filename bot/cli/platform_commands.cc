@@ -129,7 +129,9 @@ int PostCommand(const PostRequest& req, const Clock& clock, std::ostream& out, s
   }
   outreach::Templates templates;
   templates.path = "aasr-bot post";
-  const std::string tmpl = limits->link_card ? "{caption}" : "{caption}\n\n{link}";
+  // A link card carries the link unless an image takes the post's one
+  // embed (Bluesky): then the link stays in the text, and counts.
+  const std::string tmpl = limits->link_card && req.image.empty() ? "{caption}" : "{caption}\n\n{link}";
   templates.by_kind["manual"]["default"] = {tmpl};
   outreach::ComposeInput input;
   input.kind = "manual";

@@ -514,8 +514,12 @@ void ParseAccount(const YAML::Node& node, Context& ctx, std::set<std::string>* n
     }
   } else if (platform == "bluesky") {
     a.platform = PlatformKind::kBluesky;
-    keys.insert(keys.end(), {"service", "handle", "password_env", "session_file"});
+    keys.insert(keys.end(), {"service", "handle", "password_env", "session_file", "thread_window_posts",
+                             "thread_window_days"});
     ReadOptional(node, "session_file", ctx, subject, &a.session_file);
+    // getAuthorFeed answers at most 100 posts a page.
+    ReadInt(node, "thread_window_posts", 0, 100, ctx, subject, &a.thread_window_posts);
+    ReadInt(node, "thread_window_days", 1, 90, ctx, subject, &a.thread_window_days);
     if (ReadOptional(node, "service", ctx, subject, &a.service)) CheckUrl(node, "service", a.service, ctx, subject);
     ReadRequired(node, "handle", ctx, subject, &a.handle);
     ReadSecret(node, "password_env", true, ctx, subject, &a.password_env, &a.password);

@@ -63,9 +63,12 @@ std::vector<Budget> MastodonBudgets() {
 }
 
 std::vector<Budget> BlueskyBudgets() {
-  // docs.bsky.app rate limits: 5,000 points per hour per account (create 3,
-  // update 2, delete 1), and 3,000 requests per 5 minutes per IP.
-  return {{"points", 5000, Millis(60 * 60 * 1000)}, {"requests", 3000, Millis(5 * 60 * 1000)}};
+  // docs.bsky.app rate limits: 5,000 points per hour and 35,000 per day per
+  // account (create 3, update 2, delete 1), and 3,000 requests per 5 minutes
+  // per IP. A write is charged to both point budgets.
+  return {{"points", 5000, Millis(60 * 60 * 1000)},
+          {"points_day", 35000, Millis(24 * 60 * 60 * 1000)},
+          {"requests", 3000, Millis(5 * 60 * 1000)}};
 }
 
 struct HttpClient::Impl {

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -19,6 +21,7 @@ namespace {
 
 const char* kPost = "app.bsky.feed.post";
 const char* kThreadgate = "app.bsky.feed.threadgate";
+const char* kPostgate = "app.bsky.feed.postgate";
 
 std::string Str(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
@@ -37,6 +40,50 @@ std::string ErrorName(const net::Response& r) {
 }
 
 }  // namespace
+
+std::optional<std::pair<int, int>> ImageDimensions(const std::string& b) {
+  auto u8 = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(b[i])); };
+  auto be16 = [&](size_t i) { return (u8(i) << 8) | u8(i + 1); };
+  auto be32 = [&](size_t i) { return (be16(i) << 16) | be16(i + 2); };
+  auto valid = [](uint32_t w, uint32_t h) -> std::optional<std::pair<int, int>> {
+    if (w == 0 || h == 0 || w > 1000000 || h > 1000000) return std::nullopt;
+    return std::make_pair(static_cast<int>(w), static_cast<int>(h));
+  };
+  // PNG: the signature, then IHDR with width and height.
+  if (b.size() >= 24 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && b.compare(12, 4, "IHDR") == 0) {
+    return valid(be32(16), be32(20));
+  }
+  // JPEG: walk the segments to the first start-of-frame (SOF0..SOF15 but
+  // DHT C4, JPG C8, DAC CC), which holds height then width.
+  if (b.size() >= 4 && u8(0) == 0xFF && u8(1) == 0xD8) {
+    size_t i = 2;
+    while (i + 4 <= b.size()) {
+      if (u8(i) != 0xFF) return std::nullopt;
+      const uint32_t marker = u8(i + 1);
+      if (marker == 0xFF) {  // fill byte
+        ++i;
+        continue;
+      }
+      if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+        i += 2;
+        continue;
+      }
+      const size_t len = be16(i + 2);
+      if (len < 2) return std::nullopt;
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+        if (i + 9 > b.size()) return std::nullopt;
+        return valid(be16(i + 7), be16(i + 5));
+      }
+      i += 2 + len;
+    }
+    return std::nullopt;
+  }
+  // GIF: logical screen size, little-endian.
+  if (b.size() >= 10 && (b.compare(0, 6, "GIF87a") == 0 || b.compare(0, 6, "GIF89a") == 0)) {
+    return valid(u8(6) | (u8(7) << 8), u8(8) | (u8(9) << 8));
+  }
+  return std::nullopt;
+}
 
 std::string EncodeTid(uint64_t micros, uint32_t clock_id) {
   static const char* kAlphabet = "234567abcdefghijklmnopqrstuvwxyz";
@@ -204,7 +251,7 @@ Result<net::Response> BlueskyPlatform::SendXrpc(net::Request req) {
 }
 
 Result<json> BlueskyPlatform::Xrpc(const std::string& nsid, const net::Params& query,
-                                   const std::optional<json>& body, int points) {
+                                   const std::optional<json>& body, int points, XrpcFailure* failure) {
   net::Request req;
   req.method = body ? "POST" : "GET";
   req.url = net::WithQuery(config_.service + "/xrpc/" + nsid, query);
@@ -214,10 +261,21 @@ Result<json> BlueskyPlatform::Xrpc(const std::string& nsid, const net::Params& q
     req.body = body->dump();
   }
   req.charges = {{"requests", 1}};
-  if (points > 0) req.charges.push_back({"points", points});
+  if (points > 0) {
+    req.charges.push_back({"points", points});
+    req.charges.push_back({"points_day", points});
+  }
   auto resp = SendXrpc(req);
   if (!resp.ok()) return resp.errors();
-  if (!resp.value().ok()) return net::ResponseError(req, resp.value(), config_.account);
+  if (!resp.value().ok()) {
+    if (failure) {
+      json e = json::parse(resp.value().body, nullptr, false);
+      failure->status = resp.value().status;
+      failure->error = e.is_discarded() ? "" : Str(e, "error");
+      failure->message = e.is_discarded() ? "" : Str(e, "message");
+    }
+    return net::ResponseError(req, resp.value(), config_.account);
+  }
   if (resp.value().body.empty()) return json::object();
   json j = json::parse(resp.value().body, nullptr, false);
   if (j.is_discarded()) {
@@ -249,6 +307,12 @@ Result<std::optional<json>> BlueskyPlatform::GetRecord(const std::string& repo, 
 Result<json> BlueskyPlatform::UploadBlob(const std::string& file, const std::string& mime_type) {
   Result<std::string> bytes = ReadFile(file);
   if (!bytes.ok()) return bytes.errors();
+  if (blob_limit_ > 0 && bytes.value().size() > blob_limit_) {
+    return Error{{file, 0, 0}, config_.account,
+                 "image is " + std::to_string(bytes.value().size()) + " bytes; " + config_.service +
+                     " takes at most " + std::to_string(blob_limit_) + " (its own limit); not sent",
+                 ErrorCode::kInvalidInput};
+  }
   net::Request req;
   req.method = "POST";
   req.url = config_.service + "/xrpc/com.atproto.repo.uploadBlob";
@@ -279,14 +343,46 @@ Result<std::optional<Published>> BlueskyPlatform::FindPublished(const std::strin
   return std::optional<Published>(Published{Str(*rec.value(), "uri"), PostUrl(rkey)});
 }
 
-Result<Published> BlueskyPlatform::Publish(const ComposedPost& post) {
-  Status valid = ValidatePost(post, capabilities(), config_.account);
+Result<ComposedPost> KeepLinkWithImages(const ComposedPost& in, const std::string& account) {
+  ComposedPost post = in;
+  const std::string uri = post.card ? post.card->uri : post.link;
+  if (post.images.empty() || uri.empty()) return post;
+  // The images take the one embed, so no card can carry the link: it goes
+  // into the text, as a link facet, or the post would lose it.
+  size_t at = post.text.find(uri);
+  if (at == std::string::npos) {
+    const std::string sep = post.text.empty() ? "" : (post.text.back() == '\n' ? "\n" : "\n\n");
+    post.text += sep;
+    at = post.text.size();
+    post.text += uri;
+    const size_t graphemes = CountGraphemes(post.text);
+    if (graphemes > 300 || post.text.size() > 3000) {
+      return Error{{}, account,
+                   "the link " + uri + " cannot travel as a card beside the images and does not fit in the text (" +
+                       std::to_string(graphemes) + " graphemes with it; Bluesky allows 300)",
+                   ErrorCode::kInvalidInput};
+    }
+  }
+  const uint32_t begin = static_cast<uint32_t>(at), end = static_cast<uint32_t>(at + uri.size());
+  bool faceted = false;
+  for (const Facet& f : post.facets)
+    faceted = faceted || (f.type == Facet::Type::kLink && f.byte_start <= begin && f.byte_end >= end);
+  if (!faceted) post.facets.push_back({begin, end, Facet::Type::kLink, uri});
+  post.card.reset();
+  return post;
+}
+
+Result<Published> BlueskyPlatform::Publish(const ComposedPost& composed) {
+  Status valid = ValidatePost(composed, capabilities(), config_.account);
   if (!valid.ok()) return valid.errors();
-  size_t graphemes = CountGraphemes(post.text);
+  size_t graphemes = CountGraphemes(composed.text);
   if (graphemes > 300) {
     return Error{{config_.service}, config_.account,
-                 "text has " + std::to_string(graphemes) + " graphemes; Bluesky allows 300"};
+                 "text has " + std::to_string(graphemes) + " graphemes; Bluesky allows 300", ErrorCode::kInvalidInput};
   }
+  auto kept = KeepLinkWithImages(composed, config_.account);
+  if (!kept.ok()) return kept.errors();
+  const ComposedPost& post = kept.value();
   // Already there (an earlier attempt whose answer was lost)?
   auto existing = FindPublished(post.idempotency_key);
   if (!existing.ok()) return existing.errors();
@@ -326,7 +422,15 @@ Result<Published> BlueskyPlatform::Publish(const ComposedPost& post) {
     for (const Image& img : post.images) {
       auto blob = UploadBlob(img.file, img.mime_type);
       if (!blob.ok()) return blob.errors();
-      images.push_back({{"alt", img.alt}, {"image", blob.value()}});
+      json entry = {{"alt", img.alt}, {"image", blob.value()}};
+      // Clients lay the image out before it loads from the aspect ratio.
+      auto bytes = ReadFile(img.file);
+      if (bytes.ok()) {
+        if (auto wh = ImageDimensions(bytes.value())) {
+          entry["aspectRatio"] = {{"width", wh->first}, {"height", wh->second}};
+        }
+      }
+      images.push_back(entry);
     }
     record["embed"] = {{"$type", "app.bsky.embed.images"}, {"images", images}};
   } else if (post.card) {
@@ -343,12 +447,43 @@ Result<Published> BlueskyPlatform::Publish(const ComposedPost& post) {
     record["embed"] = {{"$type", "app.bsky.embed.external"}, {"external", external}};
   }
   json body = {{"repo", did_}, {"collection", kPost}, {"rkey", rkey}, {"validate", true}, {"record", record}};
-  auto created = Xrpc("com.atproto.repo.createRecord", {}, body, 3);
+  XrpcFailure failure;
+  auto created = Xrpc("com.atproto.repo.createRecord", {}, body, 3, &failure);
   if (created.ok()) return Published{Str(created.value(), "uri"), PostUrl(rkey)};
   // Unknown outcome (lost answer, retried into a conflict): ask the repo.
   auto after = FindPublished(post.idempotency_key);
   if (after.ok() && after.value()) return *after.value();
+  if (auto limit = BlobLimitFromError(failure.error, failure.message)) {
+    // The server's own limit (1,000,000 bytes on older PDSes, 2,000,000 on
+    // current ones) is only stated when it refuses: remember it, so the next
+    // image over it is refused before it is uploaded.
+    blob_limit_ = *limit;
+    Errors errs = created.errors();
+    for (Error& e : errs) {
+      e.code = ErrorCode::kInvalidInput;
+      e.message = "an image is larger than " + config_.service + " takes (at most " + std::to_string(*limit) +
+                  " bytes, its own limit); not published: " + e.message;
+    }
+    return errs;
+  }
   return created.errors();
+}
+
+std::optional<size_t> BlueskyPlatform::BlobLimitFromError(const std::string& error, const std::string& message) {
+  // The PDS validates the record against its lexicon (app.bsky.embed.images
+  // maxSize) and answers 400 InvalidRequest "Invalid app.bsky.feed.post
+  // record: blob too big (maximum N, got M) ..." (pds repo/prepare.js,
+  // lex-schema IssueTooBig): the error name says what kind; only the message
+  // has N. (InvalidRecord: what the lexicon of createRecord names it.)
+  if (error != "InvalidRequest" && error != "InvalidRecord") return std::nullopt;
+  const std::string key = "blob too big (maximum ";
+  size_t at = message.find(key);
+  if (at == std::string::npos) return std::nullopt;
+  at += key.size();
+  size_t end = at;
+  while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+  if (end == at || end - at > 12) return std::nullopt;
+  return static_cast<size_t>(std::stoull(message.substr(at, end - at)));
 }
 
 FetchedComment BlueskyPlatform::CommentFromNotification(const json& n, const json& profile, net::WallTime now) {
@@ -387,66 +522,155 @@ FetchedComment BlueskyPlatform::CommentFromNotification(const json& n, const jso
   return c;
 }
 
+namespace {
+
+net::WallTime TimeOf(const std::string& t) {
+  auto p = net::ParseRfc3339(t);
+  return p ? *p : net::WallTime{};
+}
+
+// Our durable cursor (see bluesky.h): {"t": newest indexedAt seen,
+// "seen": {uri: indexedAt} within the overlap window, "resume": the API's
+// cursor where a sweep stopped at the page cap, "floor": that sweep's
+// lower bound}. The cursor of earlier versions, {"t", "uris"}, is read too.
+struct NotifCursor {
+  std::string newest;
+  std::map<std::string, std::string> seen;
+  std::string resume;
+  std::string floor;
+  int64_t thread_batch = 0;  // set on a batch that carried thread replies
+};
+
+Result<NotifCursor> ParseNotifCursor(const std::string& text, const std::string& account) {
+  NotifCursor c;
+  if (text.empty()) return c;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("t") || !j["t"].is_string()) {
+    return Error{{"cursor"}, account, "malformed Bluesky cursor '" + text + "'", ErrorCode::kInvalidInput};
+  }
+  c.newest = j["t"].get<std::string>();
+  if (j.contains("uris") && j["uris"].is_array()) {
+    for (const auto& u : j["uris"])
+      if (u.is_string()) c.seen[u.get<std::string>()] = c.newest;
+  }
+  if (j.contains("seen") && j["seen"].is_object()) {
+    for (const auto& [uri, t] : j["seen"].items())
+      if (t.is_string()) c.seen[uri] = t.get<std::string>();
+  }
+  c.resume = Str(j, "resume");
+  c.floor = Str(j, "floor");
+  return c;
+}
+
+std::string DumpNotifCursor(const NotifCursor& c) {
+  json j = {{"t", c.newest}, {"seen", json::object()}};
+  for (const auto& [uri, t] : c.seen) j["seen"][uri] = t;
+  if (!c.resume.empty()) {
+    j["resume"] = c.resume;
+    j["floor"] = c.floor;
+  }
+  if (c.thread_batch) j["th"] = c.thread_batch;
+  return j.dump();
+}
+
+}  // namespace
+
+// Newest first, with the API's own cursor for paging. Each sweep starts at
+// the top and goes down to `overlap` before the newest time seen so far:
+// the notification's indexedAt is least(createdAt, indexedAt), so a reply
+// created earlier (clock skew, slow indexing) sorts below the newest one we
+// have, and only an overlap finds it; URIs seen within it are not delivered
+// twice. A sweep longer than max_pages stops and resumes there next poll,
+// never jumping ahead.
 Result<CommentBatch> BlueskyPlatform::FetchComments(const std::string& cursor) {
   Status s = EnsureSession();
   if (!s.ok()) return s.errors();
-  std::string since;
-  std::set<std::string> seen_at_since;
-  if (!cursor.empty()) {
-    json c = json::parse(cursor, nullptr, false);
-    if (c.is_discarded() || !c.is_object() || !c.contains("t") || !c["t"].is_string()) {
-      return Error{{"cursor"}, config_.account, "malformed Bluesky cursor '" + cursor + "'"};
-    }
-    since = c["t"].get<std::string>();
-    if (c.contains("uris") && c["uris"].is_array()) {
-      for (const auto& u : c["uris"]) {
-        if (u.is_string()) seen_at_since.insert(u.get<std::string>());
-      }
-    }
-  }
-  // RFC 3339 strings from one server compare like times when their form is
-  // the same; compare parsed times to be safe.
-  auto time_of = [](const std::string& t) {
-    auto p = net::ParseRfc3339(t);
-    return p ? *p : net::WallTime{};
-  };
-  net::WallTime since_t = since.empty() ? net::WallTime{} : time_of(since);
+  auto parsed = ParseNotifCursor(cursor, config_.account);
+  if (!parsed.ok()) return parsed.errors();
+  NotifCursor state = parsed.value();
+  const auto window = std::chrono::seconds(config_.overlap_seconds);
+  // Where this sweep stops: a resumed sweep keeps its own floor.
+  std::string floor = state.resume.empty()
+                          ? (state.newest.empty() ? "" : net::FormatRfc3339(TimeOf(state.newest) - window))
+                          : state.floor;
+  const net::WallTime floor_t = TimeOf(floor);
   std::vector<json> fresh;
-  std::string newest_t = since;
-  std::set<std::string> newest_uris = seen_at_since;
-  std::string page_cursor;
-  for (int page = 0; page < 20; ++page) {
-    net::Params q = {{"limit", "50"}};
+  std::string page_cursor = state.resume;
+  bool done = false;
+  for (int page = 0; page < config_.max_pages_per_poll; ++page) {
+    net::Params q = {{"limit", std::to_string(config_.page_size)},
+                     {"reasons", "reply"},
+                     {"reasons", "mention"},
+                     {"reasons", "quote"}};
     if (!page_cursor.empty()) q.emplace_back("cursor", page_cursor);
     auto j = Xrpc("app.bsky.notification.listNotifications", q, std::nullopt);
     if (!j.ok()) return j.errors();
     if (!j.value().contains("notifications") || !j.value()["notifications"].is_array()) {
       return Error{{config_.service + "/xrpc/app.bsky.notification.listNotifications"}, config_.account,
-                   "malformed answer: no notifications array"};
+                   "malformed answer: no notifications array", ErrorCode::kTransient};
     }
-    bool reached_cursor = false;
+    bool reached_floor = false;
     for (const json& n : j.value()["notifications"]) {
-      std::string t = Str(n, "indexedAt");
-      std::string uri = Str(n, "uri");
-      net::WallTime nt = time_of(t);
-      if (!since.empty() && (nt < since_t || (nt == since_t && seen_at_since.count(uri)))) {
-        reached_cursor = true;
+      const std::string t = Str(n, "indexedAt");
+      const std::string uri = Str(n, "uri");
+      if (!floor.empty() && TimeOf(t) < floor_t) {
+        reached_floor = true;
         continue;
       }
-      if (newest_t.empty() || nt > time_of(newest_t)) {
-        newest_t = t;
-        newest_uris = {uri};
-      } else if (nt == time_of(newest_t)) {
-        newest_uris.insert(uri);
-      }
-      std::string reason = Str(n, "reason");
+      if (uri.empty() || state.seen.count(uri)) continue;
+      state.seen[uri] = t;
+      if (thread_delivered_.count(uri)) continue;  // a thread read brought it first
+      if (state.newest.empty() || TimeOf(t) > TimeOf(state.newest)) state.newest = t;
+      // The server filters by reasons; an older one that ignores the filter
+      // must not turn likes into comments.
+      const std::string reason = Str(n, "reason");
       if (reason == "reply" || reason == "mention" || reason == "quote") fresh.push_back(n);
     }
-    page_cursor = Str(j.value(), "cursor");
-    if (reached_cursor || page_cursor.empty() || since.empty()) break;
+    const std::string next = Str(j.value(), "cursor");
+    if (reached_floor || next.empty() || next == page_cursor) {
+      done = true;
+      break;
+    }
+    page_cursor = next;
+  }
+  if (done) {
+    state.resume.clear();
+    state.floor.clear();
+  } else {
+    state.resume = page_cursor;
+    state.floor = floor;
+  }
+  // What the next sweep cannot meet again is forgotten.
+  if (!state.newest.empty()) {
+    const net::WallTime keep = TimeOf(state.newest) - window;
+    for (auto it = state.seen.begin(); it != state.seen.end();) {
+      it = TimeOf(it->second) < keep && state.resume.empty() ? state.seen.erase(it) : std::next(it);
+    }
+  }
+  // The caller passing back the last batch's cursor means it stored that
+  // batch: its thread replies count as delivered from now on.
+  if (!pending_cursor_.empty() && cursor == pending_cursor_) {
+    thread_delivered_.insert(pending_thread_.begin(), pending_thread_.end());
+  }
+  pending_thread_.clear();
+  pending_cursor_.clear();
+  std::set<std::string> from_notifications;
+  for (const json& n : fresh) from_notifications.insert(Str(n, "uri"));
+  const net::WallTime now_t = clock_->Now();
+  if (config_.thread_window_posts > 0 &&
+      (!last_thread_sweep_ || now_t - *last_thread_sweep_ >= std::chrono::seconds(config_.thread_interval_seconds))) {
+    auto deep = ThreadReplies();
+    if (!deep.ok()) return deep.errors();
+    last_thread_sweep_ = now_t;
+    for (json& n : deep.value()) {
+      const std::string uri = Str(n, "uri");
+      if (from_notifications.count(uri) || state.seen.count(uri) || thread_delivered_.count(uri)) continue;
+      pending_thread_.insert(uri);
+      fresh.push_back(std::move(n));
+    }
   }
   std::stable_sort(fresh.begin(), fresh.end(), [&](const json& a, const json& b) {
-    return time_of(Str(a, "indexedAt")) < time_of(Str(b, "indexedAt"));
+    return TimeOf(Str(a, "indexedAt")) < TimeOf(Str(b, "indexedAt"));
   });
   // Followers and account age of the authors.
   std::map<std::string, json> profiles;
@@ -474,54 +698,181 @@ Result<CommentBatch> BlueskyPlatform::FetchComments(const std::string& cursor) {
     if (c.remote_id.empty() || !seen.insert(c.remote_id).second) continue;
     batch.comments.push_back(std::move(c));
   }
-  json next = {{"t", newest_t}, {"uris", json::array()}};
-  for (const auto& u : newest_uris) next["uris"].push_back(u);
-  batch.next_cursor = newest_t.empty() ? cursor : next.dump();
+  batch.next_cursor = state.newest.empty() && state.resume.empty() ? cursor : DumpNotifCursor(state);
+  if (!pending_thread_.empty()) {
+    // A cursor of its own, so that passing it back says this batch was
+    // stored even when the notifications brought nothing new.
+    NotifCursor marked = state;
+    marked.thread_batch = ++thread_batches_;
+    batch.next_cursor = DumpNotifCursor(marked);
+    pending_cursor_ = batch.next_cursor;
+  }
   return batch;
 }
 
-Status BlueskyPlatform::SetHidden(const FetchedComment& target, bool hidden) {
-  Status s = EnsureSession();
-  if (!s.ok()) return s;
-  auto root = ParseAtUri(target.root_remote_id);
-  if (!root || root->collection != kPost) {
-    return Error{{config_.service}, config_.account, "comment " + target.remote_id + " has no root post URI"};
+// Replies in the threads of our recent posts, as notification-shaped JSON
+// (uri, cid, reason "reply", record, author, indexedAt), at any depth: the
+// AppView notifies only ancestors fewer than 5 levels up (its reply
+// notifications walk at most that far), so deeper replies arrive only here.
+Result<std::vector<json>> BlueskyPlatform::ThreadReplies() {
+  auto feed = Xrpc("app.bsky.feed.getAuthorFeed",
+                   {{"actor", did_},
+                    {"filter", "posts_no_replies"},
+                    {"limit", std::to_string(std::min(config_.thread_window_posts, 100))}},
+                   std::nullopt);
+  if (!feed.ok()) return feed.errors();
+  if (!feed.value().contains("feed") || !feed.value()["feed"].is_array()) {
+    return Error{{config_.service + "/xrpc/app.bsky.feed.getAuthorFeed"}, config_.account,
+                 "malformed answer: no feed array", ErrorCode::kTransient};
   }
-  if (root->repo != did_) {
-    return Error{{config_.service}, config_.account,
-                 "the thread of " + target.remote_id + " is not rooted in our post; only the root's author can hide replies"};
+  const net::WallTime oldest = clock_->Now() - std::chrono::hours(24) * config_.thread_window_days;
+  std::vector<json> out;
+  for (const json& item : feed.value()["feed"]) {
+    if (item.contains("reason")) continue;  // a repost of someone else's post
+    const json& post = Obj(item, "post");
+    if (Str(Obj(post, "author"), "did") != did_) continue;
+    auto created = net::ParseRfc3339(Str(Obj(post, "record"), "createdAt"));
+    auto indexed = net::ParseRfc3339(Str(post, "indexedAt"));
+    const net::WallTime when = created && indexed ? std::max(*created, *indexed) : created ? *created : net::WallTime{};
+    if (when < oldest) continue;
+    XrpcFailure failure;
+    auto thread = Xrpc("app.bsky.feed.getPostThread",
+                       {{"uri", Str(post, "uri")}, {"depth", "1000"}, {"parentHeight", "0"}}, std::nullopt, 0,
+                       &failure);
+    if (!thread.ok()) {
+      if (failure.error == "NotFound") continue;  // deleted meanwhile
+      return thread.errors();                     // the poll fails and is tried again
+    }
+    // Depth first over threadViewPost nodes; notFoundPost / blockedPost
+    // have no replies to walk.
+    std::vector<const json*> stack = {&Obj(thread.value(), "thread")};
+    while (!stack.empty()) {
+      const json* node = stack.back();
+      stack.pop_back();
+      if (!node->is_object() || !node->contains("replies") || !(*node)["replies"].is_array()) continue;
+      for (const json& r : (*node)["replies"]) {
+        if (Str(r, "$type") != "app.bsky.feed.defs#threadViewPost") continue;
+        const json& p = Obj(r, "post");
+        if (!Str(p, "uri").empty() && Str(Obj(p, "author"), "did") != did_) {
+          out.push_back({{"uri", Str(p, "uri")},
+                         {"cid", Str(p, "cid")},
+                         {"reason", "reply"},
+                         {"record", Obj(p, "record")},
+                         {"author", Obj(p, "author")},
+                         {"indexedAt", Str(p, "indexedAt")}});
+        }
+        stack.push_back(&r);
+      }
+    }
   }
-  auto existing = GetRecord(did_, kThreadgate, root->rkey);
+  return out;
+}
+
+// Adds `uri` to (or removes it from) the list `field` of our gate record
+// `collection` whose key is the post's key (threadgate: hiddenReplies,
+// postgate: detachedEmbeddingUris), keeping every other field, with
+// swapRecord so a concurrent edit fails instead of being overwritten.
+Status BlueskyPlatform::EditGate(const char* collection, const std::string& post_uri, const char* field,
+                                 const std::string& uri, bool add, size_t max) {
+  auto post = ParseAtUri(post_uri);
+  if (!post) return Error{{config_.service}, config_.account, "not a post URI: " + post_uri, ErrorCode::kInvalidInput};
+  auto existing = GetRecord(did_, collection, post->rkey);
   if (!existing.ok()) return existing.errors();
-  json gate = {{"$type", kThreadgate}, {"post", target.root_remote_id},
-               {"createdAt", net::FormatRfc3339(clock_->Now())}};
+  json gate = {{"$type", collection}, {"post", post_uri}, {"createdAt", net::FormatRfc3339(clock_->Now())}};
   std::string swap;
   if (existing.value()) {
     gate = (*existing.value())["value"];  // keep allow rules and anything else
     swap = Str(*existing.value(), "cid");
   }
   std::vector<std::string> list;
-  if (gate.contains("hiddenReplies") && gate["hiddenReplies"].is_array()) {
-    for (const auto& u : gate["hiddenReplies"]) {
+  if (gate.contains(field) && gate[field].is_array()) {
+    for (const auto& u : gate[field]) {
       if (u.is_string()) list.push_back(u.get<std::string>());
     }
   }
-  bool present = std::find(list.begin(), list.end(), target.remote_id) != list.end();
-  if (hidden == present) return Ok{};  // already as wanted
-  if (hidden) {
-    if (list.size() >= 300) {
+  bool present = std::find(list.begin(), list.end(), uri) != list.end();
+  if (add == present) return Ok{};  // already as wanted
+  if (add) {
+    if (list.size() >= max) {
       return Error{{config_.service}, config_.account,
-                   "the threadgate of " + target.root_remote_id + " already hides 300 replies (the maximum)"};
+                   std::string("the ") + collection + " of " + post_uri + " already lists " + std::to_string(max) +
+                       " in " + field + " (the maximum)",
+                   ErrorCode::kRefused};
     }
-    list.push_back(target.remote_id);
+    list.push_back(uri);
   } else {
-    list.erase(std::remove(list.begin(), list.end(), target.remote_id), list.end());
+    list.erase(std::remove(list.begin(), list.end(), uri), list.end());
   }
-  gate["hiddenReplies"] = list;
-  json body = {{"repo", did_}, {"collection", kThreadgate}, {"rkey", root->rkey}, {"record", gate}};
-  if (!swap.empty()) body["swapRecord"] = swap;  // fail rather than overwrite a concurrent edit
+  gate[field] = list;
+  json body = {{"repo", did_}, {"collection", collection}, {"rkey", post->rkey}, {"record", gate}};
+  if (!swap.empty()) body["swapRecord"] = swap;
   auto put = Xrpc("com.atproto.repo.putRecord", {}, body, existing.value() ? 2 : 3);
   if (!put.ok()) return put.errors();
+  return Ok{};
+}
+
+// What hiding means depends on what the post is, read from its own record
+// (a stored action has no kind): a reply in a thread rooted in our post is
+// hidden with the root's threadgate (hiddenReplies), which the AppView
+// applies to replies only; a quote of our post is detached with our post's
+// postgate (detachedEmbeddingUris), which removes our post from the quote
+// but leaves the quote visible, so that is reported as not hidden. A post
+// that is both gets both.
+Status BlueskyPlatform::SetHidden(const FetchedComment& target, bool hidden) {
+  Status s = EnsureSession();
+  if (!s.ok()) return s;
+  auto self = ParseAtUri(target.remote_id);
+  if (!self || self->collection != kPost) {
+    return Error{{config_.service}, config_.account, "'" + target.remote_id + "' is not a post URI",
+                 ErrorCode::kInvalidInput};
+  }
+  std::string thread_root = target.root_remote_id;
+  std::string quoted;
+  auto rec = GetRecord(self->repo, kPost, self->rkey);
+  if (!rec.ok()) return rec.errors();
+  if (rec.value()) {
+    const json& value = Obj(*rec.value(), "value");
+    thread_root = Str(Obj(Obj(value, "reply"), "root"), "uri");
+    const json& embed = Obj(value, "embed");
+    const std::string type = Str(embed, "$type");
+    if (type == "app.bsky.embed.record") quoted = Str(Obj(embed, "record"), "uri");
+    if (type == "app.bsky.embed.recordWithMedia") quoted = Str(Obj(Obj(embed, "record"), "record"), "uri");
+  }  // else deleted: nothing shows it; the stored root is all there is
+  auto ours = [&](const std::string& uri) {
+    auto u = ParseAtUri(uri);
+    return u && u->repo == did_ && u->collection == kPost;
+  };
+  const bool reply = ours(thread_root);
+  const bool quote = ours(quoted);
+  if (quote) {
+    Status d = EditGate(kPostgate, quoted, "detachedEmbeddingUris", target.remote_id, hidden, 50);
+    if (!d.ok()) return d;
+  }
+  if (reply) return EditGate(kThreadgate, thread_root, "hiddenReplies", target.remote_id, hidden, 300);
+  if (quote) {
+    return Error{{config_.service}, "not hidden on Bluesky",
+                 hidden ? "Bluesky cannot hide a quote post; our post was detached from it (postgate), so the quote "
+                          "no longer shows our post, but the quote itself stays visible"
+                        : "Bluesky never hid the quote; our post was attached to it again (postgate)",
+                 ErrorCode::kUnsupported};
+  }
+  return Error{{config_.service}, "not hidden on Bluesky",
+               "Bluesky hides only replies in threads rooted in our posts; " + target.remote_id +
+                   " is not one (block or report instead)",
+               ErrorCode::kUnsupported};
+}
+
+Status BlueskyPlatform::MuteAuthor(const FetchedComment& target) {
+  Status s = EnsureSession();
+  if (!s.ok()) return s;
+  // Not a record: the mute lives in the AppView, private to our account
+  // (app.bsky.graph.muteActor, proxied by the PDS); repeating it is harmless.
+  if (target.author_id.rfind("did:", 0) != 0) {
+    return Error{{config_.service}, config_.account, "cannot mute '" + target.author_id + "': not a DID",
+                 ErrorCode::kInvalidInput};
+  }
+  auto r = Xrpc("app.bsky.graph.muteActor", {}, json{{"actor", target.author_id}});
+  if (!r.ok()) return r.errors();
   return Ok{};
 }
 

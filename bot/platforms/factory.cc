@@ -42,6 +42,8 @@ Result<AccountPlatform> MakePlatform(const config::Account& a, const PlatformDep
       c.handle = a.handle;
       c.password = a.password;
       c.session_file = a.session_file;
+      c.thread_window_posts = a.thread_window_posts;
+      c.thread_window_days = a.thread_window_days;
       out.platform = std::make_unique<BlueskyPlatform>(c, out.http.get(), deps.clock);
       return out;
     }

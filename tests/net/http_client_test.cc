@@ -360,6 +360,34 @@ TEST_CASE("Budgets pace requests under the documented limits", "[http]") {
   CHECK(BlueskyBudgets()[0].capacity == 5000);
 }
 
+// Issue 13 item 6: Bluesky also caps writes at 35,000 points a day; the
+// hourly budget alone would let 24 hours of writes through in 8.
+TEST_CASE("Bluesky daily write budget: writes past 35,000 points in a day wait for the day", "[http]") {
+  LoopbackServer server([](const ServerRequest&) { return ServerResponse::Json(200, "{}"); });
+  FakeClock clock(kStart);
+  SeededRandom random(1);
+  Options o = FastOptions();
+  o.budgets = BlueskyBudgets();
+  o.max_wait = Millis(48LL * 60 * 60 * 1000);
+  HttpClient client(o, &clock, &random);
+  Request write;
+  write.method = "POST";
+  write.url = server.base_url() + "/xrpc/com.atproto.repo.applyWrites";
+  write.charges = {{"points", 1500}, {"points_day", 1500}};  // 500 creates in one call
+  // Three an hour fit the hourly 5,000: 23 writes (34,500 points) by hour 7.
+  for (int i = 0; i < 23; ++i) REQUIRE(client.Send(write).ok());
+  CHECK(clock.Now() - kStart < Millis(8LL * 60 * 60 * 1000));
+  // The 24th would pass 35,000 within the day: it waits until the first
+  // write leaves the 24-hour window.
+  REQUIRE(client.Send(write).ok());
+  CHECK(clock.Now() - kStart >= Millis(24LL * 60 * 60 * 1000));
+  auto b = BlueskyBudgets();
+  REQUIRE(b.size() == 3);
+  CHECK(b[1].name == "points_day");
+  CHECK(b[1].capacity == 35000);
+  CHECK(b[1].window == Millis(24LL * 60 * 60 * 1000));
+}
+
 TEST_CASE("Mastodon media budget: the 31st upload in 30 minutes waits", "[http]") {
   LoopbackServer server([](const ServerRequest&) { return ServerResponse::Json(200, "{}"); });
   FakeClock clock(kStart);
