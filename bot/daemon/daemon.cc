@@ -245,7 +245,8 @@ Daemon::Impl::HealthReport Daemon::Impl::CheckHealth() const {
     failing = true;
     db = {{"writable", false}, {"error", FormatErrors(w.errors())}};
   }
-  const config::Config::Health& h = Current()->config.health;
+  const LoadedPtr current = Current();  // keeps the config alive while h is used
+  const config::Config::Health& h = current->config.health;
   nlohmann::json accs = nlohmann::json::array();
   for (const AccountStatus& st : AccountStatuses()) {
     const int64_t age = st.since_last_poll_ms >= 0 ? st.since_last_poll_ms : st.running_for_ms;

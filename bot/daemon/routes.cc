@@ -27,7 +27,7 @@ bool SameSecret(const std::string& a, const std::string& b) {
 // every outside request look local, but adds its forwarding headers), or one
 // that carries the health token (config `health.token_env`).
 bool Daemon::Impl::MaySeeDetails(const review::Request& r) const {
-  const std::string& token = Current()->config.health.token;
+  const std::string token = Current()->config.health.token;
   const std::string auth = r.Header("authorization");
   if (!token.empty() && auth.rfind("Bearer ", 0) == 0 && SameSecret(auth.substr(7), token)) return true;
   return IsLoopback(r.remote_address) && r.Header("x-forwarded-for").empty() && r.Header("forwarded").empty() &&

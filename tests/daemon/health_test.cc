@@ -74,7 +74,7 @@ TEST_CASE("healthz: strangers get the verdict only, and metrics need the token")
   CHECK(json::parse(d.Get("/healthz").body).contains("accounts"));
   CHECK(d.Get("/metrics").status == 200);
   // Through a proxy on this machine: a stranger.
-  const std::map<std::string, std::string> proxied = {{"X-Forwarded-For", "203.0.113.7"}};
+  const std::vector<std::pair<std::string, std::string>> proxied = {{"X-Forwarded-For", "203.0.113.7"}};
   auto brief = d.Request("GET", "/healthz", "", proxied);
   CHECK(brief.status == 200);
   CHECK(json::parse(brief.body) == json{{"status", "ok"}});
@@ -159,7 +159,8 @@ TEST_CASE("daemon: setting the wall clock back an hour does not freeze intake") 
   REQUIRE(started.ok());
   auto& daemon = *started.value();
   auto polled = [&] {
-    for (const auto& a : daemon.HealthJson()["accounts"])
+    const json h = daemon.HealthJson();
+    for (const auto& a : h["accounts"])
       if (a["name"] == "local" && a["last_poll_ms"].get<int64_t>() > 0) return true;
     return false;
   };
