@@ -417,6 +417,17 @@ void ParseRetention(const YAML::Node& node, Context& ctx, Config* out) {
                                         "retention"));
 }
 
+void ParseHealth(const YAML::Node& node, Context& ctx, Config* out) {
+  if (!node.IsMap()) {
+    ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "health must be a map"));
+    return;
+  }
+  yaml::CheckKeys(node, {"token_env", "stall_polls", "stall_min_seconds"}, ctx.file, "health", ctx.errors);
+  ReadSecret(node, "token_env", false, ctx, "health", &out->health.token_env, &out->health.token);
+  ReadInt(node, "stall_polls", 1, 1000, ctx, "health", &out->health.stall_polls);
+  ReadInt(node, "stall_min_seconds", 1, 7 * 86400, ctx, "health", &out->health.stall_min_seconds);
+}
+
 bool CheckLevel(const YAML::Node& n, const std::string& level, Context& ctx, const std::string& subject) {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   for (const auto& l : kLevels)
@@ -593,6 +604,7 @@ const Section kSections[] = {
     {"log", ParseLog},
     {"retention", ParseRetention},
     {"alerts", ParseAlerts},
+    {"health", ParseHealth},
 };
 
 }  // namespace

@@ -168,6 +168,18 @@ struct Config {
   int reload_seconds = 2;                  // how often files are checked for changes
   LogConfig log;
   Retention retention;
+  // health: /healthz and /metrics (config/README.md "health").
+  struct Health {
+    // The environment variable holding a bearer token for /metrics and the
+    // detailed /healthz from anywhere but this machine; empty: those answer
+    // only local requests (loopback, and not forwarded by a proxy).
+    std::string token_env;
+    std::string token;
+    // An account whose last good poll is older than this many poll
+    // intervals (and at least stall_min_seconds) makes /healthz fail (503).
+    int stall_polls = 3;
+    int stall_min_seconds = 120;
+  } health;
 
   const Account* FindAccount(const std::string& name) const;
 };

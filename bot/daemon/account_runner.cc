@@ -84,8 +84,13 @@ void AccountRunner::Poke() {
 }
 
 AccountStatus AccountRunner::status() const {
+  const int64_t mono = deps_.clock->MonotonicMs();
   std::lock_guard<std::mutex> lock(mu_);
-  return status_;
+  AccountStatus st = status_;
+  st.since_last_poll_ms = last_poll_mono_ < 0 ? -1 : mono - last_poll_mono_;
+  st.running_for_ms = mono - started_mono_;
+  st.poll_seconds = account_.poll_seconds > 0 ? account_.poll_seconds : deps_.poll_seconds;
+  return st;
 }
 
 int64_t AccountRunner::NextPollDelayMs() {
@@ -103,15 +108,17 @@ void AccountRunner::PollOnce() {
   moderation::IntakeDeps d{&serialized_, deps_.store, deps_.rules(), deps_.clock, account_.name};
   auto report = moderation::FetchAndScreen(d);
   const int64_t now = deps_.clock->NowMs();
+  const int64_t mono = deps_.clock->MonotonicMs();
   const int64_t delay = NextPollDelayMs();
   {
     std::lock_guard<std::mutex> lock(mu_);
+    int64_t wait = delay;
     if (report.ok()) {
       status_.state = "ok";
       status_.last_poll_ms = now;
+      last_poll_mono_ = mono;
       status_.consecutive_failures = 0;
       status_.comments_seen += static_cast<int64_t>(report.value().items.size());
-      status_.next_poll_ms = now + delay;
     } else {
       ++status_.consecutive_failures;
       status_.state = "backoff";
@@ -120,8 +127,10 @@ void AccountRunner::PollOnce() {
       // 30 s, 1, 2, 4, 8 min ... at most 15 min; never sooner than the interval.
       const int64_t backoff =
           std::min<int64_t>(15 * 60 * 1000, 30'000LL << std::min(status_.consecutive_failures - 1, 5));
-      status_.next_poll_ms = now + std::max(backoff, delay);
+      wait = std::max(backoff, delay);
     }
+    next_poll_mono_ = mono + wait;
+    status_.next_poll_ms = now + wait;
   }
   if (report.ok()) {
     if (deps_.on_intake) deps_.on_intake(account_.name, report.value());
@@ -144,28 +153,34 @@ void AccountRunner::ActOnce() {
 
 void AccountRunner::Loop() {
   auto log = Log("account");
-  int64_t next_actions = 0;
+  const Clock& clock = *deps_.clock;
+  int64_t next_actions = 0;  // monotonic
   {
     std::lock_guard<std::mutex> lock(mu_);
-    status_.next_poll_ms = deps_.clock->NowMs();
+    started_mono_ = clock.MonotonicMs();
+    next_poll_mono_ = started_mono_;
+    status_.next_poll_ms = clock.NowMs();
   }
   while (true) {
     int64_t next_poll;
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (stop_) break;
-      next_poll = status_.next_poll_ms;
+      next_poll = next_poll_mono_;
     }
-    const int64_t now = deps_.clock->NowMs();
+    const int64_t now = clock.MonotonicMs();
     if (now >= next_poll) PollOnce();
     if (now >= next_actions) {
       ActOnce();
-      next_actions = deps_.clock->NowMs() + deps_.actions_seconds * 1000LL;
+      next_actions = clock.MonotonicMs() + deps_.actions_seconds * 1000LL;
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) break;
-    const int64_t wake = std::min(status_.next_poll_ms, next_actions);
-    const int64_t wait_ms = std::max<int64_t>(1, wake - deps_.clock->NowMs());
+    const int64_t wake = std::min(next_poll_mono_, next_actions);
+    // Wait on the monotonic clock's measure, but at most a second at a time,
+    // so a test's ManualClock (which does not move by itself) and a poke are
+    // both seen promptly.
+    const int64_t wait_ms = std::clamp<int64_t>(wake - clock.MonotonicMs(), 1, 1000);
     cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stop_ || poked_; });
     if (poked_) {
       poked_ = false;

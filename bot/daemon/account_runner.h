@@ -31,11 +31,19 @@
 
 namespace aasr::daemon {
 
+// Times named *_ms are wall time, for people; the loop itself schedules on
+// the clock's monotonic time, so setting the wall clock back or forward does
+// not freeze or rush intake.
 struct AccountStatus {
   std::string name, platform;
   std::string state = "starting";  // starting | ok | backoff | stopped
   int64_t last_poll_ms = 0;        // last successful poll
   int64_t next_poll_ms = 0;
+  // Monotonic age of the last successful poll (-1: none yet) and of the
+  // runner, and the poll interval: what /healthz judges a stall by.
+  int64_t since_last_poll_ms = -1;
+  int64_t running_for_ms = 0;
+  int poll_seconds = 0;
   std::string last_error;
   int64_t last_error_ms = 0;
   int consecutive_failures = 0;
@@ -91,7 +99,8 @@ class AccountRunner {
   void Start();
   void Stop();
   void Join();
-  // Wakes the loop to carry out actions now (a moderator just decided).
+  // Wakes the loop to carry out actions now (a moderator just decided), and
+  // to look at the clock again (tests that move a ManualClock).
   void Poke();
 
   const config::Account& account() const { return account_; }
@@ -114,6 +123,10 @@ class AccountRunner {
   mutable std::mutex mu_;  // status_, stop_, poked_
   std::condition_variable cv_;
   AccountStatus status_;
+  // Monotonic times (Clock::MonotonicMs) the loop schedules by.
+  int64_t started_mono_ = 0;
+  int64_t last_poll_mono_ = -1;
+  int64_t next_poll_mono_ = 0;
   bool stop_ = false;
   bool poked_ = false;
   uint64_t rng_;

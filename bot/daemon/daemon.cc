@@ -1,8 +1,10 @@
 #include "bot/daemon/daemon.h"
 
+#include "bot/daemon/health.h"
 #include "bot/daemon/impl.h"
 #include "bot/outreach/store.h"
 #include "bot/review/passwords.h"
+#include "bot/sql/backup.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/util/version.h"
 
@@ -57,6 +59,23 @@ void Daemon::Impl::SetUpMetrics() {
   oldest_crisis = &metrics.AddGauge("aasr_oldest_undecided_crisis_seconds",
                                     "Age of the oldest crisis item not yet decided (0: none)");
   oldest_pending = &metrics.AddGauge("aasr_oldest_pending_item_seconds", "Age of the oldest pending item (0: none)");
+  oldest_open_item = &metrics.AddGauge("aasr_queue_oldest_open_item_seconds",
+                                       "Age of the oldest pending or escalated item (0: none)");
+  db_bytes = &metrics.AddGauge("aasr_database_bytes", "Size of the database file (pages in use and free)");
+  db_free_bytes = &metrics.AddGauge("aasr_database_free_bytes", "Free pages in the database file (VACUUM reclaims)");
+  db_errors = &metrics.AddCounter("aasr_database_errors_total",
+                                  "Database and disk errors met by intake, actions and replies (full, read-only, "
+                                  "damaged)");
+  log_lines_held = &metrics.AddCounter("aasr_log_lines_held_total",
+                                       "Repeated error lines held back from the log (one per cause per minute)");
+  build_info = &metrics.AddGauge("aasr_build_info", "Always 1: the version of this build", {"version"});
+  process_rss = &metrics.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes");
+  process_cpu = &metrics.AddGauge("process_cpu_seconds_total", "User and system CPU time spent, in seconds (counter)");
+  process_fds = &metrics.AddGauge("process_open_fds", "Open file descriptors");
+  process_start = &metrics.AddGauge("process_start_time_seconds", "Start time of the process, Unix seconds");
+  process_threads = &metrics.AddGauge("process_threads", "Threads of the process");
+  build_info->Set({kVersion}, 1);
+  process_start->Set({}, static_cast<double>(started_ms) / 1000.0);
   metrics.AddCollector([this] {
     if (alerts) {
       auto counts = alerts->Counts();
@@ -80,6 +99,19 @@ void Daemon::Impl::SetUpMetrics() {
         oldest_pending->Set({}, age(ages.value().oldest_pending_ms));
       }
     }
+    if (auto size = store->Size(); size.ok()) {
+      db_bytes->Set({}, static_cast<double>(size.value().bytes));
+      db_free_bytes->Set({}, static_cast<double>(size.value().free_bytes));
+    }
+    if (auto oldest = store->OldestOpenItemMs(); oldest.ok()) {
+      const int64_t now = clock->NowMs(), t = oldest.value();
+      oldest_open_item->Set({}, t > 0 && now > t ? (now - t) / 1000.0 : 0.0);
+    }
+    const ProcessStats ps = ReadProcessStats();
+    process_rss->Set({}, ps.rss_bytes);
+    process_cpu->Set({}, ps.cpu_seconds);
+    process_fds->Set({}, ps.open_fds);
+    process_threads->Set({}, ps.threads);
     auto counts = store->CountItemsByState();
     if (counts.ok())
       for (const char* s : {"pending", "escalated", "approved", "removed"}) {
@@ -119,7 +151,7 @@ void Daemon::Impl::ObserveIntake(const std::string& account, const moderation::I
         time_to_hide->Observe({account}, (it.hidden_at_ms - it.created_at_ms) / 1000.0);
     }
   }
-  for (const Error& e : r.errors) log->warn("{}: {}", account, e.ToString());
+  for (const Error& e : r.errors) LogLimited(spdlog::level::warn, account, e);
   if (!r.items.empty()) log->info("{}: {} comment(s) screened", account, r.items.size());
 }
 
@@ -144,17 +176,17 @@ Result<std::shared_ptr<AccountRunner>> Daemon::Impl::MakeRunner(const config::Ac
     if (r.done) actions->Inc({acc, "done"}, r.done);
     if (r.retrying) actions->Inc({acc, "retrying"}, r.retrying);
     if (r.failed) actions->Inc({acc, "failed"}, r.failed);
-    for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
+    for (const Error& e : r.errors) LogLimited(spdlog::level::warn, acc, e);
   };
   d.replies = reply_store.get();
   d.on_replies = [this](const std::string& acc, const replies::ReplyReport& r) {
     if (r.sent || r.reconciled)
       log->info("{}: {} repl{} sent, {} found already sent", acc, r.sent, r.sent == 1 ? "y" : "ies", r.reconciled);
-    for (const Error& e : r.errors) log->warn("{}: {}", acc, e.ToString());
+    for (const Error& e : r.errors) LogLimited(spdlog::level::warn, acc, e);
   };
   d.on_error = [this](const std::string& acc, const Errors& errors) {
     intake_errors->Inc({acc});
-    for (const Error& e : errors) log->error("{}: poll failed: {}", acc, e.ToString());
+    for (const Error& e : errors) LogLimited(spdlog::level::err, acc, e, "poll failed: ");
   };
   return std::make_shared<AccountRunner>(a, std::move(p).value(), std::move(d));
 }
@@ -206,23 +238,51 @@ void Daemon::Impl::ApplyAccounts(const config::Config& c) {
   for (auto& r : retired) r->Stop();  // joined when the last user lets go
 }
 
-nlohmann::json Daemon::Impl::Health() const {
+Daemon::Impl::HealthReport Daemon::Impl::CheckHealth() const {
+  bool failing = false, degraded = false;
+  nlohmann::json db = {{"writable", true}};
+  if (Status w = store->CheckWritable(); !w.ok()) {
+    failing = true;
+    db = {{"writable", false}, {"error", FormatErrors(w.errors())}};
+  }
+  const LoadedPtr current = Current();  // keeps the config alive while h is used
+  const config::Config::Health& h = current->config.health;
   nlohmann::json accs = nlohmann::json::array();
-  bool all_ok = true;
   for (const AccountStatus& st : AccountStatuses()) {
-    all_ok = all_ok && st.state != "backoff";
-    accs.push_back({{"name", st.name}, {"platform", st.platform}, {"state", st.state},
-                    {"last_poll_ms", st.last_poll_ms}, {"consecutive_failures", st.consecutive_failures},
-                    {"last_error", st.state == "backoff" ? st.last_error : ""}});
+    const int64_t age = st.since_last_poll_ms >= 0 ? st.since_last_poll_ms : st.running_for_ms;
+    const int64_t limit = StallLimitMs(st, h);
+    const bool stalled = Stalled(st, h);
+    failing = failing || stalled;
+    degraded = degraded || st.state == "backoff";
+    accs.push_back({{"name", st.name}, {"platform", st.platform}, {"state", stalled ? "stalled" : st.state},
+                    {"last_poll_ms", st.last_poll_ms}, {"since_last_poll_s", age / 1000},
+                    {"stalled_after_s", limit / 1000}, {"consecutive_failures", st.consecutive_failures},
+                    {"last_error", st.state == "backoff" || stalled ? st.last_error : ""}});
   }
   nlohmann::json chans = AlertChannelsJson();
-  for (const auto& ch : chans) all_ok = all_ok && ch["state"] != "failing";
+  for (const auto& ch : chans) degraded = degraded || ch["state"] == "failing";
   std::lock_guard<std::mutex> lock(loaded_mu);
-  return {{"status", all_ok && reload_errors.empty() ? "ok" : "degraded"},
-          {"version", kVersion},
-          {"accounts", accs},
-          {"alerts", chans},
-          {"reload_errors", reload_errors.size()}};
+  degraded = degraded || !reload_errors.empty();
+  HealthReport r;
+  r.http_status = failing ? 503 : 200;
+  r.body = {{"status", failing ? "failing" : degraded ? "degraded" : "ok"},
+            {"version", kVersion},
+            {"database", db},
+            {"accounts", accs},
+            {"alerts", chans},
+            {"reload_errors", reload_errors.size()}};
+  return r;
+}
+
+void Daemon::Impl::LogLimited(spdlog::level::level_enum level, const std::string& scope, const Error& e,
+                              const std::string& prefix) {
+  if (e.code == ErrorCode::kIo) db_errors->Inc({});
+  int64_t held = 0;
+  if (!log_limiter->Admit(LogLimiter::CauseOf(scope, e), &held)) {
+    log_lines_held->Inc({});
+    return;
+  }
+  log->log(level, "{}: {}{}{}", scope, prefix, e.ToString(), LogLimiter::HeldNote(held));
 }
 
 nlohmann::json Daemon::Impl::StatusView() const {
@@ -269,6 +329,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   impl->options = options;
   impl->clock = options.clock ? options.clock : std::make_shared<aasr::SystemClock>();
   impl->started_ms = impl->clock->NowMs();
+  impl->log_limiter = std::make_unique<LogLimiter>(impl->clock.get());
   impl->seed = options.seed ? options.seed : static_cast<uint64_t>(impl->started_ms);
   impl->random = std::make_unique<net::SeededRandom>(impl->seed);
 
@@ -296,6 +357,21 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   for (const char* suffix : {"", "-wal", "-shm"})
     if (fs::exists(c.database + suffix, ec))
       fs::permissions(c.database + suffix, fs::perms::owner_read | fs::perms::owner_write, ec);
+  // A damaged file is found now (PRAGMA quick_check), with the way out named,
+  // rather than as "malformed" on every poll while intake silently stops.
+  if (fs::exists(c.database, ec) && fs::file_size(c.database, ec) > 0) {
+    auto checked = sql::CheckDatabaseFile(c.database);
+    if (!checked.ok()) {
+      Errors errors = checked.errors();
+      errors.push_back(Error{{c.database},
+                             "start",
+                             "the database failed its check; restore the last good backup with "
+                             "`aasr-bot db restore BACKUP --config ...` (the damaged file is kept aside), "
+                             "then start again",
+                             ErrorCode::kIo});
+      return errors;
+    }
+  }
   auto st = store::OpenSqliteStore(c.database, impl->clock);
   if (!st.ok()) {
     Errors e = st.errors();

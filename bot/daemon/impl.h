@@ -22,6 +22,7 @@
 #include "bot/daemon/db_lock.h"
 #include "bot/daemon/loaded.h"
 #include "bot/daemon/metrics.h"
+#include "bot/util/log_limiter.h"
 #include "bot/net/clock.h"
 #include "bot/replies/reply_store.h"
 #include "bot/review/server.h"
@@ -125,6 +126,17 @@ struct Daemon::Impl {
   Gauge* alert_channel_up = nullptr;
   Gauge* oldest_crisis = nullptr;
   Gauge* oldest_pending = nullptr;
+  Gauge* oldest_open_item = nullptr;
+  Gauge* db_bytes = nullptr;
+  Gauge* db_free_bytes = nullptr;
+  Counter* db_errors = nullptr;
+  Counter* log_lines_held = nullptr;
+  Gauge* build_info = nullptr;
+  Gauge* process_rss = nullptr;
+  Gauge* process_cpu = nullptr;
+  Gauge* process_fds = nullptr;
+  Gauge* process_start = nullptr;
+  Gauge* process_threads = nullptr;
 
   rules::RuleSetPtr Rules() const {
     std::lock_guard<std::mutex> lock(loaded_mu);
@@ -152,7 +164,20 @@ struct Daemon::Impl {
     return stop_cv.wait_for(lock, d, [this] { return stopping; });
   }
   void MountRoutes();
-  nlohmann::json Health() const;
+  // /healthz: "ok" and "degraded" (an alert channel failing, a rejected
+  // reload, an account backing off) answer 200; "failing" (the database not
+  // writable, an account's intake stalled) answers 503.
+  struct HealthReport {
+    int http_status = 200;
+    nlohmann::json body;
+  };
+  HealthReport CheckHealth() const;
+  bool MaySeeDetails(const review::Request& r) const;
+  nlohmann::json Health() const { return CheckHealth().body; }
+  // One log line per cause per minute (bot/util/log_limiter.h).
+  std::unique_ptr<LogLimiter> log_limiter;
+  void LogLimited(spdlog::level::level_enum level, const std::string& scope, const Error& e,
+                  const std::string& prefix = "");
   nlohmann::json AlertChannelsJson() const {
     nlohmann::json a = nlohmann::json::array();
     if (!alerts) return a;

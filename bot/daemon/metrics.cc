@@ -1,4 +1,10 @@
 #include "bot/daemon/metrics.h"
+#include <sstream>
+#include <iterator>
+#include <fstream>
+#include <filesystem>
+#include <cstdlib>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -144,6 +150,37 @@ std::string Metrics::Render() const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& f : families_) f->Render(&out);
+  return out;
+}
+
+ProcessStats ReadProcessStats() {
+  ProcessStats out;
+  const long page = sysconf(_SC_PAGESIZE), ticks = sysconf(_SC_CLK_TCK);
+  if (std::ifstream statm("/proc/self/statm"); statm) {
+    long size = 0, resident = 0;
+    if (statm >> size >> resident) out.rss_bytes = static_cast<double>(resident) * static_cast<double>(page);
+  }
+  if (std::ifstream stat("/proc/self/stat"); stat) {
+    std::string line;
+    std::getline(stat, line);
+    // The command name (field 2) may hold spaces and parentheses: fields are
+    // counted from the last ')'.
+    const size_t close = line.rfind(')');
+    if (close != std::string::npos) {
+      std::istringstream rest(line.substr(close + 2));
+      std::vector<std::string> f{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
+      // rest[0] is field 3 (state): utime is field 14, stime 15, num_threads 20.
+      if (f.size() > 17 && ticks > 0) {
+        out.cpu_seconds = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) /
+                          static_cast<double>(ticks);
+        out.threads = std::strtod(f[17].c_str(), nullptr);
+      }
+    }
+  }
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    out.open_fds += 1;
   return out;
 }
 

@@ -89,4 +89,14 @@ class Metrics {
   std::vector<std::function<void()>> collectors_;
 };
 
+// This process as Prometheus' standard process_* metrics name it, read from
+// /proc/self (Linux); zeros where a file cannot be read.
+struct ProcessStats {
+  double rss_bytes = 0;
+  double cpu_seconds = 0;  // user + system
+  double open_fds = 0;
+  double threads = 0;
+};
+ProcessStats ReadProcessStats();
+
 }  // namespace aasr::daemon

@@ -63,9 +63,9 @@ void Daemon::Impl::ReloadLoop() {
   int64_t next_prune_ms = 0;
   while (!WaitStop(std::chrono::seconds(Current()->config.reload_seconds))) {
     CheckReload();
-    if (clock->NowMs() >= next_prune_ms) {
+    if (clock->MonotonicMs() >= next_prune_ms) {
       PruneRetained();
-      next_prune_ms = clock->NowMs() + kPruneEveryMs;
+      next_prune_ms = clock->MonotonicMs() + kPruneEveryMs;
     }
   }
 }

@@ -6,15 +6,56 @@
 
 namespace aasr::daemon {
 
+namespace {
+
+bool IsLoopback(const std::string& a) {
+  return a.rfind("127.", 0) == 0 || a == "::1" || a.rfind("::ffff:127.", 0) == 0;
+}
+
+// Equal-time comparison: the token must not leak through response timing.
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+// Whether a request may see /metrics and the detailed /healthz: one made on
+// this machine (loopback, and not forwarded: a proxy on this machine makes
+// every outside request look local, but adds its forwarding headers), or one
+// that carries the health token (config `health.token_env`).
+bool Daemon::Impl::MaySeeDetails(const review::Request& r) const {
+  const std::string token = Current()->config.health.token;
+  const std::string auth = r.Header("authorization");
+  if (!token.empty() && auth.rfind("Bearer ", 0) == 0 && SameSecret(auth.substr(7), token)) return true;
+  return IsLoopback(r.remote_address) && r.Header("x-forwarded-for").empty() && r.Header("forwarded").empty() &&
+         r.Header("x-real-ip").empty();
+}
+
 void Daemon::Impl::MountRoutes() {
-  server->Mount("/healthz", [this](const review::Request&) {
+  server->Mount("/healthz", [this](const review::Request& req) {
+    HealthReport h = CheckHealth();
     review::Response r;
-    r.body = Health().dump();
+    r.status = h.http_status;
+    // Outside this machine without the token: the verdict only, not the
+    // accounts, errors and versions a stranger could use.
+    r.body = MaySeeDetails(req) ? h.body.dump() : nlohmann::json{{"status", h.body["status"]}}.dump();
     r.headers.push_back({"Cache-Control", "no-store"});
     return r;
   });
-  server->Mount("/metrics", [this](const review::Request&) {
+  server->Mount("/metrics", [this](const review::Request& req) {
     review::Response r;
+    if (!MaySeeDetails(req)) {
+      r.status = 401;
+      r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"aasr-bot metrics\""});
+      r.body = nlohmann::json{{"error", "unauthorized"},
+                              {"message", "/metrics answers this machine only, or a request with the bearer token "
+                                          "named by health.token_env in the config"}}
+                   .dump();
+      return r;
+    }
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics.Render();
     return r;
@@ -28,7 +69,7 @@ void Daemon::Impl::MountRoutes() {
         a.app_secret, a.verify_token, [this, account](const nlohmann::json& event) {
           Errors errors;
           std::vector<platforms::FetchedComment> comments = platforms::CommentsFromWebhookEvent(event, &errors);
-          for (const Error& e : errors) log->warn("{}: {}", account, e.ToString());
+          for (const Error& e : errors) LogLimited(spdlog::level::warn, account, e);
           std::shared_ptr<AccountRunner> runner;
           {
             std::lock_guard<std::mutex> lock(accounts_mu);

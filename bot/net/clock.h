@@ -1,54 +1,27 @@
-// Clock and Random: time and chance, injected.
+// Time and chance for the HTTP layer and the adapters, injected.
 //
-// The HTTP layer waits (backoff, pacing, Retry-After) and draws jitter; the
-// adapters stamp createdAt and derive record keys from the time. All of them
-// take these interfaces so tests run instantly and deterministically: a
-// FakeClock "sleeps" by moving its own time forward and remembers each sleep.
+// Time is the bot's one Clock (bot/util/clock.h: wall time, monotonic time,
+// sleeping); the names here are kept so the HTTP layer reads as before:
+// net::Clock is aasr::Clock, net::FakeClock is aasr::ManualClock (a sleep
+// moves its time forward and is remembered). Random draws the jitter of
+// backoff.
 //
-// Thread safety: SystemClock and SeededRandom are safe to share; FakeClock
-// guards its state with a mutex.
+// Thread safety: the clocks and SeededRandom are safe to share.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <random>
-#include <vector>
+
+#include "bot/util/clock.h"
 
 namespace aasr::net {
 
-using WallTime = std::chrono::system_clock::time_point;
-using Millis = std::chrono::milliseconds;
-
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual WallTime Now() = 0;
-  virtual void SleepFor(Millis d) = 0;
-};
-
-class SystemClock : public Clock {
- public:
-  WallTime Now() override;
-  void SleepFor(Millis d) override;
-  static SystemClock* Get();  // a process-wide instance
-};
-
-// Starts at `start`; SleepFor advances time and records the duration.
-class FakeClock : public Clock {
- public:
-  explicit FakeClock(WallTime start);
-  WallTime Now() override;
-  void SleepFor(Millis d) override;
-  void Advance(Millis d);
-  std::vector<Millis> sleeps();
-  Millis total_slept();
-
- private:
-  std::mutex mu_;
-  WallTime now_;
-  std::vector<Millis> sleeps_;
-};
+using aasr::Millis;
+using aasr::WallTime;
+using Clock = aasr::Clock;
+using SystemClock = aasr::SystemClock;
+using FakeClock = aasr::ManualClock;
 
 class Random {
  public:

@@ -41,7 +41,7 @@ class HttpGetter {
 
 }  // namespace aasr::outreach
 
-namespace aasr::net {
+namespace aasr {
 class Clock;
 }
 
@@ -53,6 +53,6 @@ namespace aasr::outreach {
 // waits happen; tests pass a net::FakeClock so retries cost no time.
 std::unique_ptr<HttpGetter> MakeNetGetter(const std::string& subject,
                                           std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                                          int max_attempts = 3, net::Clock* clock = nullptr);
+                                          int max_attempts = 3, aasr::Clock* clock = nullptr);
 
 }  // namespace aasr::outreach

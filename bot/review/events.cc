@@ -117,7 +117,7 @@ ChangeFeed::Admit ChangeFeed::Wait(int64_t since, const std::string& session,
       int& mine = per_session_[session];
       if (mine >= options_.max_per_session) return Admit::kSessionFull;
       ++mine;
-      waiters_.push_back({session, clock_->NowMs() + options_.hold_ms, std::move(reply)});
+      waiters_.push_back({session, clock_->MonotonicMs() + options_.hold_ms, std::move(reply)});
       return Admit::kWaiting;
     }
   }
@@ -171,7 +171,7 @@ void ChangeFeed::Run() {
     ReadVersion(&changed);
     {
       std::lock_guard<std::mutex> l(mu_);
-      const int64_t now = clock_->NowMs();
+      const int64_t now = clock_->MonotonicMs();  // hold deadlines: a wall-clock step must not hold a page
       for (size_t i = 0; i < waiters_.size();) {
         if (waiters_[i].deadline_ms > now) {
           ++i;

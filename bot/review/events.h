@@ -84,7 +84,7 @@ class ChangeFeed {
  private:
   struct Waiter {
     std::string session;
-    int64_t deadline_ms;
+    int64_t deadline_ms;  // monotonic (Clock::MonotonicMs)
     std::function<void(Response)> reply;
   };
   void Run();

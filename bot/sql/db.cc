@@ -9,8 +9,25 @@ bool Stmt::Step(Error* error) {
   if (error) {
     error->where.file = sqlite3_db_filename(db_, "main") ? sqlite3_db_filename(db_, "main") : "";
     error->message = std::string("sqlite: ") + sqlite3_errmsg(db_);
+    error->code = ErrorCodeForSqlite(rc);
   }
   return false;
+}
+
+ErrorCode ErrorCodeForSqlite(int rc) {
+  switch (rc & 0xff) {  // the primary result code
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorCode::kTransient;
+    case SQLITE_CONSTRAINT:
+      return ErrorCode::kConflict;
+    case SQLITE_MISUSE:
+    case SQLITE_RANGE:
+    case SQLITE_MISMATCH:
+      return ErrorCode::kInvalidInput;
+    default:  // full, read-only, I/O error, corrupt, cannot open, ...
+      return ErrorCode::kIo;
+  }
 }
 
 bool Stmt::Run(Error* error) {
@@ -38,7 +55,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   std::unique_ptr<Db> db(new Db(raw, path));
   // One set of settings for every repository on the file. 10 s: a writer
   // waits out a checkpoint or a long batch instead of failing.
-  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   // WAL lets readers proceed while one writer commits. synchronous=FULL syncs
   // the WAL on every commit, so a commit survives a power loss, not only a
   // crash: the outbox marks a row `sending` before it posts (NORMAL could
@@ -56,7 +73,7 @@ Db::~Db() {
 }
 
 Error Db::MakeError(const std::string& what) const {
-  return Error{{path_, 0, 0}, "", what + ": " + sqlite3_errmsg(db_)};
+  return Error{{path_, 0, 0}, "", what + ": " + sqlite3_errmsg(db_), ErrorCodeForSqlite(sqlite3_errcode(db_))};
 }
 
 Result<std::shared_ptr<Stmt>> Db::Prepare(std::string_view sql) {

@@ -78,6 +78,10 @@ class Stmt {
   sqlite3_stmt* stmt_;
 };
 
+// How long a statement waits for another connection's lock before failing
+// with SQLITE_BUSY (every connection of Db::Open).
+inline constexpr int kBusyTimeoutMs = 10000;
+
 class Db {
  public:
   // Opens (creating if needed) the database at path.
@@ -114,6 +118,13 @@ class Db {
 
 // Shorthands for functions returning Result or Status: prepare or bail out
 // with the error; run a statement to completion or bail out.
+// The ErrorCode for a SQLite result code: busy/locked transient, constraint
+// conflict, misuse invalid input, everything else (full, read-only, I/O,
+// corrupt) kIo.
+namespace aasr::sql {
+ErrorCode ErrorCodeForSqlite(int rc);
+}  // namespace aasr::sql
+
 #define AASR_PREPARE(var, db, text)           \
   auto var##_r = (db).Prepare(text);          \
   if (!var##_r.ok()) return var##_r.errors(); \

@@ -827,6 +827,46 @@ class SqliteStore : public Store {
     return out;
   }
 
+  Status CheckWritable() override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "INSERT INTO cursors VALUES('health', 'heartbeat', ?, ?) ON CONFLICT(scope, key) DO UPDATE SET "
+                 "value = excluded.value, updated_ms = excluded.updated_ms");
+    const int64_t now = clock_->NowMs();
+    st.Bind(1, std::to_string(now)).Bind(2, now);
+    // A health check answers within a monitor's timeout: a database locked
+    // for 2 s is reported as such rather than waited on for the usual 10 s.
+    sqlite3_busy_timeout(db->raw(), 2000);
+    Error err;
+    const bool ran = st.Run(&err);
+    sqlite3_busy_timeout(db->raw(), sql::kBusyTimeoutMs);
+    if (!ran) return err;
+    return Ok{};
+  }
+
+  Result<DatabaseSize> Size() override {
+    auto db = pool_.Acquire();
+    DatabaseSize out;
+    AASR_PREPARE(st, *db,
+                 "SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()), "
+                 "(SELECT freelist_count FROM pragma_freelist_count()) * (SELECT page_size FROM pragma_page_size())");
+    Error e;
+    if (!st.Step(&e)) return e.message.empty() ? Error{{db->path()}, "size", "no answer", ErrorCode::kIo} : e;
+    out.bytes = st.Int(0);
+    out.free_bytes = st.Int(1);
+    return out;
+  }
+
+  Result<int64_t> OldestOpenItemMs() override {
+    auto db = pool_.Acquire();
+    AASR_PREPARE(st, *db,
+                 "SELECT COALESCE(MIN(c.received_ms), 0) FROM items i JOIN comments c ON c.id = i.comment_id "
+                 "WHERE i.state IN ('pending', 'escalated')");
+    Error e;
+    if (!st.Step(&e)) return e.message.empty() ? Result<int64_t>(int64_t{0}) : Result<int64_t>(e);
+    return st.Int(0);
+  }
+
   Result<std::vector<CategoryDay>> CategoriesPerDay(int64_t since_ms) override {
     auto db = pool_.Acquire();
     AASR_PREPARE(st, *db,

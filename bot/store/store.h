@@ -361,6 +361,19 @@ class Store {
   // Items per state ("pending", "escalated", ...), for /metrics.
   virtual Result<std::map<std::string, int64_t>> CountItemsByState() = 0;
 
+  // --- health (/healthz, /metrics) ---
+  // A real write in its own transaction (a heartbeat row in `cursors`,
+  // scope "health"): fails, with ErrorCode::kIo or kTransient, when the disk
+  // is full, the file is read-only, damaged or locked past the busy timeout.
+  virtual Status CheckWritable() = 0;
+  struct DatabaseSize {
+    int64_t bytes = 0;        // page_count * page_size (the main file)
+    int64_t free_bytes = 0;   // freelist pages * page_size: reclaimable by VACUUM
+  };
+  virtual Result<DatabaseSize> Size() = 0;
+  // received_ms of the oldest pending or escalated item (0: none).
+  virtual Result<int64_t> OldestOpenItemMs() = 0;
+
   virtual int schema_version() const = 0;
 };
 

@@ -189,6 +189,9 @@ class FlakyStore : public store::Store {
     return s_->PutCursor(s, k, v);
   }
   Result<std::map<std::string, int64_t>> CountItemsByState() override { return s_->CountItemsByState(); }
+  Status CheckWritable() override { return s_->CheckWritable(); }
+  Result<DatabaseSize> Size() override { return s_->Size(); }
+  Result<int64_t> OldestOpenItemMs() override { return s_->OldestOpenItemMs(); }
   int schema_version() const override { return s_->schema_version(); }
 
  private:
