@@ -56,7 +56,7 @@ bench: build
 # Heavy, so niced: the machine is shared. scripts/lsan.supp holds only
 # third-party libraries' own reports, each with its reason.
 ASAN_BUILD ?= build-asan
-SANITIZE_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SANITIZE_FLAGS = -O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0
@@ -64,13 +64,13 @@ SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1 \
 SANITIZE_EXCLUDE ?=
 
 $(ASAN_BUILD)/CMakeCache.txt:
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAASR_BUILD_BENCH=OFF \
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=" -DAASR_BUILD_BENCH=OFF \
 	  "-DCMAKE_CXX_FLAGS=$(SANITIZE_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined
 
 sanitize: deps $(ASAN_BUILD)/CMakeCache.txt
-	nice -n 19 cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && $(SANITIZE_ENV) nice -n 19 ctest --output-on-failure -j $(JOBS) \
+	nice -n 10 cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && $(SANITIZE_ENV) nice -n 10 ctest --output-on-failure -j $(JOBS) \
 	  $(if $(SANITIZE_EXCLUDE),-E '$(SANITIZE_EXCLUDE)')
 
 # Fuzzing: clang-14 with -fsanitize=fuzzer,address,undefined (AASR_FUZZ).
