@@ -473,7 +473,7 @@ Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::ve
     auto cbody = Call(ctx);
     if (!cbody.ok()) {
       // A post deleted since it was listed answers 404: nothing to read there.
-      if (cbody.errors()[0].message.rfind("HTTP 404", 0) == 0) continue;
+      if (HasCode(cbody.errors(), ErrorCode::kNotFound)) continue;
       return cbody.errors();
     }
     json j = json::parse(cbody.value(), nullptr, false);
