@@ -326,6 +326,8 @@ int AccountsCheck(const std::string& config_path, std::ostream& out, std::ostrea
     }
     out << "ok   " << a.name << " (" << config::PlatformName(a.platform)
         << "): " << platforms::DescribeCapabilities(p.value().platform->capabilities()) << "\n";
+    const std::string note = p.value().platform->CredentialsNote();
+    if (!note.empty()) out << "     " << note << "\n";
   }
   if (failed > 0) err << failed << " of " << config.value().accounts.size() << " accounts failed\n";
   return failed > 0 ? 1 : 0;

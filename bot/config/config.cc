@@ -544,7 +544,16 @@ void ParseAccount(const YAML::Node& node, Context& ctx, std::set<std::string>* n
       }
     }
     if (ReadOptional(node, "graph", ctx, subject, &a.graph)) CheckUrl(node, "graph", a.graph, ctx, subject);
-    ReadOptional(node, "graph_version", ctx, subject, &a.graph_version);
+    if (ReadOptional(node, "graph_version", ctx, subject, &a.graph_version)) {
+      // The version is a path segment (/v26.0/...): anything else is a typo.
+      static const RE2 kVersion("v[0-9]{1,3}\\.[0-9]{1,2}");
+      if (!RE2::FullMatch(a.graph_version, kVersion)) {
+        ctx.errors->push_back(yaml::ErrorAt(node["graph_version"], ctx.file,
+                                            "graph_version '" + a.graph_version +
+                                                "' is not a Graph API version such as v26.0",
+                                            subject));
+      }
+    }
     ReadSecret(node, "token_env", true, ctx, subject, &a.token_env, &a.token);
     ReadSecret(node, "app_secret_env", true, ctx, subject, &a.app_secret_env, &a.app_secret);
     ReadSecret(node, "verify_token_env", false, ctx, subject, &a.verify_token_env, &a.verify_token);

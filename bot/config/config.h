@@ -66,7 +66,7 @@ struct Account {
   // facebook
   std::string page_id;
   std::string graph = "https://graph.facebook.com";
-  std::string graph_version = "v21.0";
+  std::string graph_version = "v26.0";  // the current Graph API version (graph-api/changelog, July 2026)
   std::string app_secret_env, app_secret;
   std::string verify_token_env, verify_token;
 };

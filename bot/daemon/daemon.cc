@@ -187,6 +187,19 @@ Result<std::shared_ptr<AccountRunner>> Daemon::Impl::MakeRunner(const config::Ac
   d.on_error = [this](const std::string& acc, const Errors& errors) {
     intake_errors->Inc({acc});
     for (const Error& e : errors) LogLimited(spdlog::level::err, acc, e, "poll failed: ");
+    // Expired or revoked credentials do not heal by waiting: the account is
+    // down now, not after alerts.account_down_minutes. Same dedupe key as the
+    // worker's timed alert, so one outage is one alert.
+    if (alerts && HasCode(errors, ErrorCode::kAuth)) {
+      int64_t since = started_ms;
+      for (const AccountStatus& st : AccountStatuses())
+        if (st.name == acc && st.last_poll_ms) since = st.last_poll_ms;
+      std::string detail = FormatErrors(errors);
+      if (detail.size() > 600) detail = detail.substr(0, 600) + "…";
+      Status rec = alerts->Record(alerts::kAccountDown, acc, "credentials refused: " + detail,
+                                  "account_down:" + acc + ":" + std::to_string(since));
+      if (!rec.ok()) log->error("alert not recorded: {}", FormatErrors(rec.errors()));
+    }
   };
   return std::make_shared<AccountRunner>(a, std::move(p).value(), std::move(d));
 }

@@ -68,7 +68,20 @@ void Daemon::Impl::MountRoutes() {
     auto hook = std::make_shared<platforms::FacebookWebhook>(
         a.app_secret, a.verify_token, [this, account](const nlohmann::json& event) {
           Errors errors;
-          std::vector<platforms::FetchedComment> comments = platforms::CommentsFromWebhookEvent(event, &errors);
+          std::vector<platforms::FetchedComment> comments;
+          for (platforms::CommentChange& ch : platforms::CommentChangesFromWebhookEvent(event, &errors)) {
+            using platforms::CommentVerb;
+            if (ch.verb == CommentVerb::kAdd || ch.verb == CommentVerb::kEdited) {
+              comments.push_back(std::move(ch.comment));
+              continue;
+            }
+            // Done on Facebook by the Page or the author: recorded in the log.
+            // The queued item is not changed here (the store has no lookup by
+            // remote id yet; see the platforms README's matrix).
+            log->info("{}: comment {} {} on Facebook ({})", account, ch.comment.remote_id,
+                      ch.verb == CommentVerb::kRemove ? "removed" : ch.verb == CommentVerb::kHide ? "hidden" : "unhidden",
+                      ch.where);
+          }
           for (const Error& e : errors) LogLimited(spdlog::level::warn, account, e);
           std::shared_ptr<AccountRunner> runner;
           {

@@ -226,6 +226,7 @@ Result<IntakeItem> AfterStored(const IntakeDeps& d, IntakeItem item, const store
     }
     if (!Due(a, d.clock->NowMs())) {
       item.hide_note = "retrying: " + a.last_error;
+      item.hide_retrying = true;
       continue;
     }
     Errors errors;
@@ -236,6 +237,7 @@ Result<IntakeItem> AfterStored(const IntakeDeps& d, IntakeItem item, const store
       item.hide_note.clear();
     } else {
       item.hide_note = r.outcome == Outcome::kRetrying ? "retrying: " + r.note : r.note;
+      item.hide_retrying = r.outcome == Outcome::kRetrying;
       if (r.outcome == Outcome::kStoreError) item.hide_note = FirstMessage(errors);
     }
   }
@@ -303,7 +305,7 @@ Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {
       }
       // A platform's fallback (Mastodon: block + report) is expected, not an
       // error; a hide that will be retried is worth a line in the log.
-      if (item.value().hide_note.rfind("retrying: ", 0) == 0)
+      if (item.value().hide_retrying)
         report.errors.push_back(Error{{}, "comment " + c.remote_id + " (account " + d.account + ")",
                                       "not hidden: " + item.value().hide_note});
       report.items.push_back(std::move(item).value());

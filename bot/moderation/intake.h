@@ -68,6 +68,7 @@ struct IntakeItem {
   bool hidden = false;          // the platform hid it (in this round, or in an
                                 // earlier one for a comment already stored)
   std::string hide_note;        // why it is not hidden (platform lacks hide, fallback, error)
+  bool hide_retrying = false;   // the hide failed and will be retried (hide_note says why)
   int64_t created_at_ms = 0;    // the comment's creation time (0 when unknown)
   int64_t verdict_at_ms = 0;    // clock time when the verdict was stored
   int64_t hidden_at_ms = 0;     // clock time when the hide was carried out

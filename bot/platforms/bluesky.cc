@@ -941,7 +941,8 @@ Result<Published> BlueskyPlatform::Reply(const ReplyRequest& r) {
   if (r.is_private) {
     return Error{{config_.service}, config_.account,
                  "private replies are not offered on Bluesky (its messages go through the chat service, which "
-                 "aasr-bot does not reach); reply in public or write from the Bluesky app"};
+                 "aasr-bot does not reach); reply in public or write from the Bluesky app",
+                 ErrorCode::kUnsupported};
   }
   const size_t graphemes = CountGraphemes(r.text);
   if (graphemes > 300) {

@@ -64,14 +64,128 @@ net::Params FacebookPlatform::Auth() const {
   return p;
 }
 
+namespace {
+
+// A number from the server as an int64 without undefined casts (a code of
+// 1e300 must not become anything): -1 when absent or out of range.
+int64_t SmallInt(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return -1;
+  const double d = j[key].get<double>();
+  if (!(d >= 0 && d <= 1e9)) return -1;
+  return static_cast<int64_t>(d);
+}
+
+double Percent(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
+  const double d = j[key].get<double>();
+  return d >= 0 && d <= 1e6 ? d : 0;  // NaN and nonsense count as nothing
+}
+
+// One usage object: {"call_count", "total_cputime", "total_time",
+// "estimated_time_to_regain_access"} (percentages; minutes).
+void ReadUsageObject(const json& j, const std::string& header, FacebookPlatform::Usage* u) {
+  if (!j.is_object()) return;
+  for (const char* k : {"call_count", "total_cputime", "total_time"}) {
+    const double p = Percent(j, k);
+    if (p > u->percent) {
+      u->percent = p;
+      u->header = header;
+    }
+  }
+  const int64_t regain = SmallInt(j, "estimated_time_to_regain_access");
+  if (regain > u->regain_minutes) u->regain_minutes = std::min<int64_t>(regain, 24 * 60);
+}
+
+net::Millis Minutes(int64_t m) { return net::Millis(m * 60 * 1000); }
+
+}  // namespace
+
+ErrorCode FacebookPlatform::CodeForGraphError(const std::string& body, int http_status) {
+  json j = json::parse(body, nullptr, false);
+  const json* err = nullptr;
+  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) err = &j["error"];
+  if (err == nullptr) return net::CodeForStatus(http_status);
+  const int64_t code = SmallInt(*err, "code");
+  const int64_t subcode = SmallInt(*err, "error_subcode");
+  if (code == 4 || code == 17 || code == 32 || code == 613 || (code >= 80000 && code <= 80099)) {
+    return ErrorCode::kRateLimited;
+  }
+  if (code == 190 || code == 102) return ErrorCode::kAuth;
+  if (code == 1 || code == 2) return ErrorCode::kTransient;
+  if (err->contains("is_transient") && (*err)["is_transient"] == true) return ErrorCode::kTransient;
+  if (code == 100 && subcode == 33) return ErrorCode::kNotFound;
+  if (code == 10 || (code >= 200 && code <= 299)) return ErrorCode::kRefused;
+  return net::CodeForStatus(http_status);
+}
+
+FacebookPlatform::Usage FacebookPlatform::UsageFromHeaders(const net::Headers& headers) {
+  Usage u;
+  for (const char* name : {"X-App-Usage", "X-Page-Usage"}) {
+    const std::string v = net::FindHeader(headers, name);
+    if (!v.empty()) ReadUsageObject(json::parse(v, nullptr, false), name, &u);
+  }
+  // {"<business-object-id>": [{"type": "pages", "call_count": ..., ...}]}
+  const std::string buc = net::FindHeader(headers, "X-Business-Use-Case-Usage");
+  if (!buc.empty()) {
+    json j = json::parse(buc, nullptr, false);
+    if (j.is_object()) {
+      for (const auto& [id, entries] : j.items()) {
+        if (!entries.is_array()) continue;
+        for (const auto& e : entries) ReadUsageObject(e, "X-Business-Use-Case-Usage", &u);
+      }
+    }
+  }
+  return u;
+}
+
+void FacebookPlatform::Throttle(net::WallTime until, const std::string& because) {
+  if (until <= throttled_until_) return;
+  throttled_until_ = until;
+  throttled_because_ = because;
+}
+
 Result<json> FacebookPlatform::Send(net::Request req) {
   req.headers.emplace_back("Accept", "application/json");
+  const net::WallTime now = clock_->Now();
+  if (now < throttled_until_) {
+    // Every call a throttled app makes fails and counts against it.
+    return Error{{net::Describe(req)}, config_.account,
+                 "not calling the Graph API before " + net::FormatRfc3339(throttled_until_) + ": " + throttled_because_,
+                 ErrorCode::kRateLimited};
+  }
   auto resp = http_->Send(req);
   if (!resp.ok()) return resp.errors();
-  if (!resp.value().ok()) return net::ResponseError(req, resp.value(), config_.account);
-  json j = json::parse(resp.value().body, nullptr, false);
+  const net::Response& r = resp.value();
+  const Usage usage = UsageFromHeaders(r.headers);
+  if (!r.ok()) {
+    Error e = net::ResponseError(req, r, config_.account);
+    e.code = CodeForGraphError(r.body, r.status);
+    json body = json::parse(r.body, nullptr, false);
+    const int64_t subcode =
+        !body.is_discarded() && body.is_object() && body.contains("error") ? SmallInt(body["error"], "error_subcode") : -1;
+    if (e.code == ErrorCode::kRateLimited) {
+      ++throttles_in_a_row_;
+      int64_t minutes = std::min<int64_t>(60, int64_t{1} << std::min(throttles_in_a_row_ - 1, 6));
+      minutes = std::max(minutes, usage.regain_minutes);
+      Throttle(now + Minutes(minutes), "the Graph API throttled this app or Page (" + e.message + ")");
+      e.message += " (throttled: no call to the Graph API for " + std::to_string(minutes) + " min)";
+    } else if (e.code == ErrorCode::kAuth) {
+      e.message += subcode == 463 ? " (the Page access token has expired"
+                                  : " (the Page access token is invalid or revoked";
+      e.message += ": put a new Page access token in this account's token_env and reload)";
+    }
+    return e;
+  }
+  throttles_in_a_row_ = 0;
+  if (usage.percent >= kNearFullPercent) {
+    const int64_t minutes = usage.regain_minutes > 0 ? usage.regain_minutes : 5;
+    Throttle(now + Minutes(minutes), usage.header + " at " + std::to_string(static_cast<int>(usage.percent)) +
+                                         "% of the limit: pausing " + std::to_string(minutes) + " min");
+  }
+  json j = json::parse(r.body, nullptr, false);
   if (j.is_discarded()) {
-    return Error{{net::Describe(req)}, config_.account, "malformed answer from the Graph API: not valid JSON (truncated?)"};
+    return Error{{net::Describe(req)}, config_.account, "malformed answer from the Graph API: not valid JSON (truncated?)",
+                 ErrorCode::kTransient};
   }
   return j;
 }
@@ -103,8 +217,52 @@ Status FacebookPlatform::CheckCredentials() {
   auto j = Get(config_.page_id, {{"fields", "id,name"}});
   if (!j.ok()) return j.errors();
   if (Str(j.value(), "id") != config_.page_id) {
-    return Error{{Url(config_.page_id)}, config_.account, "the token does not give access to page " + config_.page_id};
+    return Error{{Url(config_.page_id)}, config_.account, "the token does not give access to page " + config_.page_id, ErrorCode::kAuth};
   }
+  subscribed_ = false;  // check it again: someone may have removed the app
+  return EnsureSubscribed();
+}
+
+Status FacebookPlatform::EnsureSubscribed() {
+  if (!config_.subscribe_webhooks) {
+    subscription_ = "webhooks: not subscribed (no verify_token_env: comments are polled only)";
+    return Ok{};
+  }
+  if (subscribed_) return Ok{};
+  const std::string path = config_.page_id + "/subscribed_apps";
+  // Idempotent: subscribing again keeps one subscription.
+  auto posted = Post(path, {{"subscribed_fields", "feed"}}, true);
+  if (!posted.ok()) {
+    Errors errs = posted.errors();
+    for (Error& e : errs) {
+      if (e.code != ErrorCode::kRefused && e.code != ErrorCode::kAuth) continue;
+      e.code = ErrorCode::kAuth;
+      e.message += " (subscribing the app to the Page's feed webhooks needs a Page token with the "
+                   "pages_manage_metadata permission)";
+    }
+    return errs;
+  }
+  if (posted.value().contains("success") && posted.value()["success"] == false) {
+    return Error{{Url(path)}, config_.account, "the Graph API answered success: false to subscribed_apps", ErrorCode::kRefused};
+  }
+  auto listed = Get(path, {});
+  if (!listed.ok()) return listed.errors();
+  const json& data = listed.value().contains("data") ? listed.value()["data"] : json();
+  std::string apps;
+  if (data.is_array()) {
+    for (const json& app : data) {
+      if (!app.is_object() || !app.contains("subscribed_fields") || !app["subscribed_fields"].is_array()) continue;
+      for (const json& f : app["subscribed_fields"]) {
+        if (f == "feed") apps += (apps.empty() ? "" : ", ") + (Str(app, "name").empty() ? Str(app, "id") : Str(app, "name"));
+      }
+    }
+  }
+  if (apps.empty()) {
+    return Error{{Url(path)}, config_.account,
+                 "subscribed_apps lists no app subscribed to the Page's feed after subscribing", ErrorCode::kRefused};
+  }
+  subscribed_ = true;
+  subscription_ = "webhooks: subscribed to feed (" + apps + ")";
   return Ok{};
 }
 
@@ -118,14 +276,14 @@ Result<std::string> FacebookPlatform::Permalink(const std::string& id) {
 
 Result<std::optional<Published>> FacebookPlatform::FindPublished(const std::string& idempotency_key) {
   return Error{{Url(config_.page_id)}, config_.account,
-               "the Graph API cannot look up '" + idempotency_key + "' by key; use FindPublished(post)"};
+               "the Graph API cannot look up '" + idempotency_key + "' by key; use FindPublished(post)", ErrorCode::kUnsupported};
 }
 
 Result<std::optional<Published>> FacebookPlatform::FindPublished(const ComposedPost& post) {
   auto j = Get(config_.page_id + "/posts", {{"fields", "id,message,permalink_url,created_time"}, {"limit", "25"}});
   if (!j.ok()) return j.errors();
   if (!j.value().contains("data") || !j.value()["data"].is_array()) {
-    return Error{{Url(config_.page_id + "/posts")}, config_.account, "malformed answer: no data array"};
+    return Error{{Url(config_.page_id + "/posts")}, config_.account, "malformed answer: no data array", ErrorCode::kTransient};
   }
   std::string want = Squash(post.text);
   for (const json& p : j.value()["data"]) {
@@ -184,7 +342,7 @@ Result<Published> FacebookPlatform::Publish(const ComposedPost& post) {
     if (!j.ok()) return j.errors();
     id = Str(j.value(), "id");
   }
-  if (id.empty()) return Error{{Url(config_.page_id + "/feed")}, config_.account, "malformed answer: no post id"};
+  if (id.empty()) return Error{{Url(config_.page_id + "/feed")}, config_.account, "malformed answer: no post id", ErrorCode::kTransient};
   auto url = Permalink(id);
   return Published{id, url.ok() ? url.value() : "https://www.facebook.com/" + id};
 }
@@ -215,7 +373,7 @@ Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) 
   if (!cursor.empty()) {
     json c = json::parse(cursor, nullptr, false);
     if (c.is_discarded() || !c.is_object() || !c.contains("since") || !c["since"].is_number_integer()) {
-      return Error{{"cursor"}, config_.account, "malformed Facebook cursor '" + cursor + "'"};
+      return Error{{"cursor"}, config_.account, "malformed Facebook cursor '" + cursor + "'", ErrorCode::kInvalidInput};
     }
     since = c["since"].get<int64_t>();
     if (c.contains("ids") && c["ids"].is_array()) {
@@ -224,10 +382,12 @@ Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) 
       }
     }
   }
+  Status subscribed = EnsureSubscribed();
+  if (!subscribed.ok()) return subscribed.errors();
   auto posts = Get(config_.page_id + "/posts", {{"fields", "id,created_time"}, {"limit", std::to_string(config_.recent_posts)}});
   if (!posts.ok()) return posts.errors();
   if (!posts.value().contains("data") || !posts.value()["data"].is_array()) {
-    return Error{{Url(config_.page_id + "/posts")}, config_.account, "malformed answer: no data array"};
+    return Error{{Url(config_.page_id + "/posts")}, config_.account, "malformed answer: no data array", ErrorCode::kTransient};
   }
   struct Item {
     int64_t t;
@@ -250,7 +410,7 @@ Result<CommentBatch> FacebookPlatform::FetchComments(const std::string& cursor) 
       if (!page.ok()) return page.errors();
       const json& body = page.value();
       if (!body.contains("data") || !body["data"].is_array()) {
-        return Error{{Url(post_id + "/comments")}, config_.account, "malformed answer: no data array"};
+        return Error{{Url(post_id + "/comments")}, config_.account, "malformed answer: no data array", ErrorCode::kTransient};
       }
       for (const json& cm : body["data"]) {
         int64_t t = 0;
@@ -288,7 +448,7 @@ Status FacebookPlatform::Moderate(ModerationAction action, const FetchedComment&
   auto expect_success = [&](const Result<json>& r) -> Status {
     if (!r.ok()) return r.errors();
     if (r.value().contains("success") && r.value()["success"] == false) {
-      return Error{{Url(target.remote_id)}, config_.account, "the Graph API answered success: false"};
+      return Error{{Url(target.remote_id)}, config_.account, "the Graph API answered success: false", ErrorCode::kRefused};
     }
     return Ok{};
   };
@@ -306,14 +466,14 @@ Status FacebookPlatform::Moderate(ModerationAction action, const FetchedComment&
     case ModerationAction::kBlock:
       if (target.author_id.empty()) {
         return Error{{Url(target.remote_id)}, config_.account,
-                     "comment " + target.remote_id + " has no author id (needs pages_read_engagement)"};
+                     "comment " + target.remote_id + " has no author id (needs pages_read_engagement)", ErrorCode::kInvalidInput};
       }
       return expect_success(Post(config_.page_id + "/blocked", {{"user", target.author_id}}, true));
     case ModerationAction::kReport:
       return Error{{Url(target.remote_id)}, "not reported on Facebook",
                    "the Graph API offers no report call; hide or delete the comment, or block the author", ErrorCode::kUnsupported};
   }
-  return Error{{Url(target.remote_id)}, config_.account, "unknown action"};
+  return Error{{Url(target.remote_id)}, config_.account, "unknown action", ErrorCode::kUnsupported};
 }
 
 }  // namespace aasr::platforms
@@ -321,14 +481,15 @@ Status FacebookPlatform::Moderate(ModerationAction action, const FetchedComment&
 namespace aasr::platforms {
 
 Result<Published> FacebookPlatform::Reply(const ReplyRequest& r) {
-  if (r.target.remote_id.empty()) return Error{{Url(config_.page_id)}, config_.account, "a reply needs the comment's id"};
+  if (r.target.remote_id.empty()) return Error{{Url(config_.page_id)}, config_.account, "a reply needs the comment's id", ErrorCode::kInvalidInput};
   Capabilities caps = capabilities();
   const int limit = r.is_private ? caps.max_private_reply_text : caps.max_reply_text;
   const size_t length = CountReplyText("facebook", r.text);
   if (static_cast<int>(length) > limit) {
     return Error{{Url(config_.page_id)}, config_.account,
                  std::string(r.is_private ? "private reply" : "reply") + " has " + std::to_string(length) +
-                     " characters; Facebook allows " + std::to_string(limit)};
+                     " characters; Facebook allows " + std::to_string(limit),
+                 ErrorCode::kInvalidInput};
   }
   if (!r.is_private) {
     // No idempotency key in the Graph API: never retried blindly; the
@@ -336,7 +497,7 @@ Result<Published> FacebookPlatform::Reply(const ReplyRequest& r) {
     auto j = Post(r.target.remote_id + "/comments", {{"message", r.text}}, false);
     if (!j.ok()) return j.errors();
     const std::string id = Str(j.value(), "id");
-    if (id.empty()) return Error{{Url(r.target.remote_id + "/comments")}, config_.account, "malformed answer: no id"};
+    if (id.empty()) return Error{{Url(r.target.remote_id + "/comments")}, config_.account, "malformed answer: no id", ErrorCode::kTransient};
     return Published{id, "https://www.facebook.com/" + id};
   }
   // Private Replies (Messenger Platform): one message per comment, within
@@ -350,7 +511,7 @@ Result<Published> FacebookPlatform::Reply(const ReplyRequest& r) {
   auto j = Send(req);
   if (!j.ok()) return j.errors();
   const std::string id = Str(j.value(), "message_id");
-  if (id.empty()) return Error{{Url(config_.page_id + "/messages")}, config_.account, "malformed answer: no message_id"};
+  if (id.empty()) return Error{{Url(config_.page_id + "/messages")}, config_.account, "malformed answer: no message_id", ErrorCode::kTransient};
   return Published{id, ""};
 }
 
@@ -358,12 +519,13 @@ Result<std::optional<Published>> FacebookPlatform::FindReply(const ReplyRequest&
   if (r.is_private) {
     return Error{{Url(config_.page_id + "/messages")}, config_.account,
                  "the Graph API cannot tell whether a private reply reached the author; check the Page's inbox "
-                 "(Facebook refuses a second private reply to the same comment)"};
+                 "(Facebook refuses a second private reply to the same comment)",
+                 ErrorCode::kUnsupported};
   }
   auto j = Get(r.target.remote_id + "/comments", {{"fields", "id,message,from"}, {"limit", "100"}});
   if (!j.ok()) return j.errors();
   if (!j.value().contains("data") || !j.value()["data"].is_array()) {
-    return Error{{Url(r.target.remote_id + "/comments")}, config_.account, "malformed answer: no data array"};
+    return Error{{Url(r.target.remote_id + "/comments")}, config_.account, "malformed answer: no data array", ErrorCode::kTransient};
   }
   const std::string want = Squash(r.text);
   for (const json& c : j.value()["data"]) {

@@ -15,9 +15,28 @@
 //  - Moderate: kHide/kUnhide = POST /{comment-id} is_hidden; kDelete =
 //    DELETE /{comment-id}; kBlock = POST /{page-id}/blocked user=...;
 //    kReport is not offered by the Graph API (an Error says so).
+//  - Webhooks: when subscribe_webhooks is set (the account has a
+//    verify_token), CheckCredentials and the first FetchComments subscribe
+//    the app to the Page's `feed` field (POST /{page-id}/subscribed_apps
+//    subscribed_fields=feed; needs pages_manage_metadata: a refusal is a
+//    kAuth error naming it) and read GET /{page-id}/subscribed_apps back;
+//    CredentialsNote() says what it found.
 //  - The page access token travels in the form body or query as
 //    access_token (redacted from logs), with appsecret_proof when the app
 //    secret is configured.
+//  - Errors carry an ErrorCode from the Graph error object's code, not its
+//    text (developers.facebook.com/docs/graph-api/guides/error-handling):
+//    4, 17, 32, 613 and 80000-80099 (throttling, usually HTTP 400/403, not
+//    429) kRateLimited; 190 and 102 (token expired or revoked) kAuth; 1, 2
+//    and is_transient kTransient; 100 subcode 33 kNotFound; 10 and 200-299
+//    (permissions) kRefused; anything else from the HTTP status.
+//  - Throttling (developers.facebook.com/docs/graph-api/overview/rate-limiting):
+//    after a throttling error, or when X-App-Usage, X-Page-Usage or
+//    X-Business-Use-Case-Usage shows a count at kNearFullPercent or more, no
+//    call goes out until estimated_time_to_regain_access (minutes) has passed,
+//    or a backoff of its own (1 min doubling to 1 h per throttle in a row;
+//    5 min when near full): calls meanwhile fail at once with kRateLimited,
+//    since every call a throttled app makes fails and keeps it throttled.
 // Thread safety: one thread at a time (see Platform).
 #pragma once
 
@@ -34,20 +53,24 @@ namespace aasr::platforms {
 struct FacebookConfig {
   std::string account;
   std::string graph = "https://graph.facebook.com";
-  std::string version = "v21.0";
+  std::string version = "v26.0";  // current in late 2026 (graph-api/changelog)
   std::string page_id;
   std::string token;       // a Page access token (from the environment)
   std::string app_secret;  // optional here (appsecret_proof); required by the webhook
   int recent_posts = 25;   // how many recent posts FetchComments looks under
+  bool subscribe_webhooks = false;  // subscribe the app to the Page's feed (webhooks)
 };
 
 class FacebookPlatform : public Platform {
  public:
+  static constexpr double kNearFullPercent = 95;
+
   FacebookPlatform(FacebookConfig config, net::HttpClient* http, net::Clock* clock);
 
   std::string name() const override { return "facebook"; }
   Capabilities capabilities() const override;
   Status CheckCredentials() override;
+  std::string CredentialsNote() const override { return subscription_; }
   Result<Published> Publish(const ComposedPost& post) override;
   Result<std::optional<Published>> FindPublished(const std::string& idempotency_key) override;
   Result<std::optional<Published>> FindPublished(const ComposedPost& post) override;
@@ -61,6 +84,19 @@ class FacebookPlatform : public Platform {
   static FetchedComment CommentFromGraph(const nlohmann::json& comment, const std::string& post_id,
                                          int64_t* created_unix);
   Status Moderate(ModerationAction action, const FetchedComment& target) override;
+
+  // The ErrorCode for a Graph API error answer (any body, any status; see
+  // above). Exposed so the table is tested without a network.
+  static ErrorCode CodeForGraphError(const std::string& body, int http_status);
+  // The highest usage percentage and estimated_time_to_regain_access
+  // (minutes) in X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage;
+  // unreadable headers count as absent (they are the server's).
+  struct Usage {
+    double percent = 0;
+    int64_t regain_minutes = 0;
+    std::string header;  // the header that gave `percent`
+  };
+  static Usage UsageFromHeaders(const net::Headers& headers);
   std::string SelfAuthorId() const override { return config_.page_id; }
   // Reply: public = POST /{comment-id}/comments message (never retried
   // blindly; FindReply looks for the Page's comment with that text under
@@ -80,9 +116,19 @@ class FacebookPlatform : public Platform {
   Result<nlohmann::json> Send(net::Request req);
   Result<std::string> Permalink(const std::string& id);
 
+  // Subscribes the app to the Page's feed once (see above).
+  Status EnsureSubscribed();
+  // Records what the usage headers and a throttling error say.
+  void Throttle(net::WallTime until, const std::string& because);
+
   FacebookConfig config_;
   net::HttpClient* http_;
   net::Clock* clock_;
+  net::WallTime throttled_until_{};  // no call before this
+  std::string throttled_because_;
+  int throttles_in_a_row_ = 0;
+  bool subscribed_ = false;
+  std::string subscription_;  // for CredentialsNote()
 };
 
 }  // namespace aasr::platforms

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "bot/net/rfc3339.h"
@@ -90,8 +92,19 @@ WebhookResponse FacebookWebhook::Handle(const WebhookRequest& request) const {
 
 namespace aasr::platforms {
 
-std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event, Errors* errors) {
-  std::vector<FetchedComment> out;
+const char* CommentVerbName(CommentVerb v) {
+  switch (v) {
+    case CommentVerb::kAdd: return "add";
+    case CommentVerb::kEdited: return "edited";
+    case CommentVerb::kRemove: return "remove";
+    case CommentVerb::kHide: return "hide";
+    case CommentVerb::kUnhide: return "unhide";
+  }
+  return "?";
+}
+
+std::vector<CommentChange> CommentChangesFromWebhookEvent(const nlohmann::json& event, Errors* errors) {
+  std::vector<CommentChange> out;
   if (!event.is_object() || !event.contains("entry") || !event["entry"].is_array()) return out;
   const auto str = [](const nlohmann::json& j, const char* key) -> std::string {
     if (!j.is_object() || !j.contains(key)) return "";
@@ -100,6 +113,11 @@ std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event
     if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
     return "";
   };
+  static const std::pair<const char*, CommentVerb> kVerbs[] = {{"add", CommentVerb::kAdd},
+                                                               {"edited", CommentVerb::kEdited},
+                                                               {"remove", CommentVerb::kRemove},
+                                                               {"hide", CommentVerb::kHide},
+                                                               {"unhide", CommentVerb::kUnhide}};
   for (size_t e = 0; e < event["entry"].size(); ++e) {
     const auto& entry = event["entry"][e];
     if (!entry.is_object() || !entry.contains("changes") || !entry["changes"].is_array()) continue;
@@ -107,14 +125,25 @@ std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event
       const auto& change = entry["changes"][c];
       if (str(change, "field") != "feed" || !change.contains("value")) continue;
       const auto& v = change["value"];
+      if (str(v, "item") != "comment") continue;
       const std::string verb = str(v, "verb");
-      if (str(v, "item") != "comment" || (verb != "add" && verb != "edited")) continue;
-      const std::string where = "webhook entry[" + std::to_string(e) + "].changes[" + std::to_string(c) + "]";
-      FetchedComment fc;
+      const auto* known = std::find_if(std::begin(kVerbs), std::end(kVerbs),
+                                       [&](const auto& k) { return verb == k.first; });
+      if (known == std::end(kVerbs)) continue;
+      CommentChange ch;
+      ch.verb = known->second;
+      ch.where = "webhook entry[" + std::to_string(e) + "].changes[" + std::to_string(c) + "]";
+      const bool has_text = ch.verb == CommentVerb::kAdd || ch.verb == CommentVerb::kEdited;
+      FetchedComment& fc = ch.comment;
       fc.remote_id = str(v, "comment_id");
       fc.text = str(v, "message");
-      if (fc.remote_id.empty() || !v.contains("message")) {
-        if (errors) errors->push_back(Error{{where, 0, 0}, "value", "a comment change needs comment_id and message"});
+      if (fc.remote_id.empty() || (has_text && !v.contains("message"))) {
+        if (errors) {
+          errors->push_back(Error{{ch.where, 0, 0}, "value",
+                                  std::string("a comment ") + known->first + " change needs comment_id" +
+                                      (has_text ? " and message" : ""),
+                                  ErrorCode::kInvalidInput});
+        }
         continue;
       }
       fc.root_remote_id = str(v, "post_id");
@@ -129,13 +158,22 @@ std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event
         if (auto t = net::FromUnixSeconds(v["created_time"].get<int64_t>())) {
           fc.created_at = net::FormatRfc3339(*t);
         } else if (errors) {
-          errors->push_back(Error{{where, 0, 0}, "value.created_time", "created_time " +
-                                  v["created_time"].dump() + " is not a time between 1677 and 2262"});
+          errors->push_back(Error{{ch.where, 0, 0}, "value.created_time",
+                                  "created_time " + v["created_time"].dump() + " is not a time between 1677 and 2262",
+                                  ErrorCode::kInvalidInput});
         }
       }
       fc.kind = "comment";
-      out.push_back(std::move(fc));
+      out.push_back(std::move(ch));
     }
+  }
+  return out;
+}
+
+std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event, Errors* errors) {
+  std::vector<FetchedComment> out;
+  for (CommentChange& ch : CommentChangesFromWebhookEvent(event, errors)) {
+    if (ch.verb == CommentVerb::kAdd || ch.verb == CommentVerb::kEdited) out.push_back(std::move(ch.comment));
   }
   return out;
 }

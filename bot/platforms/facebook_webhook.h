@@ -52,11 +52,26 @@ class FacebookWebhook {
   EventHandler on_event_;
 };
 
-// The comments an event (the POST body, already verified) carries: Page
-// `feed` changes with item "comment" and verb "add" or "edited"
-// (value: comment_id, post_id, parent_id, from {id, name}, message,
-// created_time in Unix seconds). Other changes are ignored; a comment change
-// missing comment_id or message is reported in *errors naming the entry.
+// What happened to a comment, from a Page `feed` change with item "comment"
+// (developers.facebook.com/docs/graph-api/webhooks/reference/page/#feed):
+// verb "add" or "edited" (value: comment_id, post_id, parent_id, from {id,
+// name}, message, created_time in Unix seconds), "remove" (deleted by its
+// author or the Page; no message), "hide" or "unhide" (by the Page).
+enum class CommentVerb { kAdd, kEdited, kRemove, kHide, kUnhide };
+const char* CommentVerbName(CommentVerb v);  // "add", "edited", ...
+
+struct CommentChange {
+  CommentVerb verb = CommentVerb::kAdd;
+  FetchedComment comment;  // remove/hide/unhide: ids and author; text may be empty
+  std::string where;       // "webhook entry[0].changes[1]", for logs
+};
+
+// Every comment change an event (the POST body, already verified) carries,
+// in order. Other items and verbs are ignored; a change missing comment_id
+// (or message, for add and edited) is reported in *errors naming the entry.
+std::vector<CommentChange> CommentChangesFromWebhookEvent(const nlohmann::json& event, Errors* errors);
+
+// The add and edited changes' comments only (the fuzz target's view).
 std::vector<FetchedComment> CommentsFromWebhookEvent(const nlohmann::json& event, Errors* errors);
 
 // Lowercase hex HMAC-SHA256 (also the Graph API's appsecret_proof).

@@ -56,6 +56,7 @@ Result<AccountPlatform> MakePlatform(const config::Account& a, const PlatformDep
       c.page_id = a.page_id;
       c.token = a.token;
       c.app_secret = a.app_secret;
+      c.subscribe_webhooks = !a.verify_token.empty();  // webhooks need the handshake's token
       out.platform = std::make_unique<FacebookPlatform>(c, out.http.get(), deps.clock);
       return out;
     }

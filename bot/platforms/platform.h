@@ -128,6 +128,9 @@ class Platform {
   virtual std::string name() const = 0;  // "mastodon", "bluesky", "facebook", "local"
   virtual Capabilities capabilities() const = 0;
   virtual Status CheckCredentials() = 0;
+  // What the last CheckCredentials found beyond "ok", for `accounts check`
+  // (Facebook: the webhook subscription); "" when nothing.
+  virtual std::string CredentialsNote() const { return ""; }
   virtual Result<Published> Publish(const ComposedPost& post) = 0;
   virtual Result<std::optional<Published>> FindPublished(const std::string& idempotency_key) = 0;
   // Reconciliation after an unknown outcome when the platform cannot look
@@ -155,12 +158,12 @@ class Platform {
   // this reply already sent?" for reconciliation (by key where the platform
   // allows it, else by matching our replies under the comment by text).
   // A platform without replies (or without private ones) returns an Error
-  // whose message says so; nothing is sent.
+  // with ErrorCode::kUnsupported whose message says so; nothing is sent.
   virtual Result<Published> Reply(const ReplyRequest& r) {
-    return Error{{}, name(), std::string("replies are not offered on ") + name()};
+    return Error{{}, name(), std::string("replies are not offered on ") + name(), ErrorCode::kUnsupported};
   }
   virtual Result<std::optional<Published>> FindReply(const ReplyRequest& r) {
-    return Error{{}, name(), std::string("replies are not offered on ") + name()};
+    return Error{{}, name(), std::string("replies are not offered on ") + name(), ErrorCode::kUnsupported};
   }
 };
 

@@ -10,12 +10,7 @@ namespace {
 std::string First(const Errors& e) { return e.empty() ? "unknown error" : e.front().ToString(); }
 
 // The platform said it cannot do this at all: retrying will not help.
-bool NotOffered(const Errors& e) {
-  for (const Error& x : e) {
-    if (x.message.find("not offered") != std::string::npos) return true;
-  }
-  return false;
-}
+bool NotOffered(const Errors& e) { return HasCode(e, ErrorCode::kUnsupported); }
 
 }  // namespace
 

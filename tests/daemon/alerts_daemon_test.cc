@@ -10,6 +10,7 @@
 #include "tests/alerts/fake_chat.h"
 #include "tests/alerts/smtp_sink.h"
 #include "tests/daemon/daemon_process.h"
+#include "tests/platforms/fake_facebook.h"
 
 using namespace aasr::testing;
 using namespace std::chrono_literals;
@@ -112,5 +113,44 @@ TEST_CASE("a failing alert channel shows in /healthz with its error and does not
   REQUIRE(WaitFor([&] { return d.Get("/metrics").body.find("aasr_queue_items{state=\"pending\"} 2") != std::string::npos; }, 10s));
   hook.set_mode(FakeChat::Mode::kOk);
   REQUIRE(WaitFor([&] { return hook.accepted().size() == 2; }, 30s));
+  CHECK(d.Terminate() == 0);
+}
+
+// Issue 13 item 15: an expired Page token does not heal by waiting; the
+// account_down alert goes out at the first failed poll, not after
+// alerts.account_down_minutes, and names the token.
+TEST_CASE("an expired Facebook token raises account_down at once with the Graph error", "[daemon][alerts]") {
+  FakeFacebook graph;
+  graph.token_expired = true;
+  FakeChat hook(FakeChat::Kind::kWebhook, "hook-secret");
+  DaemonWorkspace ws("alerts-fb-auth");
+  ws.WriteConfig(WithPublicUrl(ws,
+                               "  - name: aasr-fb\n"
+                               "    platform: facebook\n"
+                               "    page_id: \"104857600000001\"\n"
+                               "    graph: \"" + graph.url() + "\"\n"
+                               "    token_env: TEST_FB_TOKEN\n"
+                               "    app_secret_env: TEST_FB_SECRET\n"
+                               "alerts:\n"
+                               "  account_down_minutes: 600\n"
+                               "  channels:\n"
+                               "    - {name: hook, type: webhook, url: \"" + hook.url() +
+                                   "\", secret_env: AASR_HOOK_SECRET}\n"
+                                   "  routes:\n"
+                                   "    - {channels: [hook]}\n"));
+  DaemonProcess d(ws, {}, {{"AASR_HOOK_SECRET", "hook-secret"}, {"TEST_FB_TOKEN", "EAAG-page-token"},
+                           {"TEST_FB_SECRET", "app-secret-xyz"}});
+  REQUIRE(d.Start());
+  REQUIRE(WaitFor([&] { return !hook.accepted_bodies().empty(); }, 30s));
+  INFO(ws.Log());
+  const std::string body = hook.accepted_bodies().front();
+  INFO(body);
+  CHECK(body.find("account_down") != std::string::npos);
+  CHECK(body.find("aasr-fb") != std::string::npos);
+  CHECK(body.find("the Page access token has expired") != std::string::npos);
+  CHECK(body.find("EAAG-page-token") == std::string::npos);
+  // One outage, one alert, however many polls fail.
+  std::this_thread::sleep_for(3s);
+  CHECK(hook.accepted_bodies().size() == 1);
   CHECK(d.Terminate() == 0);
 }

@@ -125,6 +125,21 @@ TEST_CASE("config: unknown platform - bad URL - unknown key - duplicates - a sec
   CHECK(empty.value().accounts.empty());
 }
 
+TEST_CASE("config: graph_version defaults to v26.0 - a value that is not vN.N is named", "[config]") {
+  const std::string base = "accounts:\n  - {name: f, platform: facebook, page_id: \"1045\", token_env: T, app_secret_env: S";
+  auto c = LoadConfigString(base + "}\n", "bot.yaml", MapEnv({{"T", "1"}, {"S", "2"}}));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  CHECK(c.value().accounts[0].graph_version == "v26.0");
+  auto v24 = LoadConfigString(base + ", graph_version: v24.0}\n", "bot.yaml", MapEnv({{"T", "1"}, {"S", "2"}}));
+  REQUIRE(v24.ok());
+  CHECK(v24.value().accounts[0].graph_version == "v24.0");
+  auto bad = LoadConfigString(base + ", graph_version: \"26.0\"}\n", "bot.yaml", MapEnv({{"T", "1"}, {"S", "2"}}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(Errs(bad.errors()).find("bot.yaml:2:") != std::string::npos);
+  CHECK(Errs(bad.errors()).find("graph_version '26.0' is not a Graph API version such as v26.0") != std::string::npos);
+}
+
 TEST_CASE("config: the Mastodon thread window is read and bounded", "[config]") {
   std::string text =
       "accounts:\n"

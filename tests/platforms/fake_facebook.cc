@@ -41,6 +41,31 @@ std::map<std::string, std::string> MultipartFields(const std::string& body) {
 
 }  // namespace
 
+// The documented throttling errors (graph-api/overview/rate-limiting and
+// guides/error-handling); the request is not acted on.
+ServerResponse FakeFacebook::Throttled(const Fault& f) {
+  std::string message;
+  switch (f.graph_code) {
+    case 4: message = "(#4) Application request limit reached"; break;
+    case 17: message = "(#17) User request limit reached"; break;
+    case 32: message = "(#32) Page request limit reached"; break;
+    case 613: message = "(#613) Calls to this api have exceeded the rate limit."; break;
+    default:
+      message = "(#" + std::to_string(f.graph_code) +
+                ") There have been too many calls to this Page account. Wait a bit and try again. For more info, "
+                "please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.";
+  }
+  ServerResponse resp = ServerResponse::Json(
+      f.http_status, json{{"error", {{"message", message}, {"type", "OAuthException"}, {"code", f.graph_code},
+                                     {"is_transient", true}, {"fbtrace_id", "AZx9fake"}}}}.dump());
+  if (f.regain_minutes > 0) {
+    json buc = {{page_id_, json::array({{{"type", "pages"}, {"call_count", 100}, {"total_cputime", 12},
+                                         {"total_time", 14}, {"estimated_time_to_regain_access", f.regain_minutes}}})}};
+    resp.headers.emplace_back("X-Business-Use-Case-Usage", buc.dump());
+  }
+  return resp;
+}
+
 int64_t FakeFacebook::Now() const { return now_unix > 0 ? now_unix : static_cast<int64_t>(std::time(nullptr)); }
 
 FakeFacebook::FakeFacebook(std::string page_id, std::string token, std::string app_secret)
@@ -80,6 +105,33 @@ ServerResponse FakeFacebook::Handle(const ServerRequest& r) {
   } else if (ct.rfind("multipart/form-data", 0) == 0) {
     for (const auto& [k, v] : MultipartFields(r.body)) params[k] = v;
   }
+  {
+    // /vMAJOR.MINOR/...: any version is served, as Graph serves each live one.
+    size_t slash = r.path.find('/', 1);
+    std::string v = slash == std::string::npos ? "" : r.path.substr(1, slash - 1);
+    const bool version = v.size() >= 4 && v[0] == 'v' && v.find('.') != std::string::npos &&
+                         v.find_first_not_of("0123456789.", 1) == std::string::npos;
+    if (!version) return GraphError(400, "Unknown path components: " + r.path, "OAuthException", 2500);
+    versions_seen.push_back(v);
+  }
+  ServerResponse out = Route(r, params);
+  auto add = [&](const char* name, const json& j) {
+    if (!j.is_null()) out.headers.emplace_back(name, j.dump());
+  };
+  add("X-App-Usage", app_usage);
+  add("X-Page-Usage", page_usage);
+  add("X-Business-Use-Case-Usage", buc_usage);
+  return out;
+}
+
+ServerResponse FakeFacebook::Route(const ServerRequest& r, std::map<std::string, std::string>& params) {
+  if (token_expired && params["access_token"] == token_) {
+    return ServerResponse::Json(
+        400, json{{"error", {{"message", "Error validating access token: Session has expired on Tuesday, 01-Dec-26 "
+                                         "09:00:00 PST. The current time is Wednesday, 02-Dec-26 01:00:00 PST."},
+                             {"type", "OAuthException"}, {"code", 190}, {"error_subcode", 463},
+                             {"fbtrace_id", "AZx9fake"}}}}.dump());
+  }
   if (params["access_token"] != token_) {
     return GraphError(400, "Invalid OAuth access token - Cannot parse access token", "OAuthException", 190);
   }
@@ -91,6 +143,7 @@ ServerResponse FakeFacebook::Handle(const ServerRequest& r) {
     Fault f = *it;
     faults_.erase(it);
     if (f.kind == Fault::Kind::k500) return GraphError(500, "An unknown error has occurred.", "OAuthException", 1);
+    if (f.kind == Fault::Kind::kThrottle) return Throttled(f);
     ServerResponse resp = Answer(r, params);
     if (f.kind == Fault::Kind::kSlow) resp.delay_ms = f.delay_ms;
     if (f.kind == Fault::Kind::kTruncatedJson) resp.body = resp.body.substr(0, resp.body.size() / 2);
@@ -104,8 +157,7 @@ ServerResponse FakeFacebook::Answer(const ServerRequest& r, const std::map<std::
     auto it = p.find(k);
     return it == p.end() ? std::string() : it->second;
   };
-  const std::string v = "/v21.0/";
-  if (r.path.rfind(v, 0) != 0) return GraphError(400, "Unknown path components", "OAuthException", 2500);
+  const std::string v = r.path.substr(0, r.path.find('/', 1) + 1);  // "/v26.0/", checked in Handle
   std::string path = r.path.substr(v.size());
   std::string base = url() + v;
   if (r.method == "GET" && path == page_id_) {
@@ -227,6 +279,32 @@ ServerResponse FakeFacebook::Answer(const ServerRequest& r, const std::map<std::
     const std::string mid = "m_" + std::to_string(++next_);
     private_replies[cid] = {{"message_id", mid}, {"text", msg["text"]}};
     return ServerResponse::Json(200, json{{"recipient_id", comments[cid]["from"]["id"]}, {"message_id", mid}}.dump());
+  }
+  if (path == page_id_ + "/subscribed_apps" && (r.method == "POST" || r.method == "GET")) {
+    if (r.method == "GET") {
+      json data = json::array();
+      if (!subscribed_fields.empty()) {
+        data.push_back({{"category", "Nonprofit Organization"}, {"link", "https://aasr.example/"}, {"name", "aasr-bot"},
+                        {"id", "2222333344445555"}, {"subscribed_fields", subscribed_fields}});
+      }
+      return ServerResponse::Json(200, json{{"data", data}}.dump());
+    }
+    if (!manage_metadata) {
+      return GraphError(403, "(#200) Requires pages_manage_metadata permission to manage the object", "OAuthException",
+                        200);
+    }
+    if (param("subscribed_fields").empty()) {
+      return GraphError(400, "(#100) The parameter subscribed_fields is required", "OAuthException", 100);
+    }
+    subscribed_fields.clear();
+    std::string fields = param("subscribed_fields");
+    for (size_t pos = 0; pos <= fields.size();) {
+      size_t comma = fields.find(',', pos);
+      if (comma == std::string::npos) comma = fields.size();
+      if (comma > pos) subscribed_fields.push_back(fields.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    return ServerResponse::Json(200, R"({"success":true})");
   }
   if (r.method == "POST" && path == page_id_ + "/blocked") {
     blocked.push_back(param("user"));

@@ -8,7 +8,15 @@
 // Messenger error #10 subcode 2018278 "sent outside of allowed window"),
 // and the error object
 // {"error": {"message", "type", "code", "fbtrace_id"}}.
-// Fault modes: 500s, slow answers (after acting), truncated JSON.
+// Any API version /vMAJOR.MINOR/ is served (the one seen is recorded);
+// another first path segment answers Graph's "Unknown path components".
+// Rate limiting (graph-api/overview/rate-limiting): usage headers
+// X-App-Usage / X-Page-Usage / X-Business-Use-Case-Usage on every answer
+// when set, and a kThrottle fault answers a throttling error (code 4, 17,
+// 32, 613 or 80001, with the documented message and the status given,
+// usually 400 or 403) without acting. An expired token (token_expired)
+// answers code 190 subcode 463, as Graph does.
+// Fault modes: 500s, slow answers (after acting), truncated JSON, throttling.
 #pragma once
 
 #include <deque>
@@ -26,10 +34,13 @@ namespace aasr::testing {
 class FakeFacebook {
  public:
   struct Fault {
-    enum class Kind { k500, kSlow, kTruncatedJson };
+    enum class Kind { k500, kSlow, kTruncatedJson, kThrottle };
     std::string path_contains;
     Kind kind = Kind::k500;
     int delay_ms = 0;
+    int graph_code = 4;     // kThrottle: 4, 17, 32, 613 or 80001
+    int http_status = 403;  // kThrottle
+    int regain_minutes = 0; // kThrottle: X-Business-Use-Case-Usage estimated_time_to_regain_access
   };
   FakeFacebook(std::string page_id = "104857600000001", std::string token = "EAAG-page-token",
                std::string app_secret = "app-secret-xyz");
@@ -53,10 +64,20 @@ class FakeFacebook {
   std::vector<std::string> blocked;
   std::map<std::string, nlohmann::json> private_replies;  // comment id -> {message_id, text}
   int page_size = 2;
+  // Usage headers put on every answer when not null (JSON as documented).
+  nlohmann::json app_usage, page_usage, buc_usage;
+  bool token_expired = false;
+  // Webhook subscription (POST/GET /{page-id}/subscribed_apps): the token's
+  // pages_manage_metadata permission, and the fields our app is subscribed to.
+  bool manage_metadata = true;
+  std::vector<std::string> subscribed_fields;
+  std::vector<std::string> versions_seen;  // "v26.0", ... per request
   int64_t now_unix = 0;  // the server's clock (0: the real time)
 
  private:
   ServerResponse Handle(const ServerRequest& r);
+  ServerResponse Route(const ServerRequest& r, std::map<std::string, std::string>& params);
+  ServerResponse Throttled(const Fault& f);
   int64_t Now() const;
   ServerResponse Answer(const ServerRequest& r, const std::map<std::string, std::string>& params);
 
