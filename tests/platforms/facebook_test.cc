@@ -534,7 +534,7 @@ TEST_CASE("webhook: comment add - edited - remove - hide - unhide from the feed 
   auto change = [](const std::string& verb, nlohmann::json extra) {
     nlohmann::json v = {{"item", "comment"}, {"verb", verb}, {"comment_id", "789_1001"}, {"post_id", "104857600000001_789"},
                         {"from", {{"id", "5550001"}, {"name", "Visitor"}}}, {"created_time", 1790000000}};
-    v.update(extra);
+    if (extra.is_object()) v.update(extra);  // {} in a braced list is null, not an empty object
     return nlohmann::json{{"field", "feed"}, {"value", v}};
   };
   nlohmann::json event = {
