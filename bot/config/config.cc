@@ -1,4 +1,5 @@
 #include "bot/config/config.h"
+#include "bot/util/cidr.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -141,12 +142,51 @@ void ParseReview(const YAML::Node& node, Context& ctx, Config* out) {
     ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "review must be a map, e.g. {listen: \"http://127.0.0.1:8080\"}"));
     return;
   }
-  yaml::CheckKeys(node, {"listen", "public_url"}, ctx.file, "review", ctx.errors);
-  if (ReadOptional(node, "listen", ctx, "review", &out->review_listen))
+  yaml::CheckKeys(node, {"listen", "public_url", "trusted_proxies", "secure_cookies", "base_path"}, ctx.file,
+                  "review", ctx.errors);
+  if (ReadOptional(node, "listen", ctx, "review", &out->review_listen)) {
     CheckUrl(node, "listen", out->review_listen, ctx, "review");
+    // The server speaks plain HTTP; TLS is the reverse proxy's (README.md).
+    if (out->review_listen.rfind("https://", 0) == 0)
+      ctx.errors->push_back(yaml::ErrorAt(
+          node["listen"], ctx.file,
+          "the review server does not serve TLS itself: listen on http://127.0.0.1:PORT, put a TLS reverse proxy "
+          "in front (README.md \"Behind a TLS reverse proxy\", packaging/nginx/aasr-bot.conf) and set "
+          "review.public_url to the https:// address",
+          "review"));
+  }
   if (ReadOptional(node, "public_url", ctx, "review", &out->review_public_url)) {
     CheckUrl(node, "public_url", out->review_public_url, ctx, "review");
     while (!out->review_public_url.empty() && out->review_public_url.back() == '/') out->review_public_url.pop_back();
+  }
+  if (ReadOptional(node, "base_path", ctx, "review", &out->review_base_path)) {
+    static const RE2 kPath(R"((/[A-Za-z0-9._~-]+)+/?|/)");
+    if (!RE2::FullMatch(out->review_base_path, kPath))
+      ctx.errors->push_back(yaml::ErrorAt(node["base_path"], ctx.file,
+                                          "base_path '" + out->review_base_path + "' must be a path such as /aasr",
+                                          "review"));
+    while (!out->review_base_path.empty() && out->review_base_path.back() == '/') out->review_base_path.pop_back();
+  }
+  if (const YAML::Node sc = node["secure_cookies"]; sc.IsDefined() && !sc.IsNull()) {
+    bool v = false;
+    if (sc.IsScalar() && YAML::convert<bool>::decode(sc, v)) out->review_secure_cookies = v;
+    else ctx.errors->push_back(yaml::ErrorAt(sc, ctx.file, "secure_cookies must be true or false", "review"));
+  }
+  if (const YAML::Node tp = node["trusted_proxies"]; tp.IsDefined() && !tp.IsNull()) {
+    if (!tp.IsSequence()) {
+      ctx.errors->push_back(yaml::ErrorAt(tp, ctx.file,
+                                          "trusted_proxies must be a list of addresses or CIDR ranges, e.g. "
+                                          "[127.0.0.1, \"::1\"]",
+                                          "review"));
+    } else {
+      for (const YAML::Node& item : tp) {
+        std::string v;
+        if (!yaml::ReadString(item, ctx.file, "review", "trusted_proxies", &v, ctx.errors)) continue;
+        auto c = ParseCidr(v);
+        if (!c.ok()) ctx.errors->push_back(yaml::ErrorAt(item, ctx.file, c.errors().front().message, "review"));
+        else out->review_trusted_proxies.push_back(v);
+      }
+    }
   }
 }
 

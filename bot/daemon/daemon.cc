@@ -335,6 +335,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
 
   review::ServerOptions so;
   so.listen = c.review_listen;
+  // Behind a TLS reverse proxy (README.md): real client addresses, origin
+  // checks, Secure cookies, HSTS, the base path.
+  auto proxy = review::MakeProxySettings(c.review_public_url, c.review_base_path, c.review_trusted_proxies,
+                                         c.review_secure_cookies);
+  if (!proxy.ok()) return proxy.errors();
+  so.api.proxy = proxy.value();
   so.outreach_db = c.database;  // the outbox lives in the same file
   so.replies_db = c.database;   // so does the replies outbox
   so.saved_replies = c.saved_replies;

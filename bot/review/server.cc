@@ -11,6 +11,9 @@
 #include <cpprest/uri.h>
 #include <spdlog/spdlog.h>
 
+#include "bot/review/client_address.h"
+#include "bot/util/logging.h"
+
 namespace aasr::review {
 
 void SizeServerThreadPool() {
@@ -101,6 +104,7 @@ Response ReviewServer::Dispatch(const Request& r) {
     }
   }
   AddSecurityHeaders(&resp);
+  if (options_.api.proxy.hsts) resp.headers.push_back({"Strict-Transport-Security", kHsts});
   return resp;
 }
 
@@ -123,6 +127,8 @@ Status ReviewServer::Start() {
         r.headers[name] = v;
       }
       r.remote_address = req.remote_address();
+      // Behind a proxy that passes the page's sub-path on (client_address.h).
+      StripBasePath(options_.api.proxy.base_path, &r);
       auto reply = [this, req, started](const Request& r, Response resp) mutable {
         http::http_response out(static_cast<http::status_code>(resp.status));
         for (const auto& [k, v] : resp.headers) out.headers().add(k, v);
@@ -132,7 +138,7 @@ Status ReviewServer::Start() {
         auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             started)
                       .count();
-        spdlog::debug("{} {} {} {:.1f}ms", r.method, r.path, resp.status, ms);
+        spdlog::debug("{} {} {} {:.1f}ms", LogSafe(r.method), LogSafe(r.path), resp.status, ms);
         ++replies_in_flight_;
         req.reply(out).then([this](pplx::task<void> t) {
           try {
@@ -167,7 +173,7 @@ Status ReviewServer::Start() {
               reply(r, std::move(resp));
             });
           } catch (const std::exception& e) {
-            spdlog::error("{} {}: {}", r.method, r.path, e.what());
+            spdlog::error("{} {}: {}", LogSafe(r.method), LogSafe(r.path), e.what());
             Response resp = ErrorResponse(500, "internal", "internal error; see the server log");
             AddSecurityHeaders(&resp);
             reply(r, resp);
@@ -178,7 +184,7 @@ Status ReviewServer::Start() {
         try {
           resp = Dispatch(r);
         } catch (const std::exception& e) {
-          spdlog::error("{} {}: {}", r.method, r.path, e.what());
+          spdlog::error("{} {}: {}", LogSafe(r.method), LogSafe(r.path), e.what());
           resp = ErrorResponse(500, "internal", "internal error; see the server log");
           AddSecurityHeaders(&resp);
         }
