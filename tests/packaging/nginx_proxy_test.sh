@@ -92,8 +92,8 @@ http {
   include $DIR/site.conf;
 }
 CONF
-"$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -t >"$DIR/nginx.log" 2>&1 || fail "nginx -t refused the shipped config"
-"$NGINX" -p "$DIR" -c "$DIR/nginx.conf" >>"$DIR/nginx.log" 2>&1 &
+"$NGINX" -e stderr -p "$DIR" -c "$DIR/nginx.conf" -t >"$DIR/nginx.log" 2>&1 || fail "nginx -t refused the shipped config"
+"$NGINX" -e stderr -p "$DIR" -c "$DIR/nginx.conf" >>"$DIR/nginx.log" 2>&1 &
 NGINX_PID=$!
 
 # curl as a browser at $1 (127.0.0.2 or .3) talking to https://$HOST:$TLS.
