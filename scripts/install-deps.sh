@@ -29,6 +29,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev       # make fuzz: libFuzzer with ASan + UBSan (fuzz/)
   libcurl4-openssl-dev              # alerts by e-mail: libcurl's SMTP (STARTTLS, AUTH)
   python3-aiosmtpd                  # tests: a real SMTP server receiving alert e-mails
+  nginx-light openssl               # tests/packaging: the documented TLS reverse proxy (packaging/nginx/)
 )
 
 missing=()

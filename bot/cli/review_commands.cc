@@ -7,7 +7,9 @@
 #include <iomanip>
 #include <memory>
 #include <thread>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,9 +38,32 @@ nlohmann::json StatusFromFile(const std::string& path) {
   return j;
 }
 
+// The `review:` proxy keys of the config file, as `serve` flags.
+struct ProxyFlags {
+  std::string public_url, base_path, secure_cookies;  // secure_cookies: "", "on" or "off"
+  std::vector<std::string> trusted_proxies;
+};
+
 int Serve(const std::string& db_path, const std::string& rules_dir, const std::string& listen,
           const std::string& web_dir, const std::string& outreach_db,
-          const std::string& status_file) {
+          const std::string& status_file, const ProxyFlags& proxy) {
+  if (Status https = review::CheckListenUrl(listen); !https.ok()) {
+    std::cerr << "--listen " << https.errors().front().message << "\n";
+    return 2;
+  }
+  std::optional<bool> secure;
+  if (!proxy.secure_cookies.empty()) secure = proxy.secure_cookies == "on";
+  auto settings = review::MakeProxySettings(proxy.public_url, proxy.base_path, proxy.trusted_proxies, secure);
+  if (!settings.ok()) {
+    for (const Error& e : settings.errors()) {
+      std::string flag = e.subject.substr(e.subject.find('.') + 1);
+      flag = flag.substr(0, flag.find('['));
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      if (flag == "trusted-proxies") flag = "trusted-proxy";
+      std::cerr << "--" << flag << ": " << e.message << "\n";
+    }
+    return 2;
+  }
   // Block the signals before any thread starts (threads inherit the mask) so
   // only sigwait below receives them and the server stops cleanly.
   sigset_t set;
@@ -58,6 +83,7 @@ int Serve(const std::string& db_path, const std::string& rules_dir, const std::s
   review::ServerOptions options;
   options.listen = listen;
   options.web_dir = web_dir;
+  options.api.proxy = settings.value();
   // Replies are queued in the same file; `aasr-bot run` on it sends them.
   options.replies_db = db_path;
   if (!outreach_db.empty()) {
@@ -236,9 +262,19 @@ void RegisterReviewCommands(CLI::App& app, int* exit_code) {
   serve->add_option("--status-file", *status_file,
                     "FOR TESTS ONLY: answer /api/status with this JSON file (re-read on every "
                     "request) instead of serve's own minimal status");
+  auto proxy = std::make_shared<ProxyFlags>();
+  serve->add_option("--public-url", proxy->public_url,
+                    "the https:// address moderators use through a reverse proxy (review.public_url)");
+  serve->add_option("--base-path", proxy->base_path,
+                    "the page's sub-path behind the proxy, e.g. /aasr (default: --public-url's path)");
+  serve->add_option("--trusted-proxy", proxy->trusted_proxies,
+                    "an address or CIDR range whose X-Forwarded-For is believed (repeat for several)");
+  serve->add_option("--secure-cookies", proxy->secure_cookies,
+                    "on or off (default: on when --public-url is https)")
+      ->check(CLI::IsMember({"on", "off"}));
   serve->callback([=] {
     *exit_code = Serve(*db, rules_dir->empty() ? DefaultRulesDirectory() : *rules_dir, *listen, *web,
-                       *outreach_db, *status_file);
+                       *outreach_db, *status_file, *proxy);
   });
 
   // Under the `rules` command registered by rules_commands.cc.

@@ -1,4 +1,5 @@
 #include "bot/config/config.h"
+#include "bot/util/cidr.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -141,8 +142,9 @@ void ParseReview(const YAML::Node& node, Context& ctx, Config* out) {
     ctx.errors->push_back(yaml::ErrorAt(node, ctx.file, "review must be a map, e.g. {listen: \"http://127.0.0.1:8080\"}"));
     return;
   }
-  yaml::CheckKeys(node, {"listen", "public_url", "max_connections", "max_connections_per_address",
-                         "header_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds"},
+  yaml::CheckKeys(node, {"listen", "public_url", "trusted_proxies", "secure_cookies", "base_path", "max_connections",
+                         "max_connections_per_address", "header_timeout_seconds", "idle_timeout_seconds",
+                         "body_timeout_seconds"},
                   ctx.file, "review", ctx.errors);
   ReviewTransport& t = out->review_transport;
   ReadInt(node, "max_connections", 1, 100000, ctx, "review", &t.max_connections);
@@ -150,11 +152,49 @@ void ParseReview(const YAML::Node& node, Context& ctx, Config* out) {
   ReadInt(node, "header_timeout_seconds", 1, 3600, ctx, "review", &t.header_timeout_seconds);
   ReadInt(node, "idle_timeout_seconds", 1, 3600, ctx, "review", &t.idle_timeout_seconds);
   ReadInt(node, "body_timeout_seconds", 1, 3600, ctx, "review", &t.body_timeout_seconds);
-  if (ReadOptional(node, "listen", ctx, "review", &out->review_listen))
+  if (ReadOptional(node, "listen", ctx, "review", &out->review_listen)) {
     CheckUrl(node, "listen", out->review_listen, ctx, "review");
+    // The server speaks plain HTTP; TLS is the reverse proxy's (README.md).
+    if (out->review_listen.rfind("https://", 0) == 0)
+      ctx.errors->push_back(yaml::ErrorAt(
+          node["listen"], ctx.file,
+          "the review server does not serve TLS itself: listen on http://127.0.0.1:PORT, put a TLS reverse proxy "
+          "in front (README.md \"Behind a TLS reverse proxy\", packaging/nginx/aasr-bot.conf) and set "
+          "review.public_url to the https:// address",
+          "review"));
+  }
   if (ReadOptional(node, "public_url", ctx, "review", &out->review_public_url)) {
     CheckUrl(node, "public_url", out->review_public_url, ctx, "review");
     while (!out->review_public_url.empty() && out->review_public_url.back() == '/') out->review_public_url.pop_back();
+  }
+  if (ReadOptional(node, "base_path", ctx, "review", &out->review_base_path)) {
+    static const RE2 kPath(R"((/[A-Za-z0-9._~-]+)+/?|/)");
+    if (!RE2::FullMatch(out->review_base_path, kPath))
+      ctx.errors->push_back(yaml::ErrorAt(node["base_path"], ctx.file,
+                                          "base_path '" + out->review_base_path + "' must be a path such as /aasr",
+                                          "review"));
+    while (!out->review_base_path.empty() && out->review_base_path.back() == '/') out->review_base_path.pop_back();
+  }
+  if (const YAML::Node sc = node["secure_cookies"]; sc.IsDefined() && !sc.IsNull()) {
+    bool v = false;
+    if (sc.IsScalar() && YAML::convert<bool>::decode(sc, v)) out->review_secure_cookies = v;
+    else ctx.errors->push_back(yaml::ErrorAt(sc, ctx.file, "secure_cookies must be true or false", "review"));
+  }
+  if (const YAML::Node tp = node["trusted_proxies"]; tp.IsDefined() && !tp.IsNull()) {
+    if (!tp.IsSequence()) {
+      ctx.errors->push_back(yaml::ErrorAt(tp, ctx.file,
+                                          "trusted_proxies must be a list of addresses or CIDR ranges, e.g. "
+                                          "[127.0.0.1, \"::1\"]",
+                                          "review"));
+    } else {
+      for (const YAML::Node& item : tp) {
+        std::string v;
+        if (!yaml::ReadString(item, ctx.file, "review", "trusted_proxies", &v, ctx.errors)) continue;
+        auto c = ParseCidr(v);
+        if (!c.ok()) ctx.errors->push_back(yaml::ErrorAt(item, ctx.file, c.errors().front().message, "review"));
+        else out->review_trusted_proxies.push_back(v);
+      }
+    }
   }
 }
 

@@ -160,6 +160,12 @@ struct Config {
   // Where moderators reach the review page (the link in every alert); empty: review_listen.
   std::string review_public_url;
   ReviewTransport review_transport;
+  // Behind a reverse proxy (config/README.md "review"): only these peers'
+  // X-Forwarded-For is believed; the page's sub-path (default: public_url's
+  // path); Secure cookies (default: on when public_url is https).
+  std::vector<std::string> review_trusted_proxies;
+  std::string review_base_path;
+  std::optional<bool> review_secure_cookies;
   AlertsConfig alerts;
   int poll_seconds = 60;                   // per account unless it says otherwise
   double poll_jitter = 0.1;                // +-10% so accounts do not poll in step

@@ -429,6 +429,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options) {
   so.transport.header_timeout_ms = c.review_transport.header_timeout_seconds * 1000LL;
   so.transport.idle_timeout_ms = c.review_transport.idle_timeout_seconds * 1000LL;
   so.transport.body_timeout_ms = c.review_transport.body_timeout_seconds * 1000LL;
+  // Behind a TLS reverse proxy (README.md): real client addresses, origin
+  // checks, Secure cookies, HSTS, the base path.
+  auto proxy = review::MakeProxySettings(c.review_public_url, c.review_base_path, c.review_trusted_proxies,
+                                         c.review_secure_cookies);
+  if (!proxy.ok()) return proxy.errors();
+  so.api.proxy = proxy.value();
   so.outreach_db = c.database;  // the outbox lives in the same file
   so.replies_db = c.database;   // so does the replies outbox
   so.saved_replies = c.saved_replies;

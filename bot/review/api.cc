@@ -8,10 +8,12 @@
 
 #include "bot/comment/json.h"
 #include "bot/moderation/policy.h"
+#include "bot/review/client_address.h"
 #include "bot/review/passwords.h"
 #include "bot/review/status.h"
 #include "bot/review/users.h"
 #include "bot/store/ingest.h"
+#include "bot/util/logging.h"
 #include "bot/util/utf8.h"
 
 namespace aasr::review {
@@ -81,9 +83,18 @@ ReviewApi::ReviewApi(store::StorePtr store, RulesProvider rules,
       rules_(std::move(rules)),
       clock_(std::move(clock)),
       options_(std::move(options)),
-      limiter_(clock_, options_.login_failures_per_user, options_.login_attempts_per_address,
-               options_.login_window_ms),
+      limiter_(clock_, options_.limiter),
       routes_([this](const Request& r, Response* refusal) { return Authenticate(r, refusal); }) {
+  // Every state change (login included) must come from our own page; the
+  // CSRF token is checked as well, by the route table.
+  routes_.SetWriteGuard([this](const Request& r) -> std::optional<Response> {
+    if (auto why = CrossSiteRefusal(r, options_.proxy)) {
+      spdlog::warn("{} {} from {}: {}", LogSafe(r.method), LogSafe(r.path),
+                   LogSafe(ClientAddress(r, options_.proxy)), *why);
+      return ErrorResponse(403, "origin", *why);
+    }
+    return std::nullopt;
+  });
   AddRoutes();
 }
 
@@ -196,26 +207,58 @@ Response ReviewApi::OutreachRetry(const Call& c) {
   return outreach_->Retry(c.id, c.user());
 }
 
+namespace {
+
+// The media type without parameters, lower-case: "application/json".
+std::string MediaType(const std::string& content_type) {
+  std::string t = content_type.substr(0, content_type.find(';'));
+  t.erase(0, t.find_first_not_of(" \t"));
+  t.erase(t.find_last_not_of(" \t") + 1);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return t;
+}
+
+}  // namespace
+
+std::string ReviewApi::LoggedName(const std::string& user, bool exists) const {
+  if (exists) return "'" + LogSafe(user) + "'";
+  // Never the text itself: it may be a password typed into the wrong field.
+  // A hash keyed per process lets one run's attempts be told apart.
+  return "unknown user #" + KeyedHash(user).substr(0, 8);
+}
+
 Response ReviewApi::Login(const Request& r) {
+  // Only JSON: a foreign page's <form enctype="text/plain"> (or a fetch
+  // without a CORS preflight) cannot send it, so it cannot log a victim's
+  // browser into the attacker's account.
+  if (MediaType(r.Header("content-type")) != "application/json")
+    return ErrorResponse(415, "unsupported_media_type", "send the login as application/json");
   auto body = ParseJsonBody(r);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.errors().front().message);
   std::string user = OptString(body.value(), "user");
   std::string password = OptString(body.value(), "password");
   if (user.empty() || password.empty())
     return ErrorResponse(400, "bad_request", "give \"user\" and \"password\"");
-  if (int64_t wait = limiter_.RetryAfterMs(user, r.remote_address); wait > 0) {
-    spdlog::warn("login rate-limited for user '{}' from {}", user, r.remote_address);
+  const std::string address = ClientAddress(r, options_.proxy);
+  const std::string from = LogSafe(address);
+  LoginLimiter::Attempt attempt = limiter_.Begin(user, address);
+  if (!attempt.allowed()) {
+    const int64_t secs = (attempt.retry_after_ms + 999) / 1000;
+    // Whether the name exists is not looked up here: the log must not say
+    // more than the answer does, and a refused attempt costs nothing.
+    spdlog::warn("login delayed for {} from {}", LoggedName(user, false), from);
     Response resp = ErrorResponse(429, "rate_limited",
-                                  "too many login attempts; try again in " +
-                                      std::to_string((wait + 999) / 1000) + " s");
-    resp.headers.push_back({"Retry-After", std::to_string((wait + 999) / 1000)});
+                                  "too many failed logins; try again in " + std::to_string(secs) + " s");
+    resp.headers.push_back({"Retry-After", std::to_string(secs)});
     return resp;
   }
   auto m = store_->GetModerator(user);
   if (!m.ok()) {
+    limiter_.Finish(attempt, false);
     spdlog::error("login: {}", FormatErrors(m.errors()));
     return ErrorResponse(500, "store", "the store failed; see the server log");
   }
+  const bool exists = m.value().has_value();
   bool ok = false;
   if (m.value() && !m.value()->disabled) {
     ok = VerifyPassword(m.value()->password_hash, password);
@@ -224,9 +267,9 @@ Response ReviewApi::Login(const Request& r) {
     static const std::string dummy = HashPassword("not a real password").value();
     (void)VerifyPassword(dummy, password);
   }
-  limiter_.Record(user, r.remote_address, ok);
+  limiter_.Finish(attempt, ok);
   if (!ok) {
-    spdlog::warn("login failed for user '{}' from {}", user, r.remote_address);
+    spdlog::warn("login failed for {} from {}", LoggedName(user, exists), from);
     return ErrorResponse(401, "bad_credentials", "wrong user name or password");
   }
   std::string token = RandomToken(32);
@@ -245,17 +288,20 @@ Response ReviewApi::Login(const Request& r) {
   store::AuditEntry a;
   a.actor = user;
   a.action = "login";
-  a.note = "from " + r.remote_address;
+  a.note = "from " + address;
   (void)store_->AppendAudit(a);
-  spdlog::info("login: {} ({})", user, s.role);
+  spdlog::info("login: {} ({}) from {}", LogSafe(user), LogSafe(s.role), from);
   Response resp = JsonResponse(200, {{"user", user}, {"role", s.role}, {"csrf", s.csrf},
                                      {"expires_ms", s.expires_ms}});
-  std::string cookie = std::string(kCookieName) + "=" + token +
-                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                       std::to_string(options_.session_ttl_ms / 1000);
-  if (options_.secure_cookie) cookie += "; Secure";
-  resp.headers.push_back({"Set-Cookie", cookie});
+  resp.headers.push_back({"Set-Cookie", SessionCookie(token, options_.session_ttl_ms / 1000)});
   return resp;
+}
+
+std::string ReviewApi::SessionCookie(const std::string& value, int64_t max_age_s) const {
+  std::string cookie = std::string(kCookieName) + "=" + value + "; Path=" + CookiePath(options_.proxy) +
+                       "; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s);
+  if (options_.proxy.secure_cookies) cookie += "; Secure";
+  return cookie;
 }
 
 Response ReviewApi::Logout(const Call& c) {
@@ -266,8 +312,7 @@ Response ReviewApi::Logout(const Call& c) {
   a.action = "logout";
   (void)store_->AppendAudit(a);
   Response resp = JsonResponse(200, {{"ok", true}});
-  resp.headers.push_back({"Set-Cookie", std::string(kCookieName) +
-                                            "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"});
+  resp.headers.push_back({"Set-Cookie", SessionCookie("", 0)});
   return resp;
 }
 
@@ -477,7 +522,7 @@ Result<store::Outcome> ReviewApi::Decide(const DecisionInput& in, const std::str
   d.actions = moderation::ForDecision(d.decision, CapabilitiesFor(item.value()->platform));
   auto o = store_->Decide(d);
   if (o.ok() && o.value().code == Code::kOk)
-    spdlog::info("item {}: {} by {}", in.item_id, in.decision, user);
+    spdlog::info("item {}: {} by {}", in.item_id, LogSafe(in.decision), LogSafe(user));
   return o;
 }
 
@@ -503,7 +548,7 @@ Response ReviewApi::Decision(const Call& c) {
 
 Response ReviewApi::Undo(const Call& c) {
   AASR_OR_500(o, store_->Undo(c.id, c.user(), c.admin(), options_.undo_window_ms), "undo");
-  if (o.value().code == Code::kOk) spdlog::info("item {}: undo by {}", c.id, c.user());
+  if (o.value().code == Code::kOk) spdlog::info("item {}: undo by {}", c.id, LogSafe(c.user()));
   return OutcomeResponse(o.value());
 }
 
@@ -568,7 +613,7 @@ Response ReviewApi::Reopen(const Call& c) {
   rq.actions = moderation::ForReopen(decided, verdict.value() ? verdict.value()->action : "",
                                      CapabilitiesFor(item.value()->platform));
   AASR_OR_500(o, store_->Reopen(rq), "reopen");
-  if (o.value().code == Code::kOk) spdlog::info("item {}: reopened by {}", c.id, c.user());
+  if (o.value().code == Code::kOk) spdlog::info("item {}: reopened by {}", c.id, LogSafe(c.user()));
   return OutcomeResponse(o.value());
 }
 
@@ -615,7 +660,7 @@ Response ReviewApi::AddUserRoute(const Call& c) {
     return ErrorResponse(400, "bad_request", "give \"name\" and \"role\"");
   auto r = AddUser(*store_, name, role, "", c.user());
   if (r.ok() && r.value().code == Code::kOk)
-    spdlog::info("user {} ({}) added by {}", name, role, c.user());
+    spdlog::info("user {} ({}) added by {}", LogSafe(name), LogSafe(role), LogSafe(c.user()));
   return UserChangeResponse(r);
 }
 
@@ -633,7 +678,7 @@ Response ReviewApi::ChangeUser(const Call& c, const std::string& what) {
   } else {
     r = ResetPassword(*store_, name, "", c.user());
   }
-  if (r.ok() && r.value().code == Code::kOk) spdlog::info("user {}: {} by {}", name, what, c.user());
+  if (r.ok() && r.value().code == Code::kOk) spdlog::info("user {}: {} by {}", LogSafe(name), what, LogSafe(c.user()));
   return UserChangeResponse(r);
 }
 

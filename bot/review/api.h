@@ -2,8 +2,12 @@
 //
 // Promises:
 // - Every /api/ route but POST /api/login needs a live session cookie
-//   (HttpOnly, SameSite=Strict); every POST but login also needs the
-//   session's token in X-CSRF-Token. Roles: `moderator` reviews; `admin` also
+//   (HttpOnly, SameSite=Strict, Path the base path, Secure behind https);
+//   every POST but login also needs the session's token in X-CSRF-Token, and
+//   every state change (login included) must come from our own origin
+//   (client_address.h CrossSiteRefusal: 403 `origin`). Login takes only
+//   application/json (415 otherwise) and is slowed by LoginLimiter per
+//   (user, real client address) and per address, never locked out. Roles: `moderator` reviews; `admin` also
 //   reads the audit log and the users and retries failed outreach posts.
 // - /api/outreach (OutreachApi) and /api/status (StatusProvider) are optional
 //   parts: without them the routes answer 404 `not_configured` and a minimal
@@ -12,7 +16,9 @@
 //   decided and when; nothing is decided twice (the store guarantees it).
 // - Every state change goes through the store, which writes its audit row and
 //   enqueues the platform action it implies, in one transaction.
-// - No password, token or cookie is ever logged.
+// - No password, token or cookie is ever logged; every logged field that a
+//   request supplies is escaped (LogSafe), and a user name that is not a
+//   user's is logged only as a keyed hash (it may be a mistyped password).
 // Inputs: the store, a function giving the rule set in force (may return
 // null while none is loaded), the clock, options.
 // Thread safety: Handle() may be called from many threads at once.
@@ -26,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/platforms/platform.h"
+#include "bot/review/client_address.h"
 #include "bot/review/http_types.h"
 #include "bot/review/item_json.h"
 #include "bot/review/outreach_api.h"
@@ -41,10 +48,10 @@ struct ApiOptions {
   int64_t session_ttl_ms = 12LL * 3600 * 1000;  // a working day
   int64_t claim_ttl_ms = 5LL * 60 * 1000;
   int64_t undo_window_ms = 10LL * 60 * 1000;
-  int login_failures_per_user = 5;     // per window
-  int login_attempts_per_address = 20; // per window
-  int64_t login_window_ms = 15LL * 60 * 1000;
-  bool secure_cookie = false;          // add `Secure` when served over HTTPS
+  LimiterOptions limiter;               // rate_limit.h: delays after failed logins
+  // Behind a reverse proxy (client_address.h): trusted proxies, the public
+  // origin and base path, Secure cookies, HSTS. Default: none of them.
+  ProxySettings proxy;
   // What a platform can do, for the moderation policy (bot/moderation/
   // policy.h) to decide which platform actions a decision implies. The
   // daemon asks its adapters; unset or nullopt: KnownCapabilities(platform).
@@ -124,6 +131,10 @@ class ReviewApi {
  private:
   void AddRoutes();
   Response Login(const Request& r);
+  // How a submitted user name may be logged: quoted and escaped when it
+  // names a user, else only a keyed hash.
+  std::string LoggedName(const std::string& user, bool exists) const;
+  std::string SessionCookie(const std::string& value, int64_t max_age_s) const;
   Response Logout(const Call& c);
   Response Queue(const Request& r);
   Response ItemView(int64_t id);

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <array>
+
 namespace aasr::review {
 namespace {
 
@@ -50,6 +52,21 @@ std::string TokenHash(const std::string& token) {
   crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(token.data()),
                      token.size(), nullptr, 0);
   char hex[65];
+  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+  return std::string(hex);
+}
+
+std::string KeyedHash(const std::string& text) {
+  (void)InitSodium();
+  static const auto* key = [] {
+    auto* k = new std::array<unsigned char, crypto_generichash_KEYBYTES>();
+    randombytes_buf(k->data(), k->size());
+    return k;
+  }();
+  unsigned char h[16];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+                     key->data(), key->size());
+  char hex[33];
   sodium_bin2hex(hex, sizeof hex, h, sizeof h);
   return std::string(hex);
 }

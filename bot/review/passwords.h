@@ -25,6 +25,11 @@ Result<std::string> HashPassword(const std::string& password);
 bool VerifyPassword(const std::string& hash, const std::string& password);
 std::string RandomToken(size_t bytes = 32);
 std::string TokenHash(const std::string& token);
+// BLAKE2b of `text` under a random key made once per process (32 hex
+// digits): what the log shows for a submitted user name that is no user's,
+// so attempts can be told apart within a run but the text (maybe a password
+// typed into the wrong field) cannot be recovered by guessing.
+std::string KeyedHash(const std::string& text);
 // Constant-time comparison of two strings (CSRF tokens).
 bool SafeEquals(const std::string& a, const std::string& b);
 

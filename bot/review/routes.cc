@@ -99,13 +99,16 @@ Response RouteTable::Dispatch(const Request& r) const {
   bool public_only = found ? found->route.access == Access::kPublic : !other_methods.empty();
   for (const Compiled* c : other_methods) public_only &= c->route.access == Access::kPublic;
 
+  const bool writes = r.method != "GET" && r.method != "HEAD";
+  if (writes && write_guard_ && (found || !other_methods.empty()))
+    if (auto refusal = write_guard_(r)) return *refusal;
   store::Session session;
   if (!public_only) {
     Response refusal;
     auto s = authenticate_(r, &refusal);
     if (!s) return refusal;
     session = *s;
-    if (r.method != "GET" && r.method != "HEAD" &&
+    if (writes &&
         !SafeEquals(r.Header("x-csrf-token"), session.csrf))
       return ErrorResponse(403, "csrf", "missing or wrong X-CSRF-Token header");
   }

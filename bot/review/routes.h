@@ -12,7 +12,8 @@
 //   404 "no <id_of> '<segment>'" (a route names what its id is of).
 // - Access::kPublic routes run without a session. Every other route needs a
 //   live session (401 `login_required`), and every method but GET/HEAD the
-//   session's token in X-CSRF-Token (403 `csrf`); Access::kAdmin also the
+//   session's token in X-CSRF-Token (403 `csrf`), after the write guard
+//   (SetWriteGuard) let it through; Access::kAdmin also the
 //   admin role (403 `forbidden` with the route's admin_only message).
 // - A path no route knows answers 404 `not_found` (401 first when there is
 //   no session, so the API's shape is not shown to strangers), and so does
@@ -72,6 +73,12 @@ class RouteTable {
       std::function<std::optional<store::Session>(const Request&, Response* refusal)>;
   explicit RouteTable(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
 
+  // Called for every request whose method is not GET/HEAD, public routes
+  // (login) included, before the session is looked up: a Response refuses
+  // it (ReviewApi: the Origin check). Unset: nothing is checked.
+  using WriteGuard = std::function<std::optional<Response>(const Request&)>;
+  void SetWriteGuard(WriteGuard guard) { write_guard_ = std::move(guard); }
+
   void Add(Route route);
   Response Dispatch(const Request& r) const;
 
@@ -81,6 +88,7 @@ class RouteTable {
     std::vector<std::string> segments;  // literal, or "{name}"
   };
   Authenticator authenticate_;
+  WriteGuard write_guard_;
   std::vector<Compiled> routes_;
 };
 

@@ -9,6 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/review/client_address.h"
+#include "bot/util/logging.h"
+
 namespace aasr::review {
 
 void SizeServerThreadPool() {
@@ -81,15 +84,18 @@ Response ReviewServer::Dispatch(const Request& r) {
     }
   }
   AddSecurityHeaders(&resp);
+  if (options_.api.proxy.hsts) resp.headers.push_back({"Strict-Transport-Security", kHsts});
   return resp;
 }
 
 // One request, on the transport's handler pool.
 void ReviewServer::Serve(Request r, Reply reply) {
   const auto started = std::chrono::steady_clock::now();
+  // Behind a proxy that passes the page's sub-path on (client_address.h).
+  StripBasePath(options_.api.proxy.base_path, &r);
   auto answer = [r, reply, started](Response resp) {
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    spdlog::debug("{} {} {} {:.1f}ms", r.method, r.path, resp.status, ms);
+    spdlog::debug("{} {} {} {:.1f}ms", LogSafe(r.method), LogSafe(r.path), resp.status, ms);
     reply(std::move(resp));
   };
   // Live pages wait here for the next change; answered later (events.h).
@@ -100,7 +106,7 @@ void ReviewServer::Serve(Request r, Reply reply) {
         answer(std::move(resp));
       });
     } catch (const std::exception& e) {
-      spdlog::error("{} {}: {}", r.method, r.path, e.what());
+      spdlog::error("{} {}: {}", LogSafe(r.method), LogSafe(r.path), e.what());
       Response resp = ErrorResponse(500, "internal", "internal error; see the server log");
       AddSecurityHeaders(&resp);
       answer(std::move(resp));
@@ -111,7 +117,7 @@ void ReviewServer::Serve(Request r, Reply reply) {
   try {
     resp = Dispatch(r);
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", r.method, r.path, e.what());
+    spdlog::error("{} {}: {}", LogSafe(r.method), LogSafe(r.path), e.what());
     resp = ErrorResponse(500, "internal", "internal error; see the server log");
     AddSecurityHeaders(&resp);
   }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <nlohmann/json.hpp>
+#include "bot/util/utf8.h"
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -98,6 +99,33 @@ Status ConfigureLogging(const LogSettings& settings) {
     l->set_level(LevelFor(settings, l->name()));
   });
   return Ok{};
+}
+
+std::string LogSafe(std::string_view text) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [&](const char* prefix, unsigned v) {
+    out += prefix;
+    out.push_back(kHex[(v >> 4) & 0xf]);
+    out.push_back(kHex[v & 0xf]);
+  };
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\\') { out += "\\\\"; ++i; continue; }
+    if (c == '\n') { out += "\\n"; ++i; continue; }
+    if (c == '\r') { out += "\\r"; ++i; continue; }
+    if (c == '\t') { out += "\\t"; ++i; continue; }
+    if (c < 0x20 || c == 0x7f) { hex("\\x", c); ++i; continue; }
+    if (c < 0x80) { out.push_back(static_cast<char>(c)); ++i; continue; }
+    char32_t cp = 0;
+    size_t len = 0;
+    if (!utf8::Decode(text, i, &cp, &len)) { hex("\\x", c); ++i; continue; }
+    if (cp >= 0x80 && cp <= 0x9f) hex("\\u00", static_cast<unsigned>(cp));
+    else out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
 }
 
 std::shared_ptr<spdlog::logger> Log(const std::string& component) {

@@ -13,12 +13,17 @@
 // created after ConfigureLogging get their component's level too.
 // Errors: an unknown format or level is an Error naming it (the config loader
 // already rejects those at file:line:column).
+// Anything a request or a comment supplies goes through LogSafe() before it
+// is logged: a newline or an escape code in a user name, path or header
+// could otherwise forge a log line ("login: x (admin)") or drive the
+// terminal of whoever reads the log.
 // Thread safety: Log() and logging are thread safe; call ConfigureLogging
 // from one thread (at start and on config reload).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +40,12 @@ struct LogSettings {
 };
 
 Status ConfigureLogging(const LogSettings& settings);
+
+// `text` with every control character escaped: \n \r \t, other C0 and DEL
+// as \xNN, C1 controls (U+0080-U+009F) as \u00NN, bytes that are not UTF-8
+// as \xNN, and a backslash doubled, so a logged field is one line and reads
+// back unambiguously. Printable UTF-8 is kept as it is.
+std::string LogSafe(std::string_view text);
 
 // The logger of a component, created on first use.
 std::shared_ptr<spdlog::logger> Log(const std::string& component);

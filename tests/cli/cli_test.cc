@@ -506,3 +506,17 @@ TEST_CASE("screen jsonl: a shadow rule's match is reported under shadow and the 
   CHECK_FALSE(lines[1].contains("shadow"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("serve refuses an https listen URL and bad proxy settings at start", "[cli][proxy]") {
+  const fs::path dir = TempDir("serve_https");
+  const std::string db = (dir / "aasr.db").string();
+  Run https = Bot("serve --db " + db + " --listen https://127.0.0.1:18443");
+  CHECK(https.status == 2);
+  CHECK_THAT(https.out, Catch::Contains("does not serve TLS itself"));
+  CHECK_THAT(https.out, Catch::Contains("reverse proxy"));
+  CHECK_THAT(https.out, Catch::Contains("packaging/nginx/aasr-bot.conf"));
+  Run proxy = Bot("serve --db " + db + " --listen http://127.0.0.1:18444 --trusted-proxy nginx-box");
+  CHECK(proxy.status == 2);
+  CHECK_THAT(proxy.out, Catch::Contains("--trusted-proxy: 'nginx-box' is not an IP address or CIDR range"));
+  fs::remove_all(dir);
+}

@@ -68,6 +68,7 @@ done
 for f in graphics.yaml templates.yaml README.md samples/inbox.jsonl; do has -rw-r--r-- "/usr/share/aasr-bot/posts/$f"; done
 for f in bot.yaml secrets.env README.md bot.live.example.yaml schedules.yaml; do has -rw-r--r-- "/usr/share/aasr-bot/config/$f"; done
 has -rw-r--r-- /usr/share/doc/aasr-bot/README.md
+has -rw-r--r-- /usr/share/doc/aasr-bot/examples/nginx/aasr-bot.conf
 ! grep -q corpus "$T/list" || fail "rules/corpus/ is in the package"
 ! grep -q '/etc/aasr-bot/secrets.env' "$T/list" || fail "secrets.env is shipped (postinst makes it, 0640 root:aasr-bot)"
 ! grep -q ' /var/' "$T/list" || fail "the package ships files under /var (the state is made at run time)"

@@ -356,3 +356,42 @@ accounts: []
   CHECK(all.find("bot.yaml:1:27: max_connections must be between 1 and 100000, not 0 (review)") != std::string::npos);
   CHECK(all.find("bot.yaml:1:52: idle_timeout_seconds must be a whole number (review)") != std::string::npos);
 }
+
+TEST_CASE("config: the review server behind a reverse proxy", "[config][proxy]") {
+  auto c = LoadConfigString(R"(review:
+  listen: "http://127.0.0.1:8080"
+  public_url: "https://review.example.org/aasr/"
+  trusted_proxies: [127.0.0.1, "::1", 10.0.0.0/8]
+  secure_cookies: false
+  base_path: /mod/
+accounts: []
+)", "bot.yaml", MapEnv({}));
+  INFO(Errs(c.errors()));
+  REQUIRE(c.ok());
+  CHECK(c.value().review_public_url == "https://review.example.org/aasr");
+  CHECK(c.value().review_trusted_proxies == std::vector<std::string>{"127.0.0.1", "::1", "10.0.0.0/8"});
+  CHECK(c.value().review_secure_cookies == std::optional<bool>(false));
+  CHECK(c.value().review_base_path == "/mod");
+  auto d = LoadConfigString("accounts: []\n", "bot.yaml", MapEnv({}));
+  REQUIRE(d.ok());
+  CHECK(d.value().review_trusted_proxies.empty());
+  CHECK_FALSE(d.value().review_secure_cookies.has_value());
+  CHECK(d.value().review_base_path.empty());
+
+  auto bad = LoadConfigString(R"(review:
+  listen: "https://0.0.0.0:8443"
+  trusted_proxies: [127.0.0.1, 10.0.0.0/33, nginx]
+  secure_cookies: maybe
+  base_path: "aasr"
+accounts: []
+)", "bot.yaml", MapEnv({}));
+  REQUIRE_FALSE(bad.ok());
+  std::string all = Errs(bad.errors());
+  INFO(all);
+  CHECK(all.find("bot.yaml:2:11: the review server does not serve TLS itself") != std::string::npos);
+  CHECK(all.find("packaging/nginx/aasr-bot.conf") != std::string::npos);
+  CHECK(all.find("bot.yaml:3:32: '10.0.0.0/33' is not an IP address or CIDR range") != std::string::npos);
+  CHECK(all.find("bot.yaml:3:45: 'nginx' is not an IP address or CIDR range") != std::string::npos);
+  CHECK(all.find("bot.yaml:4:19: secure_cookies must be true or false") != std::string::npos);
+  CHECK(all.find("bot.yaml:5:14: base_path 'aasr' must be a path such as /aasr") != std::string::npos);
+}

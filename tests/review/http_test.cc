@@ -53,15 +53,15 @@ TEST_CASE("login sets an HttpOnly SameSite=Strict cookie - bad passwords are ref
   }
 }
 
-TEST_CASE("logins are rate-limited per user", "[review][http][auth]") {
+TEST_CASE("logins are slowed per user and address after 5 failures", "[review][http][auth]") {
   Fixture f;
   Client c(f.base);
   for (int i = 0; i < 5; ++i) CHECK(c.Login("ben", "guess " + std::to_string(i)).status == 401);
   Reply limited = c.Login("ben", "password-of-ben");  // even the right one waits
   CHECK(limited.status == 429);
-  CHECK(!limited.headers["Retry-After"].empty());
+  CHECK(limited.headers["Retry-After"] == "1");
   CHECK(c.Login("ana", "password-of-ana").status == 200);  // others are not locked out
-  f.clock->Advance(15LL * 60 * 1000 + 1);
+  f.clock->Advance(1000);                                   // a delay, not a lockout
   CHECK(c.Login("ben", "password-of-ben").status == 200);
 }
 

@@ -2,6 +2,12 @@
 // session's CSRF token; the session cookie itself is HttpOnly.
 let csrf = '';
 
+// The page may live under a sub-path behind a proxy (/aasr/): API paths are
+// written from the root (/api/queue) and resolved against the folder this
+// module was loaded from, one level up from js/.
+const base = new URL('../', import.meta.url);
+export function apiUrl(path) { return new URL(path.replace(/^\//, ''), base).href; }
+
 export function setCsrf(token) { csrf = token; }
 
 export class ApiError extends Error {
@@ -19,7 +25,7 @@ export async function api(method, path, body) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
-  const resp = await fetch(path, opts);
+  const resp = await fetch(apiUrl(path), opts);
   let data = null;
   try { data = await resp.json(); } catch (_) { data = null; }
   if (!resp.ok) throw new ApiError(resp.status, data);

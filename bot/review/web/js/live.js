@@ -5,6 +5,8 @@
 // items: whoever is told of a change refetches them from the API.
 // Alerts for new crisis and urgent items (browser notification, sound) are
 // opt-in per moderator, remembered in localStorage.
+import { apiUrl } from './api.js';
+
 const $ = (id) => document.getElementById(id);
 const BASE_TITLE = 'AASR moderation';
 // Backoff after a failure; the last step repeats until the server is back.
@@ -51,7 +53,7 @@ export function startLive({ onChange, onLoggedOut }) {
         // Without `since` the server answers at once: the first time, and
         // after a failure, so a reconnection shows without waiting ~25 s.
         const url = `/api/events${version >= 0 && !first && !failures ? `?since=${version}` : ''}`;
-        const resp = await fetch(url, { credentials: 'same-origin', signal });
+        const resp = await fetch(apiUrl(url), { credentials: 'same-origin', signal });
         if (resp.status === 401) { stopLive(); onLoggedOut(); return; }
         if (resp.status === 429) {
           const wait = Number(resp.headers.get('Retry-After')) || 5;
