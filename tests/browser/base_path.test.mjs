@@ -79,9 +79,9 @@ try {
   await page.locator('#queue-list .queue-entry').first().click();
   await page.locator('#comment-text').filter({ hasText: 'idiot' }).waitFor();
   await page.keyboard.press('a');
-  await page.getByText(/Approved/).first().waitFor();
+  await page.getByText(/Approved item/).first().waitFor();
   await page.waitForTimeout(500);
-  const cookies = await ctx.cookies(origin);
+  const cookies = await ctx.cookies(`${base}/`);  // a cookie scoped to /aasr/ is not sent to /
   const session = cookies.find((c) => c.name === 'aasr_session');
   assert.ok(session, 'logged in');
   assert.equal(session.path, '/aasr/', 'the cookie is scoped to the base path');
@@ -96,7 +96,7 @@ try {
   const vpage = await victim.newPage();
   await vpage.goto(evilUrl);
   await vpage.waitForTimeout(1500);
-  const stolen = (await victim.cookies(origin)).find((c) => c.name === 'aasr_session');
+  const stolen = (await victim.cookies([origin, `${base}/`])).find((c) => c.name === 'aasr_session');
   assert.ok(!stolen, 'a foreign page logged the victim into the attacker\'s account');
   assert.ok(!/login: mallory/.test(serverLog), 'the foreign login reached the password check');
   assert.deepEqual(errors, [], 'no page errors');
