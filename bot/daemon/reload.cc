@@ -43,6 +43,17 @@ void Daemon::Impl::CheckReload(bool force) {
     log->warn("alerts or review.public_url changed: restart aasr-bot to use them (the alerts in force stay)");
   if (c.review_listen != cur->config.review_listen)
     log->warn("review.listen changed to {}: restart aasr-bot to use it (still on {})", c.review_listen, listen);
+  {
+    const auto& a = c.review_transport;
+    const auto& b = cur->config.review_transport;
+    if (c.review_trusted_proxies != cur->config.review_trusted_proxies ||
+        c.review_base_path != cur->config.review_base_path ||
+        c.review_secure_cookies != cur->config.review_secure_cookies || a.max_connections != b.max_connections ||
+        a.max_connections_per_address != b.max_connections_per_address ||
+        a.header_timeout_seconds != b.header_timeout_seconds || a.idle_timeout_seconds != b.idle_timeout_seconds ||
+        a.body_timeout_seconds != b.body_timeout_seconds)
+      log->warn("review proxy or connection settings changed: restart aasr-bot to use them (the ones in force stay)");
+  }
   // The loader already checked the levels and format; keep the old logging if not.
   if (Status logs = ConfigureLogging(LogSettingsOf(c, options.log_format)); !logs.ok())
     log->warn("log settings not applied: {}", FormatErrors(logs.errors()));

@@ -28,7 +28,7 @@ void LoginLimiter::Fail(Key& k, int free_failures, int64_t now) const {
 
 LoginLimiter::Attempt LoginLimiter::Begin(const std::string& user, const std::string& address) {
   std::lock_guard lock(mu_);
-  const int64_t now = clock_->NowMs();
+  const int64_t now = clock_->MonotonicMs();  // delays are durations: a wall-clock step must not extend or lift them
   Prune(now);
   Attempt a;
   a.user_key = std::string("u") + '\0' + user + '\0' + address;
@@ -47,7 +47,7 @@ LoginLimiter::Attempt LoginLimiter::Begin(const std::string& user, const std::st
 void LoginLimiter::Finish(const Attempt& a, bool ok) {
   if (!a.allowed()) return;
   std::lock_guard lock(mu_);
-  const int64_t now = clock_->NowMs();
+  const int64_t now = clock_->MonotonicMs();  // delays are durations: a wall-clock step must not extend or lift them
   for (const std::string* name : {&a.user_key, &a.address_key}) {
     auto it = keys_.find(*name);
     if (it == keys_.end()) continue;  // dropped by max_keys meanwhile
