@@ -174,21 +174,3 @@ TEST_CASE("daemon: setting the wall clock back an hour does not freeze intake") 
   CHECK(daemon.Stop(5s));
 }
 
-TEST_CASE("reload: a changed proxy or connection setting is named as needing a restart") {
-  DaemonWorkspace ws("reload-proxy");
-  ws.WriteConfig(ws.DefaultConfig());
-  DaemonProcess d(ws);
-  REQUIRE(d.Start());
-  ws.WriteConfig(ws.DefaultConfig() + "# trusted proxies added\n");  // a no-op edit first: nothing to restart for
-  std::this_thread::sleep_for(1500ms);
-  CHECK(ws.Log().find("proxy or connection settings changed") == std::string::npos);
-  std::string cfg = ws.DefaultConfig();
-  const std::string listen = "review: {listen: \"" + ws.url() + "\"}";
-  REQUIRE(cfg.find(listen) != std::string::npos);
-  cfg.replace(cfg.find(listen), listen.size(),
-              "review: {listen: \"" + ws.url() + "\", trusted_proxies: [127.0.0.1], idle_timeout_seconds: 5}");
-  ws.WriteConfig(cfg);
-  INFO(ws.Log());
-  CHECK(WaitFor([&] { return ws.Log().find("proxy or connection settings changed") != std::string::npos; }, 15s));
-  CHECK(d.Terminate() == 0);
-}
