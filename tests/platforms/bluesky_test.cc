@@ -1084,7 +1084,14 @@ TEST_CASE("bluesky: muting an author - listed by getMutes - repeating is harmles
   INFO(FormatErrors(s.errors()));
   REQUIRE(s.ok());
   REQUIRE(rig.bsky->MuteAuthor(c).ok());
-  json mutes = Call(rig.http, rig.net.pds, "app.bsky.graph.getMutes", nullptr, rig.bot.jwt);
+  // The AppView lists a muted account only once it has indexed its profile:
+  // a freshly created one may take a moment on a loaded machine.
+  json mutes;
+  for (int i = 0; i < 100; ++i) {
+    mutes = Call(rig.http, rig.net.pds, "app.bsky.graph.getMutes", nullptr, rig.bot.jwt);
+    if (mutes.contains("mutes") && mutes["mutes"].size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   REQUIRE(mutes["mutes"].size() == 1);
   CHECK(mutes["mutes"][0]["did"] == troll.did);
   CHECK(rig.proxy->count("app.bsky.graph.muteActor") == 2);
