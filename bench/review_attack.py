@@ -4,7 +4,8 @@
 Usage: review_attack.py PORT PID
 Prints one JSON line: the server's peak RSS (MB, sampled every 20 ms from
 /proc/PID/status) during a chunked 256 MiB POST to /api/login, the MiB the
-server took before it closed; slowloris connections still open after 15 s;
+server took before it closed; the same for 200 MiB announced by
+Content-Length; peak RSS during each of the next attacks; slowloris connections still open after 15 s;
 an idle socket still open after 40 s; whether a new client (127.0.0.1 and
 127.0.0.2) is served while 400 idle connections are open. Figures, not a test
 (tests/review/transport_test.cc asserts the bounds).
@@ -98,13 +99,35 @@ out.update(chunked_mib_taken=round(sent / 2**20, 1), chunked_seconds=round(time.
            chunked_peak_rss_mb=round(sampler.peak, 1), rss_after_chunked_mb=round(rss_mb(), 1),
            served_after_chunked=served("127.0.0.1"))
 
-# 2. 50 slowloris connections trickling a header byte every second for 15 s.
+# 2. 200 MiB announced by Content-Length, sent as fast as the server takes it.
+sampler = Sampler()
+sampler.start()
+s = connect()
+sent = 0
+try:
+    s.sendall(b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 209715200\r\n\r\n")
+    block = b"a" * 0x10000
+    for _ in range(3200):
+        s.sendall(block)
+        sent += len(block)
+except OSError:
+    pass
+s.close()
+time.sleep(0.5)
+sampler.stop = True
+sampler.join()
+out.update(length_mib_taken=round(sent / 2**20, 1), length_peak_rss_mb=round(sampler.peak, 1))
+
+# 3. 50 slowloris connections trickling a header byte every second for 15 s.
+sampler = Sampler()
+sampler.start()
 slow = []
 for _ in range(50):
     c = connect()
     c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
     slow.append(c)
-idle = connect()  # 3. one socket that never sends a byte
+idle = connect()  # 4. one socket that never sends a byte
 end = time.time() + 15
 while time.time() < end:
     for c in slow:
@@ -114,13 +137,18 @@ while time.time() < end:
             pass
     time.sleep(1)
 out["slowloris_open_after_15s"] = sum(1 for c in slow if not closed(c, 0.05))
+sampler.stop = True
+sampler.join()
+out["slowloris_peak_rss_mb"] = round(sampler.peak, 1)
 for c in slow:
     c.close()
 time.sleep(25)
 out["idle_socket_open_after_40s"] = not closed(idle, 0.05)
 idle.close()
 
-# 4. 400 idle connections, then a new client from each address.
+# 5. 400 idle connections, then a new client from each address.
+sampler = Sampler()
+sampler.start()
 flood = []
 for _ in range(400):
     try:
@@ -133,6 +161,9 @@ out["flood_still_open"] = sum(1 for c in flood if not closed(c, 0.01))
 out["served_127_0_0_1_during_flood"] = served("127.0.0.1")
 out["served_127_0_0_2_during_flood"] = served("127.0.0.2")
 out["rss_during_flood_mb"] = round(rss_mb(), 1)
+sampler.stop = True
+sampler.join()
+out["flood_peak_rss_mb"] = round(sampler.peak, 1)
 for c in flood:
     c.close()
 print(json.dumps(out))

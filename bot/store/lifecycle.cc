@@ -24,7 +24,16 @@ Result<int64_t> BlankDoomed(sql::Db& db) {
       "UPDATE audit SET note = '' WHERE note != '' AND item_id IN "
       "(SELECT i.id FROM items i JOIN doomed d ON i.comment_id = d.id)");
   if (!s.ok()) return s.errors();
-  return static_cast<int64_t>(db.Changes());
+  const int64_t notes = static_cast<int64_t>(db.Changes());
+  // A reply quotes or names the person it answers (it opens with their
+  // handle), so it goes with their comment. Only finished ones: a reply
+  // still planned or sending is the outbox's to finish, and its text is
+  // what will be sent.
+  s = db.Exec(
+      "UPDATE replies SET text = '' WHERE text != '' AND state IN ('sent', 'failed') AND "
+      "item_id IN (SELECT i.id FROM items i JOIN doomed d ON i.comment_id = d.id)");
+  if (!s.ok()) return s.errors();
+  return notes;
 }
 
 Result<int64_t> Doom(sql::Db& db, const std::string& select, const std::vector<std::string>& args) {
@@ -111,12 +120,24 @@ Result<nlohmann::json> ExportAuthor(sql::Db& db, const std::string& platform,
         audit.push_back({{"actor", a.Text(0)}, {"at_ms", a.Int(1)}, {"action", a.Text(2)},
                          {"from", a.Text(3)},  {"to", a.Text(4)},   {"note", a.Text(5)}});
       if (!e.message.empty()) return e;
+      // What moderators answered them is part of their data too.
+      nlohmann::json replies = nlohmann::json::array();
+      AASR_PREPARE(rp, db,
+                   "SELECT private, text, state, url, created_by, created_ms FROM replies "
+                   "WHERE item_id = ?1 ORDER BY id");
+      rp.Bind(1, item);
+      while (rp.Step(&e))
+        replies.push_back({{"private", rp.Int(0) != 0}, {"text", rp.Text(1)},
+                           {"state", rp.Text(2)},       {"url", rp.Text(3)},
+                           {"by", rp.Text(4)},          {"created_ms", rp.Int(5)}});
+      if (!e.message.empty()) return e;
       c["item"] = {{"id", item},
                    {"state", st.Text(14)},
                    {"hidden", st.Int(15) != 0},
                    {"created_ms", st.Int(16)},
                    {"updated_ms", st.Int(17)},
-                   {"audit", audit}};
+                   {"audit", audit},
+                   {"replies", replies}};
     }
     comments.push_back(std::move(c));
   }

@@ -14,11 +14,14 @@
 //   keep the row's (platform, remote_id), so a platform sending it again is
 //   recognized, never screened and queued a second time; and keep items and
 //   the audit skeleton (who decided what, when), with the notes' quoted text
-//   dropped. The audit log stays append-only for everything else (schema 7's
+//   dropped, and the text of the replies sent (or given up) to it (a reply
+//   names the person it answers; one still planned or sending is kept for
+//   the replies outbox to finish). The audit log stays append-only for everything else (schema 7's
 //   trigger allows exactly one update: a note set to '').
 // - Prune never touches an open item (pending or escalated), whatever its age.
 // - ExportAuthor returns every comment (matched by author id or handle),
-//   its verdict, item, and audit rows, as one JSON document.
+//   its verdict, item, audit rows and the replies moderators sent to it, as
+//   one JSON document.
 // - Each call is one transaction: a failure changes nothing.
 // - A day count of 0 keeps that kind forever (the default: nothing is
 //   deleted until an organizer says so in the config).

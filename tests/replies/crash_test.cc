@@ -88,7 +88,9 @@ TEST_CASE("a SIGKILL between sending a reply and recording it does not send it t
   store::AuditFilter f;
   f.item_id = item;
   bool audited = false;
-  for (const auto& e : db.store()->Audit(f).value())
+  auto audit = db.store()->Audit(f);  // held: a range-for over a temporary's value() dangles
+  REQUIRE(audit.ok());
+  for (const auto& e : audit.value())
     audited = audited || (e.action == "reply.sent" && e.note.find(url) != std::string::npos &&
                           e.note.find("found on the platform after an interruption") != std::string::npos);
   CHECK(audited);

@@ -59,6 +59,23 @@ struct Fixture {
     REQUIRE(c.value());
     return c.value()->text;
   }
+  // A reply to an item, written as the replies outbox (bot/replies) would.
+  void Reply(int64_t item, const std::string& text, const std::string& state) {
+    auto s = db->Prepare(
+        "INSERT INTO replies(item_id, account, platform, text, idempotency_key, state, "
+        "created_by, created_ms, updated_ms) VALUES (?1, 'main', 'mastodon', ?2, ?3, ?4, 'mod', 0, 0)");
+    REQUIRE(s.ok());
+    s.value()->Bind(1, item).Bind(2, text).Bind(3, text + state).Bind(4, state);
+    Error e;
+    REQUIRE(s.value()->Run(&e));
+  }
+  std::string ReplyText(const std::string& state) {
+    auto s = db->Prepare("SELECT text FROM replies WHERE state = ?1");
+    REQUIRE(s.ok());
+    s.value()->Bind(1, state);
+    REQUIRE(s.value()->Step());
+    return s.value()->Text(0);
+  }
   int64_t Scalar(const std::string& q) {
     auto s = db->Prepare(q);
     REQUIRE(s.ok());
@@ -77,6 +94,9 @@ TEST_CASE("retention blanks old allowed and decided comments and keeps open item
   auto open_old = f.Add("f1", "you are an idiot", 400, true);
   auto decided_old = f.Add("f2", "you are a fool", 400, true);
   f.Decide(decided_old.item_id, "remove");
+  f.Reply(decided_old.item_id, "@parent_of_three we removed this, here is why", "sent");
+  f.Reply(decided_old.item_id, "@parent_of_three still on its way", "planned");
+  f.Reply(open_old.item_id, "@parent_of_three please read our standards", "sent");
   f.clock->Advance(400 * kDay);  // the decision is now 400 days old
 
   RetentionPolicy p;
@@ -102,6 +122,12 @@ TEST_CASE("retention blanks old allowed and decided comments and keeps open item
                  std::to_string(decided_old.item_id)) >= 2);
   CHECK(f.Scalar("SELECT count(*) FROM audit WHERE note != '' AND item_id = " +
                  std::to_string(decided_old.item_id)) == 0);
+  // Replies name the person: the sent one goes with the comment, the one the
+  // outbox has still to send stays, and an open item's reply is kept.
+  CHECK(f.ReplyText("planned") == "@parent_of_three still on its way");
+  CHECK(f.Scalar("SELECT count(*) FROM replies WHERE state = 'sent' AND text = ''") == 1);
+  CHECK(f.Scalar("SELECT count(*) FROM replies WHERE item_id = " +
+                 std::to_string(open_old.item_id) + " AND text != ''") == 1);
 
   SECTION("the same comment arriving again is recognized, not queued again") {
     NewComment again = MakeComment("f2", "you are a fool");
@@ -168,6 +194,7 @@ TEST_CASE("an author's data is exported whole and erased to a skeleton", "[store
   f.Add("m2", "thanks for the letter template", 1, false, "angry_dad");
   auto other = f.Add("o1", "thank you", 1, false, "someone_else");
   f.Decide(mine.item_id, "remove");
+  f.Reply(mine.item_id, "@angry_dad this broke our standards", "sent");
 
   auto by_handle = ExportAuthor(*f.db, "mastodon", "angry_dad");
   REQUIRE(by_handle.ok());
@@ -176,6 +203,8 @@ TEST_CASE("an author's data is exported whole and erased to a skeleton", "[store
   CHECK(comments[0]["text"] == "you are an idiot");
   CHECK(comments[0]["item"]["state"] == "removed");
   CHECK(comments[0]["item"]["audit"].size() >= 2);
+  REQUIRE(comments[0]["item"]["replies"].size() == 1);
+  CHECK(comments[0]["item"]["replies"][0]["text"] == "@angry_dad this broke our standards");
   CHECK(comments[1]["verdict"]["action"] == "allow");
   auto by_id = ExportAuthor(*f.db, "mastodon", "id-angry_dad");
   REQUIRE(by_id.ok());
@@ -187,6 +216,7 @@ TEST_CASE("an author's data is exported whole and erased to a skeleton", "[store
   CHECK(erased.value().comments == 2);
   CHECK(f.Text(mine.comment_id).empty());
   CHECK(f.Text(other.comment_id) == "thank you");
+  CHECK(f.ReplyText("sent").empty());
   auto after = ExportAuthor(*f.db, "mastodon", "angry_dad");
   REQUIRE(after.ok());
   CHECK(after.value()["comments"].empty());
