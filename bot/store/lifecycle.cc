@@ -45,6 +45,18 @@ Result<int64_t> Doom(sql::Db& db, const std::string& select, const std::vector<s
   return static_cast<int64_t>(db.Changes());
 }
 
+// Every row `select` gives for one item (its ?1), each made JSON by `row`.
+template <typename RowFn>
+Result<nlohmann::json> ItemRows(sql::Db& db, const char* select, int64_t item, RowFn row) {
+  AASR_PREPARE(st, db, select);
+  st.Bind(1, item);
+  nlohmann::json rows = nlohmann::json::array();
+  Error e;
+  while (st.Step(&e)) rows.push_back(row(st));
+  if (!e.message.empty()) return e;
+  return rows;
+}
+
 }  // namespace
 
 Result<PruneReport> Prune(sql::Db& db, const RetentionPolicy& p, int64_t now_ms) {
@@ -111,33 +123,32 @@ Result<nlohmann::json> ExportAuthor(sql::Db& db, const std::string& platform,
                       {"explanation", st.Text(12)}};
     if (!st.IsNull(13)) {
       int64_t item = st.Int(13);
-      nlohmann::json audit = nlohmann::json::array();
-      AASR_PREPARE(a, db,
-                   "SELECT actor, at_ms, action, from_state, to_state, note FROM audit "
-                   "WHERE item_id = ?1 ORDER BY id");
-      a.Bind(1, item);
-      while (a.Step(&e))
-        audit.push_back({{"actor", a.Text(0)}, {"at_ms", a.Int(1)}, {"action", a.Text(2)},
-                         {"from", a.Text(3)},  {"to", a.Text(4)},   {"note", a.Text(5)}});
-      if (!e.message.empty()) return e;
+      auto audit = ItemRows(db,
+                            "SELECT actor, at_ms, action, from_state, to_state, note FROM audit "
+                            "WHERE item_id = ?1 ORDER BY id",
+                            item, [](sql::Stmt& a) -> nlohmann::json {
+                              return {{"actor", a.Text(0)}, {"at_ms", a.Int(1)},
+                                      {"action", a.Text(2)}, {"from", a.Text(3)},
+                                      {"to", a.Text(4)},     {"note", a.Text(5)}};
+                            });
+      if (!audit.ok()) return audit.errors();
       // What moderators answered them is part of their data too.
-      nlohmann::json replies = nlohmann::json::array();
-      AASR_PREPARE(rp, db,
-                   "SELECT private, text, state, url, created_by, created_ms FROM replies "
-                   "WHERE item_id = ?1 ORDER BY id");
-      rp.Bind(1, item);
-      while (rp.Step(&e))
-        replies.push_back({{"private", rp.Int(0) != 0}, {"text", rp.Text(1)},
-                           {"state", rp.Text(2)},       {"url", rp.Text(3)},
-                           {"by", rp.Text(4)},          {"created_ms", rp.Int(5)}});
-      if (!e.message.empty()) return e;
+      auto replies = ItemRows(db,
+                              "SELECT private, text, state, url, created_by, created_ms "
+                              "FROM replies WHERE item_id = ?1 ORDER BY id",
+                              item, [](sql::Stmt& r) -> nlohmann::json {
+                                return {{"private", r.Int(0) != 0}, {"text", r.Text(1)},
+                                        {"state", r.Text(2)},       {"url", r.Text(3)},
+                                        {"by", r.Text(4)},          {"created_ms", r.Int(5)}};
+                              });
+      if (!replies.ok()) return replies.errors();
       c["item"] = {{"id", item},
                    {"state", st.Text(14)},
                    {"hidden", st.Int(15) != 0},
                    {"created_ms", st.Int(16)},
                    {"updated_ms", st.Int(17)},
-                   {"audit", audit},
-                   {"replies", replies}};
+                   {"audit", audit.value()},
+                   {"replies", replies.value()}};
     }
     comments.push_back(std::move(c));
   }
