@@ -18,14 +18,14 @@
 #     keeps its text until a moderator decides it).
 # The "before" ingest rate, one commit per comment, is the issue's own
 # 2,450-2,960 comments/s: this build has no per-comment mode to re-run.
-# Usage: bench/lifecycle_bench.sh [BUILD_DIR]   (env AASR_BENCH_COMMENTS)
+# Usage: bench/lifecycle_bench.sh [BUILD_DIR]   (env AASR_BENCH_COMMENTS, AASR_BENCH_RULES)
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BOT="$BUILD/bot/cli/aasr-bot"
 [ -x "$BOT" ] || BOT="$BUILD/aasr-bot"
 N=${AASR_BENCH_COMMENTS:-10000}
-RULES="$ROOT/rules"
+RULES=${AASR_BENCH_RULES:-$ROOT/rules}  # tests/review/fixtures/rules: the store's cost without the screening
 WORK=$(mktemp -d /tmp/aasr-lifecycle-bench.XXXXXX)
 INGEST=""
 cleanup() {
