@@ -49,6 +49,7 @@ bench: build
 	$(BUILD)/bench/outreach_bench
 	bash bench/review_bench.sh $(BUILD)
 	bash bench/live_bench.sh $(BUILD)
+	bash bench/lifecycle_bench.sh $(BUILD)
 	$(BUILD)/bench/daemon_bench
 	$(BUILD)/bench/alerts_bench
 

@@ -16,6 +16,9 @@ import sys
 import threading
 import time
 
+if len(sys.argv) != 3 or not all(a.isdigit() for a in sys.argv[1:]):
+    print(__doc__.strip())
+    sys.exit(0 if len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help") else 2)
 PORT = int(sys.argv[1])
 PID = int(sys.argv[2])
 

@@ -147,7 +147,7 @@ TEST_CASE("health: an account is stalled when its last good poll is older than t
   CHECK(aasr::daemon::Stalled(st, h));
 }
 
-TEST_CASE("daemon: setting the wall clock back an hour does not freeze intake") {
+TEST_CASE("daemon: setting the wall clock back an hour, then forward, freezes neither intake nor actions") {
   DaemonWorkspace ws("health-clock");
   ws.WriteConfig("base_dir: \"" + ws.path() + "\"\n" + ws.DefaultConfig());
   auto clock = std::make_shared<aasr::ManualClock>(1'795'000'000'000);
@@ -166,11 +166,69 @@ TEST_CASE("daemon: setting the wall clock back an hour does not freeze intake") 
   };
   REQUIRE(WaitFor(polled, 10s));  // the first poll, at start
   clock->Set(clock->NowMs() - 3'600'000);  // an administrator sets the clock back an hour
-  clock->Advance(5'000);                   // and five seconds pass
+  // A comment arrives, then five seconds pass (in this order: the runner
+  // polls as soon as the time has passed, and must find the file there).
   ws.DropInbox("0001.jsonl", {Comment("c-after-step", "I know where you live. Watch your back.")});
+  clock->Advance(5'000);
   auto stored = [&] { return daemon.MetricsText().find("aasr_comments_fetched_total{account=\"local\"} 1") != std::string::npos; };
   INFO(daemon.MetricsText());
   CHECK(WaitFor(stored, 10s));
+  // The actions go on too: the threat is hidden (the issue saw moderators'
+  // actions frozen for the hour along with intake).
+  auto hidden = [&](const std::string& id) {
+    return ws.ReadFile("var/outbox/moderation.jsonl").find("\"comment\":\"" + id + "\"") != std::string::npos;
+  };
+  CHECK(WaitFor([&] { return hidden("c-after-step"); }, 10s));
+  // And the clock corrected forward two hours (NTP, or the administrator
+  // again), with only five more seconds passing: nothing stops or races.
+  clock->SetWall(clock->NowMs() + 7'200'000);
+  ws.DropInbox("0002.jsonl", {Comment("c-after-forward", "I know where you live. Watch your back.")});
+  clock->Advance(5'000);
+  auto stored2 = [&] { return daemon.MetricsText().find("aasr_comments_fetched_total{account=\"local\"} 2") != std::string::npos; };
+  CHECK(WaitFor(stored2, 10s));
+  CHECK(WaitFor([&] { return hidden("c-after-forward"); }, 10s));
   CHECK(daemon.Stop(5s));
+}
+
+TEST_CASE("healthz: 503 while an account's intake is stalled, the others still ok") {
+  DaemonWorkspace ws("health-stalled");
+  // Nothing listens on the Graph API address: every poll of aasr-fb fails.
+  DaemonWorkspace closed("health-closedport");
+  ws.WriteConfig(ws.DefaultConfig(
+      "  - name: aasr-fb\n"
+      "    platform: facebook\n"
+      "    page_id: \"104857600000001\"\n"
+      "    graph: \"http://127.0.0.1:" + std::to_string(closed.port()) + "\"\n"
+      "    token_env: TEST_FB_TOKEN\n"
+      "    app_secret_env: TEST_FB_SECRET\n"
+      "    verify_token_env: TEST_FB_VERIFY\n"
+      "health: {stall_polls: 1, stall_min_seconds: 4}\n"));
+  DaemonProcess d(ws, {}, {{"TEST_FB_TOKEN", "page-token"}, {"TEST_FB_SECRET", "app-secret"},
+                           {"TEST_FB_VERIFY", "verify-me"}});
+  d.Spawn();  // not Start(): that waits for a 200, which a slow start could miss
+  REQUIRE(WaitFor([&] { return d.Get("/healthz").status != 0; }, 20s));
+  // Within 4 s of its start with no good poll: stalled, and /healthz fails.
+  aasr::testing::HttpAnswer h;
+  REQUIRE(WaitFor([&] { return (h = d.Get("/healthz")).status == 503; }, 20s));
+  INFO(h.body);
+  const json body = json::parse(h.body);
+  CHECK(body["status"] == "failing");
+  CHECK(body["database"]["writable"] == true);
+  bool saw_fb = false;
+  for (const auto& a : body["accounts"]) {
+    if (a["name"] == "local") CHECK(a["state"] == "ok");
+    if (a["name"] == "aasr-fb") {
+      saw_fb = true;
+      CHECK(a["state"] == "stalled");
+      CHECK(a["stalled_after_s"] == 4);
+      CHECK_FALSE(a["last_error"].get<std::string>().empty());
+    }
+  }
+  CHECK(saw_fb);
+  // A monitor behind the proxy sees the failure too, without the details.
+  auto brief = d.Request("GET", "/healthz", "", {{"X-Forwarded-For", "203.0.113.7"}});
+  CHECK(brief.status == 503);
+  CHECK(json::parse(brief.body) == json{{"status", "failing"}});
+  CHECK(d.Terminate() == 0);
 }
 

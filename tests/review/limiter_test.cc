@@ -113,3 +113,29 @@ TEST_CASE("login limiter: check and reserve are one step under concurrency", "[r
   for (const auto& a : begun) l.Finish(a, false);
   CHECK_FALSE(l.Begin("dana", "10.0.0.1").allowed());
 }
+
+// Issue 15 §5: the moderators' side of the clock set back an hour. A delay
+// is a duration on the monotonic clock: a wall-clock step back neither
+// stretches it by the hour, nor does a step forward lift it.
+TEST_CASE("login limiter: a wall-clock step back or forward neither extends nor lifts a delay", "[review][limits]") {
+  auto clock = std::make_shared<ManualClock>();
+  LimiterOptions o;
+  o.free_failures_per_user = 1;
+  LoginLimiter l(clock, o);
+  CHECK(Try(l, "dana", "10.0.0.1", false));
+  int64_t wait = 0;
+  CHECK_FALSE(Try(l, "dana", "10.0.0.1", true, &wait));
+  CHECK(wait == 1000);
+  clock->SetWall(clock->NowMs() - 3'600'000);  // set back an hour
+  CHECK_FALSE(Try(l, "dana", "10.0.0.1", true, &wait));
+  CHECK(wait == 1000);                         // still the same second, not an hour more
+  clock->Advance(1000);
+  CHECK(Try(l, "dana", "10.0.0.1", false));    // the delay passed: one attempt goes through
+  CHECK_FALSE(Try(l, "dana", "10.0.0.1", true, &wait));
+  CHECK(wait == 2000);
+  clock->SetWall(clock->NowMs() + 86'400'000);  // a day forward by hand
+  CHECK_FALSE(Try(l, "dana", "10.0.0.1", true, &wait));
+  CHECK(wait == 2000);                          // not lifted
+  clock->Advance(2000);
+  CHECK(Try(l, "dana", "10.0.0.1", true));
+}
