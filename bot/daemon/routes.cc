@@ -3,6 +3,7 @@
 #include "bot/daemon/impl.h"
 
 #include "bot/platforms/facebook_webhook.h"
+#include "bot/sql/db.h"
 
 namespace aasr::daemon {
 
@@ -68,20 +69,7 @@ void Daemon::Impl::MountRoutes() {
     auto hook = std::make_shared<platforms::FacebookWebhook>(
         a.app_secret, a.verify_token, [this, account](const nlohmann::json& event) {
           Errors errors;
-          std::vector<platforms::FetchedComment> comments;
-          for (platforms::CommentChange& ch : platforms::CommentChangesFromWebhookEvent(event, &errors)) {
-            using platforms::CommentVerb;
-            if (ch.verb == CommentVerb::kAdd || ch.verb == CommentVerb::kEdited) {
-              comments.push_back(std::move(ch.comment));
-              continue;
-            }
-            // Done on Facebook by the Page or the author: recorded in the log.
-            // The queued item is not changed here (the store has no lookup by
-            // remote id yet; see the platforms README's matrix).
-            log->info("{}: comment {} {} on Facebook ({})", account, ch.comment.remote_id,
-                      ch.verb == CommentVerb::kRemove ? "removed" : ch.verb == CommentVerb::kHide ? "hidden" : "unhidden",
-                      ch.where);
-          }
+          std::vector<platforms::CommentChange> changes = platforms::CommentChangesFromWebhookEvent(event, &errors);
           for (const Error& e : errors) LogLimited(spdlog::level::warn, account, e);
           std::shared_ptr<AccountRunner> runner;
           {
@@ -89,11 +77,35 @@ void Daemon::Impl::MountRoutes() {
             auto it = accounts.find(account);
             if (it != accounts.end()) runner = it->second;
           }
-          if (!runner) return;
+          if (!runner || changes.empty()) return;
           moderation::IntakeReport report;
-          for (const auto& c : comments) {
+          std::unique_ptr<sql::Db> db;  // for edits, removals and hides of stored comments
+          for (const platforms::CommentChange& ch : changes) {
+            using platforms::CommentVerb;
             moderation::IntakeDeps d{runner->platform(), store.get(), Rules(), clock.get(), account};
-            auto item = moderation::IngestFetched(d, c);
+            Result<moderation::IntakeItem> item = Error{};
+            if (ch.verb == CommentVerb::kAdd) {
+              item = moderation::IngestFetched(d, ch.comment);
+            } else {
+              if (!db) {
+                auto opened = sql::Db::Open(database);
+                if (!opened.ok()) {
+                  report.errors.insert(report.errors.end(), opened.errors().begin(), opened.errors().end());
+                  continue;
+                }
+                db = std::move(opened).value();
+              }
+              const moderation::CommentEvent change =
+                  ch.verb == CommentVerb::kEdited   ? moderation::CommentEvent::kEdited
+                  : ch.verb == CommentVerb::kRemove ? moderation::CommentEvent::kRemoved
+                  : ch.verb == CommentVerb::kHide   ? moderation::CommentEvent::kHidden
+                                                    : moderation::CommentEvent::kUnhidden;
+              item = moderation::ApplyCommentChange(d, *db, change, ch.comment);
+              if (item.ok())
+                log->info("{}: comment {} {} on Facebook ({}){}", account, ch.comment.remote_id,
+                          platforms::CommentVerbName(ch.verb), ch.where,
+                          item.value().item_id ? ", item " + std::to_string(item.value().item_id) : "");
+            }
             if (item.ok()) report.items.push_back(item.value());
             else report.errors.insert(report.errors.end(), item.errors().begin(), item.errors().end());
           }

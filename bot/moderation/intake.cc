@@ -5,6 +5,8 @@
 
 #include "bot/moderation/policy.h"
 #include "bot/net/rfc3339.h"
+#include "bot/sql/db.h"
+#include "bot/store/comment_changes.h"
 #include "bot/store/ingest.h"
 
 namespace aasr::moderation {
@@ -258,6 +260,47 @@ Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedCo
   store::IngestRequest req = Screen(d, c, &item);
   auto stored = d.store->Ingest(req);
   return AfterStored(d, std::move(item), req, std::move(stored));
+}
+
+Result<IntakeItem> ApplyCommentChange(const IntakeDeps& d, sql::Db& db, CommentEvent change,
+                                      const platforms::FetchedComment& c) {
+  Status ok = CheckDeps(d);
+  if (!ok.ok()) return ok.errors();
+  IntakeItem item;
+  store::CommentChangeRequest r;
+  r.platform = d.platform->name();
+  r.remote_id = c.remote_id;
+  r.actor = d.platform->name();
+  switch (change) {
+    case CommentEvent::kEdited: r.kind = store::CommentChangeKind::kEdited; break;
+    case CommentEvent::kRemoved: r.kind = store::CommentChangeKind::kRemoved; break;
+    case CommentEvent::kHidden: r.kind = store::CommentChangeKind::kHidden; break;
+    case CommentEvent::kUnhidden: r.kind = store::CommentChangeKind::kUnhidden; break;
+  }
+  if (change == CommentEvent::kEdited) r.edited = Screen(d, c, &item);
+  else item.comment = c;
+  auto applied = store::ApplyCommentChange(db, r, d.clock->NowMs());
+  if (!applied.ok()) {
+    Errors errs = applied.errors();
+    for (Error& e : errs)
+      if (e.subject.empty()) e.subject = "comment " + c.remote_id + " (account " + d.account + ")";
+    return errs;
+  }
+  const store::CommentChangeResult& out = applied.value();
+  if (change == CommentEvent::kEdited) {
+    // Never stored (it came before we listened): it is a new comment.
+    if (!out.known) return AfterStored(d, std::move(item), r.edited, d.store->Ingest(r.edited));
+    store::IngestResult as_stored;
+    as_stored.comment_id = out.comment_id;
+    as_stored.item_id = out.item_id;
+    as_stored.created = out.queued;
+    as_stored.action_id = out.action_id;
+    return AfterStored(d, std::move(item), r.edited, as_stored);
+  }
+  item.comment_id = out.comment_id;
+  item.item_id = out.item_id;
+  item.hidden = change == CommentEvent::kHidden && out.item_id != 0;
+  return item;
 }
 
 Result<IntakeReport> FetchAndScreen(const IntakeDeps& d) {

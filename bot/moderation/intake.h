@@ -47,6 +47,10 @@
 #include "bot/util/clock.h"
 #include "bot/util/error.h"
 
+namespace aasr::sql {
+class Db;
+}
+
 namespace aasr::moderation {
 
 struct IntakeDeps {
@@ -92,6 +96,19 @@ Result<IntakeReport> FetchAndScreen(const IntakeDeps& d);
 // A comment delivered by other means (a webhook): screen, store, queue and
 // hide as FetchAndScreen does for each comment. Idempotent.
 Result<IntakeItem> IngestFetched(const IntakeDeps& d, const platforms::FetchedComment& c);
+
+// What a platform reported about a comment it delivered before (Facebook's
+// feed webhook verbs edited, remove, hide, unhide).
+enum class CommentEvent { kEdited, kRemoved, kHidden, kUnhidden };
+
+// Applies it to the stored comment (bot/store/comment_changes.h says what
+// each does), on `db`, the store's database. An edit is screened like a new
+// comment: if its new text needs review it is queued (or its decided item
+// reopened) and a `hide` verdict is carried out at once; an edit of a
+// comment never stored is ingested as new (IngestFetched). The item's ids
+// come back in the IntakeItem; created is true when the change queued it.
+Result<IntakeItem> ApplyCommentChange(const IntakeDeps& d, sql::Db& db, CommentEvent change,
+                                      const platforms::FetchedComment& c);
 
 struct ActionRetry {
   int max_attempts = 6;

@@ -13,7 +13,24 @@ std::string FirstMessage(const Errors& errors) {
   return errors.empty() ? "unknown error" : errors.front().ToString();
 }
 
+ErrorCode FirstCode(const Errors& errors) { return errors.empty() ? ErrorCode::kUnknown : errors.front().code; }
+
 }  // namespace
+
+bool FinalError(const Errors& errors) {
+  for (const Error& e : errors) {
+    switch (e.code) {
+      case ErrorCode::kInvalidInput:
+      case ErrorCode::kRefused:
+      case ErrorCode::kUnsupported:
+      case ErrorCode::kNotFound:
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
 
 int64_t RetryPolicy::DelayAfter(int attempts) const {
   int64_t d = base_delay_seconds;
@@ -78,9 +95,10 @@ SendReport Outbox::Reconcile(const PlatformFor& platform_for) {
   return report;
 }
 
-void Outbox::RecordFailure(const OutboxRow& row, int attempts, const std::string& error, SendReport* report) {
+void Outbox::RecordFailure(const OutboxRow& row, int attempts, const std::string& error, SendReport* report,
+                           ErrorCode code, bool final_now) {
   const int64_t now = clock_.NowUnix();
-  const bool final = attempts >= policy_.max_attempts;
+  const bool final = final_now || attempts >= policy_.max_attempts;
   const int64_t next = final ? 0 : now + policy_.DelayAfter(attempts);
   auto ok = store_.MarkAttemptFailed(row.id, error, next, final, now);
   if (!ok.ok()) {
@@ -90,15 +108,15 @@ void Outbox::RecordFailure(const OutboxRow& row, int attempts, const std::string
   if (final) {
     ++report->failed;
     ++report->by_account[row.account].failed;
-    spdlog::error("outbox row {} ({} {} for {}): failed after {} attempts: {}", row.id, row.kind, row.item_id,
-                  row.account, attempts, error);
+    spdlog::error("outbox row {} ({} {} for {}): failed after {} attempt(s){}: {}", row.id, row.kind, row.item_id,
+                  row.account, attempts, final_now ? " (the platform refused it; a retry cannot help)" : "", error);
   } else {
     ++report->retrying;
     ++report->by_account[row.account].retrying;
     spdlog::warn("outbox row {}: attempt {} failed, retrying in {} s: {}", row.id, attempts,
                  policy_.DelayAfter(attempts), error);
   }
-  report->errors.push_back(Error{{}, RowSubject(row.id), error});
+  report->errors.push_back(Error{{}, RowSubject(row.id), error, code});
 }
 
 void Outbox::SendOne(const OutboxRow& row, platforms::Platform& platform, SendReport* report) {
@@ -119,13 +137,16 @@ void Outbox::SendOne(const OutboxRow& row, platforms::Platform& platform, SendRe
       return;
     }
     if (!found.ok()) {
-      RecordFailure(row, attempts, "cannot check for an earlier attempt: " + FirstMessage(found.errors()), report);
+      // Not knowing is never final: the lookup may work next time.
+      RecordFailure(row, attempts, "cannot check for an earlier attempt: " + FirstMessage(found.errors()), report,
+                    FirstCode(found.errors()));
       return;
     }
   }
   auto published = platform.Publish(row.post);
   if (!published.ok()) {
-    RecordFailure(row, attempts, FirstMessage(published.errors()), report);
+    RecordFailure(row, attempts, FirstMessage(published.errors()), report, FirstCode(published.errors()),
+                  FinalError(published.errors()));
     return;
   }
   auto ok = store_.MarkPublished(row.id, published.value(), clock_.NowUnix());

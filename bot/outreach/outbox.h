@@ -4,8 +4,10 @@
 // States: planned -> sending -> published (remote id, url)
 //                            -> planned again with a later next_attempt_at
 //                               (a failure, retried with exponential backoff)
-//                            -> failed (after max_attempts; the platform's
-//                               error stays on the row for people to see)
+//                            -> failed (after max_attempts, or at once when
+//                               the error's code says a retry cannot help:
+//                               FinalError; the platform's error stays on the
+//                               row for people to see)
 //
 // Exactly once. The row is marked `sending` (and the attempt counted) in the
 // database before Platform::Publish is called, with the row's stable
@@ -36,6 +38,14 @@
 #include "bot/platforms/platform.h"
 
 namespace aasr::outreach {
+
+// Whether a failed Publish is final at once, decided by the Error's code and
+// never by its text: the platform refused this post as it is (kInvalidInput:
+// too long, bad media; kRefused: a 4xx such as a 422 or Graph permission
+// error; kUnsupported; kNotFound) - the same post would be refused again.
+// Transient, rate-limited, auth (a new token may come with a reload),
+// conflict and unknown errors are retried with backoff.
+bool FinalError(const Errors& errors);
 
 struct RetryPolicy {
   int max_attempts = 5;
@@ -85,7 +95,10 @@ class Outbox {
 
  private:
   void SendOne(const OutboxRow& row, platforms::Platform& platform, SendReport* report);
-  void RecordFailure(const OutboxRow& row, int attempts, const std::string& error, SendReport* report);
+  // `code` is the platform error's code (kept on the report's Error);
+  // `final` ends the row now whatever the attempts.
+  void RecordFailure(const OutboxRow& row, int attempts, const std::string& error, SendReport* report,
+                     ErrorCode code = ErrorCode::kUnknown, bool final = false);
 
   OutreachStore& store_;
   const Clock& clock_;

@@ -117,7 +117,11 @@ std::optional<AtUri> ParseAtUri(const std::string& uri) {
 }
 
 BlueskyPlatform::BlueskyPlatform(BlueskyConfig config, net::HttpClient* http, net::Clock* clock)
-    : config_(std::move(config)), http_(http), clock_(clock) {
+    : config_(std::move(config)),
+      http_(http),
+      clock_(clock),
+      login_api_(http, config_.account),
+      api_(http, config_.account, SessionHooks()) {
   while (!config_.service.empty() && config_.service.back() == '/') config_.service.pop_back();
 }
 
@@ -141,11 +145,10 @@ Status BlueskyPlatform::CreateSession() {
   req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   req.body = json{{"identifier", config_.handle}, {"password", config_.password}}.dump();
   req.charges = {{"requests", 1}};
-  auto resp = http_->Send(req);
-  if (!resp.ok()) return resp.errors();
-  if (!resp.value().ok()) return net::ResponseError(req, resp.value(), config_.account);
-  json j = json::parse(resp.value().body, nullptr, false);
-  if (j.is_discarded() || Str(j, "accessJwt").empty() || Str(j, "did").empty()) {
+  auto got = login_api_.Call(req);
+  if (!got.ok()) return got.errors();
+  const json& j = got.value();
+  if (Str(j, "accessJwt").empty() || Str(j, "did").empty()) {
     return Error{{net::Describe(req)}, config_.account, "malformed createSession answer"};
   }
   access_jwt_ = Str(j, "accessJwt");
@@ -163,16 +166,18 @@ Status BlueskyPlatform::RefreshSession() {
   req.url = config_.service + "/xrpc/com.atproto.server.refreshSession";
   req.headers = {{"Authorization", "Bearer " + refresh_jwt_}, {"Accept", "application/json"}};
   req.charges = {{"requests", 1}};
-  auto resp = http_->Send(req);
+  auto resp = login_api_.Send(req);
   if (!resp.ok()) return resp.errors();
   if (!resp.value().ok()) {
     // The refresh token is spent or expired too: log in again.
     std::string name = ErrorName(resp.value());
     if (name == "ExpiredToken" || name == "InvalidToken" || resp.value().status == 401) return CreateSession();
-    return net::ResponseError(req, resp.value(), config_.account);
+    return login_api_.Refused(req, resp.value());
   }
-  json j = json::parse(resp.value().body, nullptr, false);
-  if (j.is_discarded() || Str(j, "accessJwt").empty()) {
+  auto parsed = login_api_.Parse(req, resp.value());
+  if (!parsed.ok()) return parsed.errors();
+  const json& j = parsed.value();
+  if (Str(j, "accessJwt").empty()) {
     return Error{{net::Describe(req)}, config_.account, "malformed refreshSession answer"};
   }
   access_jwt_ = Str(j, "accessJwt");
@@ -228,26 +233,28 @@ Status BlueskyPlatform::CheckCredentials() {
   return Ok{};
 }
 
-Result<net::Response> BlueskyPlatform::SendXrpc(net::Request req) {
-  Status s = EnsureSession();
-  if (!s.ok()) return s.errors();
-  for (int round = 0; round < 2; ++round) {
-    net::Request r = req;
-    r.headers.emplace_back("Authorization", "Bearer " + access_jwt_);
-    auto resp = http_->Send(r);
-    if (!resp.ok()) return resp;
+net::JsonApiHooks BlueskyPlatform::SessionHooks() {
+  net::JsonApiHooks h;
+  h.prepare = [this](net::Request* r) -> Status {
+    Status s = EnsureSession();
+    if (!s.ok()) return s;
+    r->headers.emplace_back("Authorization", "Bearer " + access_jwt_);
+    return Ok{};
+  };
+  h.again = [this](const net::Response& resp) -> Result<bool> {
     // ExpiredToken is the normal case; InvalidToken or a bare 401 happen
     // when a cached token was revoked. Either way: refresh (which logs in
     // again if the refresh token is refused too), then try once more.
-    std::string name = ErrorName(resp.value());
-    bool expired = ((resp.value().status == 400 || resp.value().status == 401) &&
-                    (name == "ExpiredToken" || name == "InvalidToken")) ||
-                   resp.value().status == 401;
-    if (!expired || round == 1) return resp;
+    const std::string name = ErrorName(resp);
+    const bool expired =
+        ((resp.status == 400 || resp.status == 401) && (name == "ExpiredToken" || name == "InvalidToken")) ||
+        resp.status == 401;
+    if (!expired) return false;
     Status refreshed = RefreshSession();
     if (!refreshed.ok()) return refreshed.errors();
-  }
-  return Error{{net::Describe(req)}, config_.account, "unreachable"};
+    return true;
+  };
+  return h;
 }
 
 Result<json> BlueskyPlatform::Xrpc(const std::string& nsid, const net::Params& query,
@@ -265,7 +272,7 @@ Result<json> BlueskyPlatform::Xrpc(const std::string& nsid, const net::Params& q
     req.charges.push_back({"points", points});
     req.charges.push_back({"points_day", points});
   }
-  auto resp = SendXrpc(req);
+  auto resp = api_.Send(req);
   if (!resp.ok()) return resp.errors();
   if (!resp.value().ok()) {
     if (failure) {
@@ -274,14 +281,9 @@ Result<json> BlueskyPlatform::Xrpc(const std::string& nsid, const net::Params& q
       failure->error = e.is_discarded() ? "" : Str(e, "error");
       failure->message = e.is_discarded() ? "" : Str(e, "message");
     }
-    return net::ResponseError(req, resp.value(), config_.account);
+    return api_.Refused(req, resp.value());
   }
-  if (resp.value().body.empty()) return json::object();
-  json j = json::parse(resp.value().body, nullptr, false);
-  if (j.is_discarded()) {
-    return Error{{net::Describe(req)}, config_.account, "malformed answer: not valid JSON (truncated?)"};
-  }
-  return j;
+  return api_.Parse(req, resp.value());
 }
 
 Result<std::optional<json>> BlueskyPlatform::GetRecord(const std::string& repo, const std::string& collection,
@@ -292,13 +294,15 @@ Result<std::optional<json>> BlueskyPlatform::GetRecord(const std::string& repo, 
                            {{"repo", repo}, {"collection", collection}, {"rkey", rkey}});
   req.headers = {{"Accept", "application/json"}};
   req.charges = {{"requests", 1}};
-  auto resp = SendXrpc(req);
+  auto resp = api_.Send(req);
   if (!resp.ok()) return resp.errors();
   if (resp.value().status == 400 && ErrorName(resp.value()) == "RecordNotFound") return std::optional<json>();
   if (resp.value().status == 404) return std::optional<json>();
-  if (!resp.value().ok()) return net::ResponseError(req, resp.value(), config_.account);
-  json j = json::parse(resp.value().body, nullptr, false);
-  if (j.is_discarded() || !j.contains("value")) {
+  if (!resp.value().ok()) return api_.Refused(req, resp.value());
+  auto parsed = api_.Parse(req, resp.value());
+  if (!parsed.ok()) return parsed.errors();
+  const json& j = parsed.value();
+  if (!j.contains("value")) {
     return Error{{net::Describe(req)}, config_.account, "malformed getRecord answer"};
   }
   return std::optional<json>(j);
@@ -319,11 +323,10 @@ Result<json> BlueskyPlatform::UploadBlob(const std::string& file, const std::str
   req.headers = {{"Content-Type", mime_type}, {"Accept", "application/json"}};
   req.body = bytes.value();
   req.charges = {{"requests", 1}};
-  auto resp = SendXrpc(req);
-  if (!resp.ok()) return resp.errors();
-  if (!resp.value().ok()) return net::ResponseError(req, resp.value(), config_.account);
-  json j = json::parse(resp.value().body, nullptr, false);
-  if (j.is_discarded() || !j.contains("blob")) {
+  auto got = api_.Call(req);
+  if (!got.ok()) return got.errors();
+  const json& j = got.value();
+  if (!j.contains("blob")) {
     return Error{{net::Describe(req)}, config_.account, "malformed uploadBlob answer"};
   }
   return j["blob"];

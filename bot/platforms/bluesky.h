@@ -50,6 +50,7 @@
 
 #include "bot/net/form.h"
 #include "bot/net/http_client.h"
+#include "bot/net/json_api.h"
 #include "bot/platforms/platform.h"
 
 namespace aasr::platforms {
@@ -84,6 +85,9 @@ struct BlueskyConfig {
 class BlueskyPlatform : public Platform {
  public:
   BlueskyPlatform(BlueskyConfig config, net::HttpClient* http, net::Clock* clock);
+  // Its JSON client's hooks hold `this`.
+  BlueskyPlatform(const BlueskyPlatform&) = delete;
+  BlueskyPlatform& operator=(const BlueskyPlatform&) = delete;
 
   std::string name() const override { return "bluesky"; }
   Capabilities capabilities() const override;
@@ -143,7 +147,10 @@ class BlueskyPlatform : public Platform {
   Status RefreshSession();
   void SaveSession();
   void LoadSession();
-  Result<net::Response> SendXrpc(net::Request req);
+  // The session's rules as the shared JSON client's hooks: the access
+  // token on every attempt, and one refresh (or new login) when the answer
+  // says the token is stale.
+  net::JsonApiHooks SessionHooks();
   Result<std::optional<nlohmann::json>> GetRecord(const std::string& repo, const std::string& collection,
                                                   const std::string& rkey);
   Result<nlohmann::json> UploadBlob(const std::string& file, const std::string& mime_type);
@@ -156,6 +163,8 @@ class BlueskyPlatform : public Platform {
   BlueskyConfig config_;
   net::HttpClient* http_;
   net::Clock* clock_;
+  net::JsonApi login_api_;  // createSession / refreshSession: their own credentials
+  net::JsonApi api_;        // everything else; its hooks hold `this` (never copied or moved)
   std::string access_jwt_;
   std::string refresh_jwt_;
   std::string did_;

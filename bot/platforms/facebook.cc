@@ -36,7 +36,7 @@ std::string Squash(const std::string& s) {
 }  // namespace
 
 FacebookPlatform::FacebookPlatform(FacebookConfig config, net::HttpClient* http, net::Clock* clock)
-    : config_(std::move(config)), http_(http), clock_(clock) {
+    : config_(std::move(config)), http_(http), clock_(clock), api_(http, config_.account, GraphHooks()) {
   while (!config_.graph.empty() && config_.graph.back() == '/') config_.graph.pop_back();
 }
 
@@ -144,50 +144,51 @@ void FacebookPlatform::Throttle(net::WallTime until, const std::string& because)
   throttled_because_ = because;
 }
 
-Result<json> FacebookPlatform::Send(net::Request req) {
-  req.headers.emplace_back("Accept", "application/json");
-  const net::WallTime now = clock_->Now();
-  if (now < throttled_until_) {
-    // Every call a throttled app makes fails and counts against it.
-    return Error{{net::Describe(req)}, config_.account,
-                 "not calling the Graph API before " + net::FormatRfc3339(throttled_until_) + ": " + throttled_because_,
-                 ErrorCode::kRateLimited};
-  }
-  auto resp = http_->Send(req);
-  if (!resp.ok()) return resp.errors();
-  const net::Response& r = resp.value();
-  const Usage usage = UsageFromHeaders(r.headers);
-  if (!r.ok()) {
-    Error e = net::ResponseError(req, r, config_.account);
-    e.code = CodeForGraphError(r.body, r.status);
+net::JsonApiHooks FacebookPlatform::GraphHooks() {
+  net::JsonApiHooks h;
+  h.prepare = [this](net::Request* req) -> Status {
+    if (clock_->Now() < throttled_until_) {
+      // Every call a throttled app makes fails and counts against it.
+      return Error{{net::Describe(*req)}, config_.account,
+                   "not calling the Graph API before " + net::FormatRfc3339(throttled_until_) + ": " +
+                       throttled_because_,
+                   ErrorCode::kRateLimited};
+    }
+    return Ok{};
+  };
+  h.observe = [this](const net::Request&, const net::Response& r) {
+    if (!r.ok()) return;  // refine() reads a refusal
+    throttles_in_a_row_ = 0;
+    const Usage usage = UsageFromHeaders(r.headers);
+    if (usage.percent >= kNearFullPercent) {
+      const int64_t minutes = usage.regain_minutes > 0 ? usage.regain_minutes : 5;
+      Throttle(clock_->Now() + Minutes(minutes), usage.header + " at " + std::to_string(static_cast<int>(usage.percent)) +
+                                                     "% of the limit: pausing " + std::to_string(minutes) + " min");
+    }
+  };
+  h.refine = [this](const net::Response& r, Error* e) {
+    e->code = CodeForGraphError(r.body, r.status);
     json body = json::parse(r.body, nullptr, false);
     const int64_t subcode =
         !body.is_discarded() && body.is_object() && body.contains("error") ? SmallInt(body["error"], "error_subcode") : -1;
-    if (e.code == ErrorCode::kRateLimited) {
+    if (e->code == ErrorCode::kRateLimited) {
       ++throttles_in_a_row_;
       int64_t minutes = std::min<int64_t>(60, int64_t{1} << std::min(throttles_in_a_row_ - 1, 6));
-      minutes = std::max(minutes, usage.regain_minutes);
-      Throttle(now + Minutes(minutes), "the Graph API throttled this app or Page (" + e.message + ")");
-      e.message += " (throttled: no call to the Graph API for " + std::to_string(minutes) + " min)";
-    } else if (e.code == ErrorCode::kAuth) {
-      e.message += subcode == 463 ? " (the Page access token has expired"
-                                  : " (the Page access token is invalid or revoked";
-      e.message += ": put a new Page access token in this account's token_env and reload)";
+      minutes = std::max(minutes, UsageFromHeaders(r.headers).regain_minutes);
+      Throttle(clock_->Now() + Minutes(minutes), "the Graph API throttled this app or Page (" + e->message + ")");
+      e->message += " (throttled: no call to the Graph API for " + std::to_string(minutes) + " min)";
+    } else if (e->code == ErrorCode::kAuth) {
+      e->message += subcode == 463 ? " (the Page access token has expired"
+                                   : " (the Page access token is invalid or revoked";
+      e->message += ": put a new Page access token in this account's token_env and reload)";
     }
-    return e;
-  }
-  throttles_in_a_row_ = 0;
-  if (usage.percent >= kNearFullPercent) {
-    const int64_t minutes = usage.regain_minutes > 0 ? usage.regain_minutes : 5;
-    Throttle(now + Minutes(minutes), usage.header + " at " + std::to_string(static_cast<int>(usage.percent)) +
-                                         "% of the limit: pausing " + std::to_string(minutes) + " min");
-  }
-  json j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) {
-    return Error{{net::Describe(req)}, config_.account, "malformed answer from the Graph API: not valid JSON (truncated?)",
-                 ErrorCode::kTransient};
-  }
-  return j;
+  };
+  return h;
+}
+
+Result<json> FacebookPlatform::Send(net::Request req) {
+  req.headers.emplace_back("Accept", "application/json");
+  return api_.Call(req);
 }
 
 Result<json> FacebookPlatform::Get(const std::string& path, net::Params query) {

@@ -46,6 +46,7 @@
 
 #include "bot/net/form.h"
 #include "bot/net/http_client.h"
+#include "bot/net/json_api.h"
 #include "bot/platforms/platform.h"
 
 namespace aasr::platforms {
@@ -66,6 +67,9 @@ class FacebookPlatform : public Platform {
   static constexpr double kNearFullPercent = 95;
 
   FacebookPlatform(FacebookConfig config, net::HttpClient* http, net::Clock* clock);
+  // Its JSON client's hooks hold `this`.
+  FacebookPlatform(const FacebookPlatform&) = delete;
+  FacebookPlatform& operator=(const FacebookPlatform&) = delete;
 
   std::string name() const override { return "facebook"; }
   Capabilities capabilities() const override;
@@ -113,7 +117,11 @@ class FacebookPlatform : public Platform {
   Result<nlohmann::json> Get(const std::string& path, net::Params query);
   Result<nlohmann::json> GetUrl(const std::string& url);
   Result<nlohmann::json> Post(const std::string& path, net::Params form, bool retry);
+  // One call through the shared JSON client (bot/net/json_api.h), whose
+  // hooks are the Graph API's rules: no call while throttled, usage headers
+  // read on every answer, errors classified by the Graph code.
   Result<nlohmann::json> Send(net::Request req);
+  net::JsonApiHooks GraphHooks();
   Result<std::string> Permalink(const std::string& id);
 
   // Subscribes the app to the Page's feed once (see above).
@@ -124,6 +132,7 @@ class FacebookPlatform : public Platform {
   FacebookConfig config_;
   net::HttpClient* http_;
   net::Clock* clock_;
+  net::JsonApi api_;  // its hooks hold `this`: the adapter is neither copied nor moved
   net::WallTime throttled_until_{};  // no call before this
   std::string throttled_because_;
   int throttles_in_a_row_ = 0;

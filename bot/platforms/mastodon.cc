@@ -100,7 +100,7 @@ std::string LinkUrl(const std::string& link_header, const std::string& rel) {
 }
 
 MastodonPlatform::MastodonPlatform(MastodonConfig config, net::HttpClient* http, net::Clock* clock)
-    : config_(std::move(config)), http_(http), clock_(clock) {
+    : config_(std::move(config)), http_(http), api_(http, config_.account), clock_(clock) {
   while (!config_.instance.empty() && config_.instance.back() == '/') config_.instance.pop_back();
 }
 
@@ -132,13 +132,8 @@ net::Request MastodonPlatform::Api(const std::string& method, const std::string&
   return r;
 }
 
-Result<std::string> MastodonPlatform::Call(net::Request request, std::initializer_list<int> ok_statuses) {
-  auto resp = http_->Send(request);
-  if (!resp.ok()) return resp.errors();
-  for (int s : ok_statuses) {
-    if (resp.value().status == s) return resp.value().body;
-  }
-  return net::ResponseError(request, resp.value(), config_.account);
+Result<json> MastodonPlatform::Call(const net::Request& request, std::initializer_list<int> ok_statuses) {
+  return api_.Call(request, ok_statuses);
 }
 
 Status MastodonPlatform::EnsureAccount() {
@@ -146,7 +141,7 @@ Status MastodonPlatform::EnsureAccount() {
   net::Request req = Api("GET", "/api/v1/accounts/verify_credentials");
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || Str(j, "id").empty()) return Malformed(req, config_.account, "no account id");
   account_id_ = Str(j, "id");
   return Ok{};
@@ -163,7 +158,7 @@ Status MastodonPlatform::LoadLimits() {
   net::Request req = Api("GET", "/api/v2/instance");
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || !j.is_object()) return Malformed(req, config_.account, "instance is not a JSON object");
   json configuration = j.value("configuration", json::object());
   if (!configuration.is_object()) configuration = json::object();
@@ -195,23 +190,23 @@ Result<std::string> MastodonPlatform::UploadMedia(const Image& image) {
   req.body = form.body();
   req.charges = {{"requests", 1}, {"media", 1}};
   req.rate_family = "media";  // rack_attack throttle_api_media: its own bucket
-  auto resp = http_->Send(req);
+  auto resp = api_.Send(req);
   if (!resp.ok()) return resp.errors();
-  if (resp.value().status != 200 && resp.value().status != 202) {
-    return net::ResponseError(req, resp.value(), config_.account);
-  }
-  json j = json::parse(resp.value().body, nullptr, false);
-  if (j.is_discarded() || Str(j, "id").empty()) return Malformed(req, config_.account, "media without id");
+  if (resp.value().status != 200 && resp.value().status != 202) return api_.Refused(req, resp.value());
+  auto parsed = api_.Parse(req, resp.value());
+  if (!parsed.ok()) return parsed.errors();
+  const json& j = parsed.value();
+  if (Str(j, "id").empty()) return Malformed(req, config_.account, "media without id");
   std::string id = Str(j, "id");
   if (resp.value().status == 200 && !Str(j, "url").empty()) return id;
   // 202: processing asynchronously; GET answers 206 until done.
   for (int i = 0; i < config_.media_poll_limit; ++i) {
     clock_->SleepFor(config_.media_poll_interval);
     net::Request poll = Api("GET", "/api/v1/media/" + net::UrlEncode(id));
-    auto p = http_->Send(poll);
+    auto p = api_.Send(poll);
     if (!p.ok()) return p.errors();
     if (p.value().status == 206) continue;
-    if (p.value().status != 200) return net::ResponseError(poll, p.value(), config_.account);
+    if (p.value().status != 200) return api_.Refused(poll, p.value());
     return id;
   }
   return Error{{"POST " + config_.instance + "/api/v2/media"}, config_.account,
@@ -271,7 +266,7 @@ Result<Published> MastodonPlatform::Publish(const ComposedPost& post) {
   req.rate_family = "statuses";  // app/lib/rate_limiter.rb: 300 per 3 hours
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || Str(j, "id").empty()) return Malformed(req, config_.account, "status without id");
   return Published{Str(j, "id"), Str(j, "url")};
 }
@@ -290,7 +285,7 @@ Result<std::optional<Published>> MastodonPlatform::FindPublished(const ComposedP
   req.url = net::WithQuery(req.url, {{"limit", "40"}, {"exclude_replies", "true"}, {"exclude_reblogs", "true"}});
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || !j.is_array()) return Malformed(req, config_.account, "statuses is not an array");
   // The content is HTML as TextFormatter renders it (links split into
   // invisible/ellipsis spans, mentions as h-cards): compare its text.
@@ -307,7 +302,7 @@ Result<std::string> MastodonPlatform::RootOf(const std::string& status_id) {
   net::Request req = Api("GET", "/api/v1/statuses/" + net::UrlEncode(status_id) + "/context");
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || !j.contains("ancestors") || !j["ancestors"].is_array()) {
     return Malformed(req, config_.account, "context without ancestors");
   }
@@ -380,11 +375,9 @@ Result<CommentBatch> MastodonPlatform::FetchComments(const std::string& given_cu
   for (int page = 0; page < 50 && !url.empty(); ++page) {
     net::Request req = Api("GET", "");
     req.url = url;
-    auto resp = http_->Send(req);
-    if (!resp.ok()) return resp.errors();
-    if (resp.value().status != 200) return net::ResponseError(req, resp.value(), config_.account);
-    json j = json::parse(resp.value().body, nullptr, false);
-    if (j.is_discarded()) return Malformed(req, config_.account, "notifications are not valid JSON (truncated?)");
+    auto got = Call(req);
+    if (!got.ok()) return got.errors();
+    const json& j = got.value();
     if (!j.is_array()) return Malformed(req, config_.account, "notifications are not an array");
     if (j.empty()) break;
     std::string page_newest;
@@ -479,7 +472,7 @@ Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::ve
                                      {"exclude_reblogs", "true"}});
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json posts = json::parse(body.value(), nullptr, false);
+  json posts = body.value();
   if (posts.is_discarded() || !posts.is_array()) return Malformed(req, config_.account, "statuses is not an array");
   const net::WallTime oldest = clock_->Now() - std::chrono::hours(24) * config_.thread_window_days;
   std::set<std::string> taken;
@@ -497,7 +490,7 @@ Status MastodonPlatform::SweepThreads(const std::set<std::string>& skip, std::ve
       if (HasCode(cbody.errors(), ErrorCode::kNotFound)) continue;
       return cbody.errors();
     }
-    json j = json::parse(cbody.value(), nullptr, false);
+    json j = cbody.value();
     if (j.is_discarded() || !j.is_object() || !j.contains("descendants") || !j["descendants"].is_array()) {
       return Malformed(ctx, config_.account, "context without descendants");
     }
@@ -522,7 +515,7 @@ Result<json> MastodonPlatform::StatusIfAny(const std::string& status_id) {
     if (HasCode(body.errors(), ErrorCode::kNotFound)) return json();  // deleted since
     return body.errors();
   }
-  json st = json::parse(body.value(), nullptr, false);
+  json st = body.value();
   if (st.is_discarded() || !st.is_object()) return Malformed(req, config_.account, "status is not a JSON object");
   return st;
 }
@@ -589,7 +582,7 @@ Status MastodonPlatform::Moderate(ModerationAction action, const FetchedComment&
         net::Request req = Api("POST", path);
         auto body = Call(req);
         if (body.ok()) {
-          json st = json::parse(body.value(), nullptr, false);
+          json st = body.value();
           const std::string state = st.is_object() && st.contains("quote") && st["quote"].is_object()
                                         ? Str(st["quote"], "state") : "";
           if (state == "revoked" || state == "rejected") return Ok{};
@@ -682,7 +675,7 @@ Result<Published> MastodonPlatform::Reply(const ReplyRequest& r) {
   req.rate_family = "statuses";
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || Str(j, "id").empty()) return Malformed(req, config_.account, "status without id");
   return Published{Str(j, "id"), Str(j, "url")};
 }
@@ -695,7 +688,7 @@ Result<std::optional<Published>> MastodonPlatform::FindReply(const ReplyRequest&
   net::Request req = Api("GET", "/api/v1/statuses/" + r.target.remote_id + "/context");
   auto body = Call(req);
   if (!body.ok()) return body.errors();
-  json j = json::parse(body.value(), nullptr, false);
+  json j = body.value();
   if (j.is_discarded() || !j.contains("descendants") || !j["descendants"].is_array()) {
     return Malformed(req, config_.account, "context without descendants");
   }

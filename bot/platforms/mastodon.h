@@ -69,6 +69,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/net/http_client.h"
+#include "bot/net/json_api.h"
 #include "bot/platforms/platform.h"
 
 namespace aasr::platforms {
@@ -127,7 +128,8 @@ class MastodonPlatform : public Platform {
 
  private:
   net::Request Api(const std::string& method, const std::string& path) const;
-  Result<std::string> Call(net::Request request, std::initializer_list<int> ok_statuses = {200});
+  // One call through the shared JSON client (bot/net/json_api.h).
+  Result<nlohmann::json> Call(const net::Request& request, std::initializer_list<int> ok_statuses = {200});
   Result<std::string> UploadMedia(const Image& image);
   Status EnsureAccount();
   Result<std::string> RootOf(const std::string& status_id);
@@ -144,6 +146,7 @@ class MastodonPlatform : public Platform {
 
   MastodonConfig config_;
   net::HttpClient* http_;
+  net::JsonApi api_;
   net::Clock* clock_;
   std::string account_id_;
   int max_characters_ = 500;

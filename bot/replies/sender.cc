@@ -1,6 +1,7 @@
 #include "bot/replies/sender.h"
 
 #include <algorithm>
+#include <set>
 
 #include "bot/util/logging.h"
 
@@ -9,8 +10,15 @@ namespace {
 
 std::string First(const Errors& e) { return e.empty() ? "unknown error" : e.front().ToString(); }
 
-// The platform said it cannot do this at all: retrying will not help.
+// The platform cannot do this at all, or refused this reply as it is (a
+// 422, a Private Reply after 7 days, the comment gone): the same request
+// would get the same answer, so retrying will not help. Decided by the
+// Error's code, never its text.
 bool NotOffered(const Errors& e) { return HasCode(e, ErrorCode::kUnsupported); }
+bool Final(const Errors& e) {
+  return NotOffered(e) || HasCode(e, ErrorCode::kRefused) || HasCode(e, ErrorCode::kInvalidInput) ||
+         HasCode(e, ErrorCode::kNotFound);
+}
 
 }  // namespace
 
@@ -59,7 +67,7 @@ void ReplySender::SendOne(const ReplyRow& row, platforms::Platform& platform, bo
   }
   auto sent = platform.Reply(req);
   if (!sent.ok()) {
-    Failed(row, row.attempts + 1, First(sent.errors()), NotOffered(sent.errors()), report);
+    Failed(row, row.attempts + 1, First(sent.errors()), Final(sent.errors()), report);
     return;
   }
   Status s = store_->MarkSent(row.id, sent.value(), clock_->NowMs());
@@ -78,6 +86,9 @@ ReplyReport ReplySender::SendDue(const std::string& account, platforms::Platform
     report.errors = sending.errors();
     return report;
   }
+  // Rows put back below were confirmed absent a moment ago: sent without a
+  // second lookup (known by id, not by the words of their last error).
+  std::set<int64_t> confirmed_absent;
   for (const ReplyRow& row : sending.value()) {
     auto found = platform.FindReply(row.Request());
     if (!found.ok()) {
@@ -97,6 +108,7 @@ ReplyReport ReplySender::SendDue(const std::string& account, platforms::Platform
     Status s = store_->MarkFailed(row.id, "interrupted before the platform confirmed; not found there, resending",
                                   clock_->NowMs(), false, clock_->NowMs());
     if (!s.ok()) report.errors.insert(report.errors.end(), s.errors().begin(), s.errors().end());
+    else confirmed_absent.insert(row.id);
   }
   auto due = store_->Due(account, clock_->NowMs());
   if (!due.ok()) {
@@ -104,9 +116,7 @@ ReplyReport ReplySender::SendDue(const std::string& account, platforms::Platform
     return report;
   }
   for (const ReplyRow& row : due.value()) {
-    // A row just put back from `sending` was confirmed absent: no second check.
-    const bool confirmed_absent = row.last_error.rfind("interrupted before the platform confirmed", 0) == 0;
-    SendOne(row, platform, !confirmed_absent, &report);
+    SendOne(row, platform, confirmed_absent.count(row.id) == 0, &report);
   }
   return report;
 }

@@ -18,8 +18,9 @@
 // error says so for a person to check. Every retry after an earlier attempt
 // also asks FindReply first.
 // Failures are retried with exponential backoff up to max_attempts, then
-// `failed` (audited with the platform's words); an Error whose message says
-// the platform does not offer it is final at once.
+// `failed` (audited with the platform's words); an Error whose code says the
+// platform does not offer it (kUnsupported) or refused this reply as it is
+// (kRefused, kInvalidInput, kNotFound) is final at once.
 // Thread safety: one SendDue at a time per account (the account's thread).
 #pragma once
 

@@ -372,6 +372,28 @@ TEST_CASE("daemon: Facebook webhooks feed the queue, and a failing account backs
   CHECK(ok.status == 200);
   REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("789_1001") == 1; }, 15s));
 
+  // A benign comment edited into a threat: the edit is screened and queued
+  // (the Page's feed webhook sends verb "edited" with the new message).
+  auto change = [&](const std::string& verb, const std::string& id, const std::string& message) {
+    json value = {{"item", "comment"}, {"verb", verb}, {"comment_id", id}, {"post_id", "104857600000001_789"},
+                  {"from", {{"id", "5550002"}, {"name", "Visitor"}}}, {"created_time", 1790000100}};
+    if (!message.empty()) value["message"] = message;
+    const std::string body =
+        json{{"object", "page"},
+             {"entry", {{{"id", "104857600000001"}, {"time", 1790000100}, {"changes", {{{"field", "feed"}, {"value", value}}}}}}}}
+            .dump();
+    return d.Request("POST", "/webhooks/facebook/aasr-fb", body,
+                     {{"Content-Type", "application/json"},
+                      {"X-Hub-Signature-256", "sha256=" + platforms::HmacSha256Hex("app-secret", body)}})
+        .status;
+  };
+  CHECK(change("add", "789_1002", "Thank you for sharing this.") == 200);
+  REQUIRE(WaitFor([&] { return StoredComments(ws) == 2; }, 15s));
+  CHECK(ItemsByRemoteId(ws).count("789_1002") == 0);
+  CHECK(change("edited", "789_1002", "I know where you live, Karen.") == 200);
+  REQUIRE(WaitFor([&] { return ItemsByRemoteId(ws).count("789_1002") == 1; }, 15s));
+  CHECK(StoredComments(ws) == 2);  // the same comment, not a second one
+
   // The Facebook account cannot reach its server: it backs off and says why;
   // the local account goes on.
   REQUIRE(WaitFor([&] {

@@ -17,6 +17,7 @@
 #include "bot/net/rfc3339.h"
 #include "bot/platforms/local_platform.h"
 #include "bot/platforms/mastodon.h"
+#include "bot/sql/db.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/platforms/fake_mastodon.h"
 #include "aasr/build_paths.h"
@@ -529,6 +530,108 @@ TEST_CASE("webhook deliveries go through IngestFetched, idempotently", "[moderat
     CHECK(CarryOutActions(d, ActionRetry{}).done == 1);
     CHECK(store->GetItem(r.value().item_id).value()->hidden);
   }
+}
+
+namespace {
+
+bool Audited(const store::StorePtr& s, int64_t item, const std::string& action, const std::string& note_part,
+             const std::string& actor = "") {
+  store::AuditFilter f;
+  f.item_id = item;
+  auto audit = s->Audit(f);  // held: a range-for over a temporary's value() dangles
+  REQUIRE(audit.ok());
+  for (const auto& e : audit.value())
+    if (e.action == action && e.note.find(note_part) != std::string::npos && (actor.empty() || e.actor == actor))
+      return true;
+  return false;
+}
+
+}  // namespace
+
+// Facebook's feed webhook says when a comment is edited, removed, hidden or
+// unhidden (developers.facebook.com/docs/graph-api/webhooks/reference/page/#feed);
+// each follows the stored comment instead of only reaching the log.
+TEST_CASE("webhook edits are screened again and reach a person - remove and hide follow the stored comment",
+          "[moderation][intake]") {
+  TempDir dir;
+  auto clock = std::make_shared<ManualClock>(1'795'000'000'000);
+  auto store = OpenStore(dir.path() + "/aasr.db", clock);
+  auto db = sql::Db::Open(dir.path() + "/aasr.db");
+  REQUIRE(db.ok());
+  ScriptedPlatform p;
+  p.caps.hide_replies = true;
+  IntakeDeps d{&p, store.get(), SmallRules(), clock.get(), "aasr-fb"};
+
+  // A benign comment, stored and not queued, is edited into a threat.
+  auto benign = IngestFetched(d, Fetched("c_1", "thank you for this"));
+  REQUIRE(benign.ok());
+  REQUIRE(benign.value().item_id == 0);
+  auto edited = ApplyCommentChange(d, *db.value(), CommentEvent::kEdited, Fetched("c_1", "you are vermin"));
+  REQUIRE(edited.ok());
+  CHECK(edited.value().created);
+  REQUIRE(edited.value().item_id != 0);
+  CHECK(edited.value().comment_id == benign.value().comment_id);
+  CHECK(edited.value().hidden);  // the hide verdict is carried out at once
+  REQUIRE(p.calls.size() == 1);
+  CHECK(p.calls[0].first == platforms::ModerationAction::kHide);
+  CHECK(store->GetComment(benign.value().comment_id).value()->text == "you are vermin");
+  CHECK(store->GetVerdict(benign.value().comment_id).value()->action == "hide");
+  CHECK(Audited(store, edited.value().item_id, "queued", "edited on scripted"));
+
+  // An approved insult edited into worse words goes back to the queue.
+  auto insult = IngestFetched(d, Fetched("c_2", "what an idiot"));
+  REQUIRE(insult.ok());
+  REQUIRE(insult.value().item_id != 0);
+  store::DecideRequest approve{insult.value().item_id, "ana", "approve", "", std::nullopt, {}};
+  REQUIRE(store->Decide(approve).value().code == store::Code::kOk);
+  REQUIRE(store->GetItem(insult.value().item_id).value()->state == store::ItemState::kApproved);
+  auto worse = ApplyCommentChange(d, *db.value(), CommentEvent::kEdited, Fetched("c_2", "idiot. vermin."));
+  REQUIRE(worse.ok());
+  CHECK(worse.value().item_id == insult.value().item_id);
+  auto reopened = store->GetItem(insult.value().item_id).value();
+  CHECK(reopened->state == store::ItemState::kPending);
+  CHECK(reopened->text == "idiot. vermin.");
+  CHECK(Audited(store, insult.value().item_id, "comment.edited", "back in the queue", "scripted"));
+
+  // An edit of a comment never stored (sent before we subscribed) is a new comment.
+  auto unseen = ApplyCommentChange(d, *db.value(), CommentEvent::kEdited, Fetched("c_3", "what an idiot"));
+  REQUIRE(unseen.ok());
+  CHECK(unseen.value().created);
+  CHECK(unseen.value().item_id != 0);
+
+  // Unhidden by the Page on Facebook: the item follows.
+  const int64_t threat = edited.value().item_id;
+  REQUIRE(store->GetItem(threat).value()->hidden);
+  const size_t sent = p.calls.size();
+  auto unhidden = ApplyCommentChange(d, *db.value(), CommentEvent::kUnhidden, Fetched("c_1", ""));
+  REQUIRE(unhidden.ok());
+  CHECK_FALSE(store->GetItem(threat).value()->hidden);
+  CHECK(Audited(store, threat, "platform.unhide", "by the Page", "scripted"));
+  auto hidden = ApplyCommentChange(d, *db.value(), CommentEvent::kHidden, Fetched("c_1", ""));
+  REQUIRE(hidden.ok());
+  CHECK(hidden.value().hidden);
+  CHECK(store->GetItem(threat).value()->hidden);
+  CHECK(p.calls.size() == sent);  // the Page did it: nothing sent to the platform
+
+  // Removed on Facebook: a hide still waiting is not carried out; the item
+  // stays where it is for its record (a deleted crisis still needs a person).
+  p.failures_left = 1;
+  auto pending_hide = IngestFetched(d, Fetched("c_4", "vermin"));
+  REQUIRE(pending_hide.ok());
+  REQUIRE(pending_hide.value().hide_retrying);
+  auto removed = ApplyCommentChange(d, *db.value(), CommentEvent::kRemoved, Fetched("c_4", ""));
+  REQUIRE(removed.ok());
+  CHECK(store->GetItem(pending_hide.value().item_id).value()->state == store::ItemState::kPending);
+  CHECK(Audited(store, pending_hide.value().item_id, "platform.removed", "1 action(s) not carried out"));
+  clock->Advance(3'600'000);
+  const size_t calls = p.calls.size();
+  CHECK(CarryOutActions(d, ActionRetry{}).done == 0);
+  CHECK(p.calls.size() == calls);
+
+  // Changes for comments we never stored change nothing.
+  auto stranger = ApplyCommentChange(d, *db.value(), CommentEvent::kRemoved, Fetched("c_404", ""));
+  REQUIRE(stranger.ok());
+  CHECK(stranger.value().item_id == 0);
 }
 
 TEST_CASE("our own account's comments are marked is_self and never hidden", "[moderation][intake]") {

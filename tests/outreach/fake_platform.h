@@ -32,8 +32,8 @@ class FakePlatform : public platforms::Platform {
     ++publish_calls;
     if (fail_next > 0) {
       --fail_next;
-      return Error{{"https://masto.example/api/v1/statuses", 0, 0}, "account " + post.account,
-                   "HTTP 503: Service Unavailable"};
+      return Error{{"https://masto.example/api/v1/statuses", 0, 0}, "account " + post.account, fail_message,
+                   fail_code};
     }
     auto it = by_key.find(post.idempotency_key);
     if (it == by_key.end()) {
@@ -68,6 +68,10 @@ class FakePlatform : public platforms::Platform {
   int publish_calls = 0;
   int find_calls = 0;
   int fail_next = 0;
+  // What the failing calls answer; the code is what an adapter sets
+  // (net::CodeForStatus for a plain HTTP error).
+  std::string fail_message = "HTTP 503: Service Unavailable";
+  ErrorCode fail_code = ErrorCode::kTransient;
   bool crash_after_send = false;
   bool find_fails = false;
 

@@ -172,6 +172,44 @@ TEST_CASE("failures retry with backoff, then stay visible as failed with the pla
   CHECK(masto.publish_calls == 3);  // failed rows are not retried silently
 }
 
+TEST_CASE("a refusal is final at once by its code - a rate limit or an expired token is retried") {
+  auto store = OutreachStore::Open(":memory:").value();
+  FakePlatform masto;
+  aasr::ManualClock clock(kNow * 1000);
+  auto platform_for = [&](const std::string&) -> aasr::platforms::Platform* { return &masto; };
+  Outbox outbox(*store, clock, RetryPolicy{5, 60, 3600});
+
+  // Mastodon's 422 for a status over max_characters: the same post is
+  // refused on every attempt, so five attempts would only spam the log.
+  const int64_t refused = outbox.Enqueue(Entry("too-long", kNow), Post("text")).value();
+  masto.fail_next = 1;
+  masto.fail_message = "HTTP 422: Validation failed: Text character limit of 500 exceeded";
+  masto.fail_code = aasr::ErrorCode::kRefused;
+  SendReport r = outbox.SendDue(platform_for);
+  CHECK(r.failed == 1);
+  CHECK(r.retrying == 0);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors.front().code == aasr::ErrorCode::kRefused);
+  auto row = store->GetOutbox(refused).value();
+  CHECK(row->state == OutboxState::kFailed);
+  CHECK(row->attempts == 1);
+  CHECK(row->error.find("character limit") != std::string::npos);
+
+  // The same words with a retryable code are retried: the code decides, not the text.
+  for (aasr::ErrorCode code : {aasr::ErrorCode::kRateLimited, aasr::ErrorCode::kAuth, aasr::ErrorCode::kTransient}) {
+    const int64_t id = outbox.Enqueue(Entry(std::string("retried-") + aasr::ErrorCodeName(code), kNow), Post("t")).value();
+    masto.fail_next = 1;
+    masto.fail_code = code;
+    r = outbox.SendDue(platform_for);
+    CHECK(r.retrying == 1);
+    CHECK(r.failed == 0);
+    CHECK(store->GetOutbox(id).value()->state == OutboxState::kPlanned);
+  }
+  CHECK(aasr::outreach::FinalError({aasr::Error{{}, "", "x", aasr::ErrorCode::kInvalidInput}}));
+  CHECK(aasr::outreach::FinalError({aasr::Error{{}, "", "x", aasr::ErrorCode::kUnsupported}}));
+  CHECK_FALSE(aasr::outreach::FinalError({aasr::Error{{}, "", "HTTP 422", aasr::ErrorCode::kUnknown}}));
+}
+
 TEST_CASE("a retry after a lost answer finds the first post instead of posting again") {
   auto store = OutreachStore::Open(":memory:").value();
   FakePlatform masto;

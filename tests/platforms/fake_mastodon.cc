@@ -449,7 +449,12 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
   }
   if (r.method == "POST" && r.path == "/api/v1/statuses") {
     std::string key = r.header("Idempotency-Key");
-    if (!key.empty() && idempotency_.count(key)) return JsonAnswer(200, all_statuses_[idempotency_[key]]);
+    auto kept = key.empty() ? idempotency_.end() : idempotency_.find(key);
+    if (kept != idempotency_.end() && clock && clock->Now() - kept->second.at >= std::chrono::seconds(3600)) {
+      idempotency_.erase(kept);  // redis expired it
+      kept = idempotency_.end();
+    }
+    if (kept != idempotency_.end()) return JsonAnswer(200, all_statuses_[kept->second.status_id]);
     // RateLimiter.new(account, family: :statuses).record! (a 429 there is
     // Mastodon::RateLimitExceededError with the family's headers).
     if (statuses_left <= 0) {
@@ -494,7 +499,7 @@ ServerResponse FakeMastodon::Answer(const ServerRequest& r) {
     }
     statuses_.push_back(st);
     all_statuses_[id] = st;
-    if (!key.empty()) idempotency_[key] = id;
+    if (!key.empty()) idempotency_[key] = KeptKey{id, clock ? clock->Now() : net::WallTime{}};
     --statuses_left;
     ServerResponse resp = JsonAnswer(200, st);
     AddRateHeaders(&resp, "300", statuses_left, "2026-11-23T03:00:00.000000Z");

@@ -22,8 +22,11 @@
 //    an unknown status, as Status.find does) and visibility (public,
 //    unlisted, private, direct; 422 otherwise); a reply appears in the
 //    parent's context as a descendant.
-//  - Idempotency-Key answers the first status for one hour
-//    (ExpireIdempotencyKeys() is that hour passing); the text is validated
+//  - Idempotency-Key answers the first status for one hour, as
+//    PostStatusService's redis.setex(idempotency_key, 3_600, @status.id):
+//    with a clock, a key 3,600 s old is forgotten and the same request
+//    makes a second status (ExpireIdempotencyKeys() is that hour passing
+//    without a clock); the text is validated
 //    as StatusLengthValidator counts it, media against image_size_limit and
 //    description_limit, with the server's 422 messages.
 //  - Quotes (4.5): AddQuote makes a status whose `quote` is a Quote entity
@@ -156,7 +159,11 @@ class FakeMastodon {
   std::unique_ptr<LoopbackServer> server_;
   std::deque<Fault> faults_;
   int next_id_ = 109000000;
-  std::map<std::string, std::string> idempotency_;  // key -> status id
+  struct KeptKey {
+    std::string status_id;
+    net::WallTime at;
+  };
+  std::map<std::string, KeptKey> idempotency_;  // key -> status, when stored
   std::vector<nlohmann::json> statuses_;            // ours
   std::map<std::string, nlohmann::json> all_statuses_;
   std::map<std::string, nlohmann::json> media_;

@@ -604,8 +604,15 @@ TEST_CASE("mastodon: after the idempotency hour a post with a link - a hashtag a
   CHECK(html.rfind("<p>Restraint is not therapy.</p><p>Read ", 0) == 0);
   CHECK(html.find("&amp; thanks") != std::string::npos);
 
-  // An hour later the key is forgotten; reconciliation must match by text.
-  rig.fake.ExpireIdempotencyKeys();
+  // Within the hour the key still answers the first status.
+  rig.clock.Advance(std::chrono::seconds(3599));
+  auto again = rig.masto->Publish(p);
+  REQUIRE(again.ok());
+  CHECK(again.value().remote_id == first.value().remote_id);
+  CHECK(rig.fake.statuses().size() == 1);
+  // An hour after it was stored the server has forgotten the key (redis
+  // setex 3,600 s): reconciliation must match by text.
+  rig.clock.Advance(std::chrono::seconds(1));
   auto found = rig.masto->FindPublished(p);
   REQUIRE(found.ok());
   REQUIRE(found.value().has_value());
@@ -618,6 +625,12 @@ TEST_CASE("mastodon: after the idempotency hour a post with a link - a hashtag a
   REQUIRE(not_found.ok());
   CHECK_FALSE(not_found.value().has_value());
   CHECK(ComparableStatusText("@a@b.example hi") == ComparableStatusText("@a hi"));
+  // And the key no longer protects: the same request now posts twice, which
+  // is why the outbox asks FindPublished before any retry.
+  auto twice = rig.masto->Publish(p);
+  REQUIRE(twice.ok());
+  CHECK(twice.value().remote_id != first.value().remote_id);
+  CHECK(rig.fake.statuses().size() == 2);
 }
 
 // Issue 17: an account created in 1678 made `now - created` overflow int64

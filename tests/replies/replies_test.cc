@@ -166,6 +166,88 @@ TEST_CASE("failures are retried with backoff - 'not offered' is final at once an
   CHECK(got2->attempts == 1);
 }
 
+namespace {
+
+// Replies fail with a given code and words; lookups are counted.
+class Scripted : public platforms::LocalPlatform {
+ public:
+  using LocalPlatform::LocalPlatform;
+  Result<platforms::Published> Reply(const platforms::ReplyRequest& r) override {
+    ++replies;
+    if (fail_code != ErrorCode::kUnknown) return Error{{"https://graph.example/v26.0/me/messages"}, "page", words, fail_code};
+    const int before = lookups;  // the local platform's own check is not the sender's
+    auto sent = LocalPlatform::Reply(r);
+    lookups = before;
+    return sent;
+  }
+  Result<std::optional<platforms::Published>> FindReply(const platforms::ReplyRequest& r) override {
+    ++lookups;
+    return LocalPlatform::FindReply(r);
+  }
+  ErrorCode fail_code = ErrorCode::kUnknown;
+  std::string words;
+  int replies = 0, lookups = 0;
+};
+
+}  // namespace
+
+TEST_CASE("the code decides - a refused reply is final at once and a throttled one is retried", "[replies][sender]") {
+  ReplyTestDb db("codes");
+  const int64_t item = db.Queue("local", "local", "c1", "parent42", "help");
+  auto rs = ReplyStore::Open(db.path());
+  REQUIRE(rs.ok());
+  net::FakeClock wall(kNow);
+  Scripted p("local", db.dir() + "/local", &wall);
+  ManualClock clock(1000);
+  ReplySender sender(rs.value().get(), &clock);
+
+  // Graph error #10 subcode 2018278: a Private Reply more than 7 days after
+  // the comment. The same request is refused on every attempt.
+  auto refused = rs.value()->Enqueue({item, "Words", true, "", "mod1", "key-refused"}, 0);
+  p.fail_code = ErrorCode::kRefused;
+  p.words = "(#10) This message is sent outside of allowed window.";
+  ReplyReport r = sender.SendDue("local", p);
+  CHECK(r.failed == 1);
+  CHECK(r.retrying == 0);
+  auto got = rs.value()->Get(refused.value().id).value();
+  CHECK(got->state == ReplyState::kFailed);
+  CHECK(got->attempts == 1);
+
+  // The comment is gone (404): final too.
+  auto gone = rs.value()->Enqueue({item, "Words", false, "", "mod1", "key-gone"}, 0);
+  p.fail_code = ErrorCode::kNotFound;
+  p.words = "HTTP 404: Record not found";
+  CHECK(sender.SendDue("local", p).failed == 1);
+  CHECK(rs.value()->Get(gone.value().id).value()->state == ReplyState::kFailed);
+
+  // Throttled, with the same kind of words: retried later.
+  auto throttled = rs.value()->Enqueue({item, "Words", false, "", "mod1", "key-throttled"}, 0);
+  p.fail_code = ErrorCode::kRateLimited;
+  p.words = "(#4) Application request limit reached";
+  r = sender.SendDue("local", p);
+  CHECK(r.retrying == 1);
+  CHECK(r.failed == 0);
+  CHECK(rs.value()->Get(throttled.value().id).value()->state == ReplyState::kPlanned);
+}
+
+TEST_CASE("a row left sending and not found is looked up once and sent once", "[replies][sender]") {
+  ReplyTestDb db("absent");
+  const int64_t item = db.Queue("local", "local", "c1", "parent42", "help");
+  auto rs = ReplyStore::Open(db.path());
+  REQUIRE(rs.ok());
+  net::FakeClock wall(kNow);
+  Scripted p("local", db.dir() + "/local", &wall);
+  ManualClock clock(1000);
+  ReplySender sender(rs.value().get(), &clock);
+  auto row = rs.value()->Enqueue({item, "Words", false, "", "mod1", "key-1"}, 0);
+  REQUIRE(rs.value()->MarkSending(row.value().id, 10).ok());
+  ReplyReport r = sender.SendDue("local", p);
+  CHECK(r.sent == 1);
+  CHECK(p.lookups == 1);  // the reconcile's lookup; no second one before sending
+  CHECK(p.replies == 1);
+  CHECK(rs.value()->Get(row.value().id).value()->state == ReplyState::kSent);
+}
+
 TEST_CASE("saved replies: placeholders, crisis first, rendering", "[replies][saved]") {
   auto s = ParseSavedReplies(R"(org: AASR
 replies:
