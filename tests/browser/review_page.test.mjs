@@ -179,6 +179,9 @@ try {
   await page.locator(`.queue-entry[data-id="${target}"]`).waitFor();
   console.log('ok - undone with u; the item is back');
   await page.waitForFunction((id) => document.querySelector('.queue-entry[aria-current="true"]')?.dataset.id === id, target);
+  // The page refuses a key until the pane shows the selected item (busy
+  // while it loads); on a loaded machine that takes a moment after undo.
+  await page.waitForFunction(() => document.getElementById('item-pane').getAttribute('aria-busy') !== 'true');
   await page.keyboard.press('r');
   await page.getByText(`Removed item ${target}`).waitFor();
   await page.waitForFunction((id) => !document.querySelector(`.queue-entry[data-id="${id}"]`), target);

@@ -79,7 +79,10 @@ export async function loadQueue(keepId) {
   state.selected = idx;
   // Until the pane shows the selected item, nothing may act on the one it
   // showed, and a live refresh meanwhile keeps this selection, not that item.
-  if (idx >= 0 && (!state.current || state.current.item.id !== state.items[idx].id)) state.current = null;
+  if (idx >= 0 && (!state.current || state.current.item.id !== state.items[idx].id)) {
+    state.current = null;
+    $('item-pane').setAttribute('aria-busy', 'true');
+  }
   renderList();
   if (idx >= 0) await showItem(state.items[idx].id);
   else showEmpty();
@@ -94,6 +97,7 @@ async function loadMore() {
 
 function showEmpty() {
   state.current = null;
+  $('item-pane').removeAttribute('aria-busy');
   clear($('item-body'));
   $('item-empty').hidden = false;
 }
